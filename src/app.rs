@@ -1,0 +1,129 @@
+//! One function per subcommand, each a short list of named steps over the library stages.
+//! Messages for people go to stderr (silenced by `--quiet`); data goes to stdout or `-o`.
+
+use std::path::Path;
+
+use crate::cli::{Cli, Command, EvalArgs, EvalFormat, ScoreArgs, TrainArgs};
+use crate::error::{Error, Result, EXIT_INPUT, EXIT_OK};
+use crate::evaluate;
+use crate::model::{train, Model};
+use crate::read::table;
+use crate::report::{self, Sink};
+use crate::score::{self, ScoreConfig};
+
+/// Runs the parsed command line; returns the exit code on success paths.
+pub fn run(cli: Cli) -> Result<i32> {
+    configure_threads(cli.threads)?;
+    let say = |msg: &str| {
+        if !cli.quiet {
+            eprintln!("{msg}");
+        }
+    };
+    match &cli.command {
+        Command::Train(args) => run_train(args, &say),
+        Command::Eval(args) => run_eval(args, &say),
+        Command::Score(args) => run_score(args, &say),
+    }
+}
+
+fn configure_threads(threads: Option<usize>) -> Result<()> {
+    if let Some(n) = threads {
+        if n == 0 {
+            return Err(Error::Usage("--threads must be at least 1".into()));
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .map_err(|e| Error::Usage(format!("--threads: {e}")))?;
+    }
+    Ok(())
+}
+
+fn run_train(args: &TrainArgs, say: &dyn Fn(&str)) -> Result<i32> {
+    let opts = args.table.options(true)?;
+    let (messages, read_report) = table::read_all(&args.data, &opts)?;
+    read_report.warnings().iter().for_each(|w| say(w));
+    let source = args.data.display().to_string();
+    let model = train::train(&messages, &source, &args.params())?;
+    model.save(&args.out)?;
+    let t = &model.training;
+    let counts: Vec<String> = t.rows_per_label.iter().map(|(l, n)| format!("{l} {n}")).collect();
+    say(&format!(
+        "trained on {} rows ({}){} in {:.2} s; {} text buckets; wrote {}",
+        t.rows_per_label.values().sum::<usize>(),
+        counts.join(", "),
+        if t.unlabeled_rows > 0 { format!(", {} unlabeled rows used as context only", t.unlabeled_rows) } else { String::new() },
+        t.fit_seconds,
+        t.text_buckets,
+        args.out.display()
+    ));
+    if !t.converged {
+        say("warning: a text-model fit reached --max-iterations before converging; raise it or --alpha");
+    }
+    let cv = &t.cross_validation;
+    say(&format!("out-of-fold: mcc {:.4}, f1 {:.4}, roc_auc {:.4}", cv["mcc"].as_f64().unwrap_or(0.0), cv["f1"].as_f64().unwrap_or(0.0), cv["roc_auc"].as_f64().unwrap_or(0.0)));
+    Ok(EXIT_OK)
+}
+
+fn run_eval(args: &EvalArgs, say: &dyn Fn(&str)) -> Result<i32> {
+    let model = Model::load(&args.model)?;
+    let opts = args.table.options(true)?;
+    let (messages, read_report) = table::read_all(&args.data, &opts)?;
+    read_report.warnings().iter().for_each(|w| say(w));
+    let metrics = evaluate::evaluate(&model, &messages, &args.data.display().to_string())?;
+    let text = match args.format {
+        EvalFormat::Json => serde_json::to_string_pretty(&metrics).expect("json") + "\n",
+        EvalFormat::Text => evaluate::render_text(&metrics),
+    };
+    report::to_sink(&Sink::Stdout, |w| w.write_all(text.as_bytes()))?;
+    if let Some(path) = &args.write_baseline {
+        write_baseline(path, &metrics)?;
+        say(&format!("wrote baseline {}", path.display()));
+    }
+    if let Some(path) = &args.baseline {
+        for line in evaluate::check_baseline(&metrics, path, args.max_drop)? {
+            say(&format!("ok {line}"));
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn write_baseline(path: &Path, metrics: &serde_json::Value) -> Result<()> {
+    let mut keep = serde_json::Map::new();
+    for k in ["accuracy", "precision", "recall", "f1", "mcc", "roc_auc", "false_positive_rate", "rows", "data", "positive"] {
+        if !metrics[k].is_null() {
+            keep.insert(k.to_string(), metrics[k].clone());
+        }
+    }
+    let text = serde_json::to_string_pretty(&keep).expect("json") + "\n";
+    report::write_atomically(path, |w| w.write_all(text.as_bytes()))
+}
+
+fn run_score(args: &ScoreArgs, say: &dyn Fn(&str)) -> Result<i32> {
+    let model_path = args
+        .model
+        .as_deref()
+        .ok_or_else(|| Error::Usage("score needs --model MODEL".into()))?;
+    let model = Model::load(model_path)?;
+    let cfg = ScoreConfig {
+        inputs: args.inputs.clone(),
+        table: args.table.options(false)?,
+        format: args.format,
+        reasons: args.reasons,
+    };
+    let sink = args.output.clone().map_or(Sink::Stdout, Sink::File);
+    let mut result = None;
+    report::to_sink(&sink, |w| {
+        result = Some(score::score_tables(&model, &cfg, w));
+        Ok(())
+    })?;
+    let summary = result.expect("scoring ran")?;
+    summary.read.warnings().iter().for_each(|w| say(w));
+    say(&format!(
+        "scored {} rows, flagged {}; {} unreadable row(s)",
+        summary.scored,
+        summary.flagged,
+        summary.read.bad_rows.len()
+    ));
+    Ok(if summary.read.bad_rows.is_empty() { EXIT_OK } else { EXIT_INPUT })
+}

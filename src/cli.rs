@@ -1,0 +1,201 @@
+//! The command line as the user typed it (clap), and its one conversion into checked
+//! configurations. Library code never sees these types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::{Error, Result};
+use crate::model::train::TrainParams;
+use crate::read::table::{ColumnRef, TableOptions};
+use crate::report::Format;
+
+const EXIT_CODES: &str = "Exit codes: 0 success; 1 unexpected failure; 2 bad command line; 3 an input \
+could not be read (also after scoring, when some rows were reported as unreadable); 4 a model file is \
+missing, damaged or of another format version; 5 the data cannot train a model; 6 eval --baseline found a regression.";
+
+/// Finds the collectors and hard sellers in a professional inbox.
+#[derive(Debug, Parser)]
+#[command(name = "hardsell", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Worker threads (default: all cores).
+    #[arg(long, global = true)]
+    pub threads: Option<usize>,
+    /// No messages on stderr (errors still print).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fit a model on a labeled file.
+    Train(TrainArgs),
+    /// Measure a model on a labeled file; optionally gate on a recorded baseline.
+    Eval(EvalArgs),
+    /// Score messages with a model.
+    Score(ScoreArgs),
+}
+
+/// How to read a delimited input.
+#[derive(Debug, Args, Clone)]
+pub struct TableArgs {
+    /// Column holding the message text (a 1-based number with --no-header).
+    #[arg(long, default_value = "text")]
+    pub text_column: String,
+    /// Column holding the label.
+    #[arg(long, default_value = "label")]
+    pub label_column: String,
+    /// Column holding a subject line [default: `subject` when present].
+    #[arg(long)]
+    pub subject_column: Option<String>,
+    /// Column holding a row id [default: `id` when present, else file:line].
+    #[arg(long)]
+    pub id_column: Option<String>,
+    /// Field delimiter: one character, or `tab` [default: sniffed from the first line].
+    #[arg(long)]
+    pub delimiter: Option<String>,
+    /// The file has no header row; name columns by number.
+    #[arg(long)]
+    pub no_header: bool,
+    /// Treat `"` as an ordinary character (raw TSV such as the SMS Spam Collection).
+    #[arg(long)]
+    pub no_quoting: bool,
+}
+
+/// `hardsell train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Labeled input file.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Where to write the model (JSON).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// How to read the input table.
+    #[command(flatten)]
+    pub table: TableArgs,
+    /// The flagged label of two-label data [default: `spam` when present, else the rarer label].
+    #[arg(long)]
+    pub positive: Option<String>,
+    /// Folds for the out-of-fold text scores and the threshold choice.
+    #[arg(long, default_value_t = 5)]
+    pub cv: usize,
+    /// L2 strength of the text model (1/C of scikit-learn).
+    #[arg(long, default_value_t = 0.1)]
+    pub alpha: f64,
+    /// L2 strength of the linfa-logistic combiner.
+    #[arg(long, default_value_t = 1.0)]
+    pub combiner_alpha: f64,
+    /// Hashed text width as a power of two (10..=24).
+    #[arg(long, default_value_t = 18)]
+    pub hash_bits: u32,
+    /// Drop n-grams seen in fewer messages.
+    #[arg(long, default_value_t = 2)]
+    pub min_df: u32,
+    /// Iteration cap of the text model's L-BFGS.
+    #[arg(long, default_value_t = 200)]
+    pub max_iterations: u64,
+}
+
+/// `hardsell eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Model file.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Labeled input file.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// How to read the input table.
+    #[command(flatten)]
+    pub table: TableArgs,
+    /// Output: a readable table, or one JSON object.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: EvalFormat,
+    /// Baseline metrics JSON to gate on (exit 6 when mcc, f1 or roc_auc drops more than --max-drop).
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// Largest allowed drop below the baseline.
+    #[arg(long, default_value_t = 0.01)]
+    pub max_drop: f64,
+    /// Record the metrics as a baseline file (written atomically).
+    #[arg(long)]
+    pub write_baseline: Option<PathBuf>,
+}
+
+/// Formats of `eval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EvalFormat {
+    /// A readable table.
+    Text,
+    /// One JSON object.
+    Json,
+}
+
+/// `hardsell score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Input files (`-` for standard input).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Model file.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// How to read the input table.
+    #[command(flatten)]
+    pub table: TableArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
+    /// Output file [default: standard output].
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Contributing features listed per flagged message.
+    #[arg(long, default_value_t = 5)]
+    pub reasons: usize,
+}
+
+impl TableArgs {
+    /// Checked table options; `require_label` for training and evaluation.
+    pub fn options(&self, require_label: bool) -> Result<TableOptions> {
+        let col = |v: &str| -> ColumnRef {
+            match v.parse::<usize>() {
+                Ok(n) if self.no_header => ColumnRef::Number(n),
+                _ => ColumnRef::Name(v.to_string()),
+            }
+        };
+        Ok(TableOptions {
+            text: col(&self.text_column),
+            label: col(&self.label_column),
+            subject: self.subject_column.as_deref().map(col),
+            id: self.id_column.as_deref().map(col),
+            delimiter: self.delimiter.as_deref().map(parse_delimiter).transpose()?,
+            has_header: !self.no_header,
+            quoting: !self.no_quoting,
+            require_label,
+        })
+    }
+}
+
+fn parse_delimiter(v: &str) -> Result<u8> {
+    match v {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if v.len() == 1 && v.is_ascii() => Ok(v.as_bytes()[0]),
+        _ => Err(Error::Usage(format!("--delimiter must be one ASCII character or `tab` (got '{v}')"))),
+    }
+}
+
+impl TrainArgs {
+    /// Checked training parameters.
+    pub fn params(&self) -> TrainParams {
+        let mut p = TrainParams { folds: self.cv, positive: self.positive.clone(), min_df: self.min_df, combiner_alpha: self.combiner_alpha, ..TrainParams::default() };
+        p.text_logit.alpha = self.alpha;
+        p.text_logit.max_iterations = self.max_iterations;
+        p.text.hash_bits = self.hash_bits;
+        p
+    }
+}

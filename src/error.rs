@@ -1,0 +1,143 @@
+//! The one error type of the library, and the exit codes it maps to.
+//!
+//! Every variant carries what a user needs to fix the problem: the file, the line, the column,
+//! the value found and what was expected. `main` prints the message and exits with
+//! [`Error::exit_code`]; the codes are a documented contract (README, `--help`).
+
+use std::path::PathBuf;
+
+/// Exit code: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: an unexpected failure (a bug, or an I/O error writing output).
+pub const EXIT_FAILURE: i32 = 1;
+/// Exit code: the command line was wrong (clap uses the same code).
+pub const EXIT_USAGE: i32 = 2;
+/// Exit code: an input file could not be read or parsed.
+pub const EXIT_INPUT: i32 = 3;
+/// Exit code: a model file is missing, truncated, or of another format version.
+pub const EXIT_MODEL: i32 = 4;
+/// Exit code: the training data cannot train a model (one label, too few rows).
+pub const EXIT_TRAINING: i32 = 5;
+/// Exit code: `eval --baseline` found a metric below the recorded baseline.
+pub const EXIT_REGRESSION: i32 = 6;
+
+/// Shorthand for results in this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong, worded for the person who ran the command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be opened, read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// The file holds no data rows.
+    #[error("{}: the file is empty (no header and no rows)", path.display())]
+    EmptyFile {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A column named on the command line is not in the header.
+    #[error("{}: no column '{column}' (use {flag}); the columns are: {}", path.display(), available.join(", "))]
+    MissingColumn {
+        /// The file.
+        path: PathBuf,
+        /// The column asked for.
+        column: String,
+        /// The flag that names this column.
+        flag: String,
+        /// The columns that exist.
+        available: Vec<String>,
+    },
+    /// A row whose field count differs from the header's.
+    #[error("{}:{line}: row has {got} fields, the header has {expected}", path.display())]
+    FieldCount {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line where the row starts.
+        line: u64,
+        /// Fields in the header.
+        expected: usize,
+        /// Fields in this row.
+        got: usize,
+    },
+    /// A row or value that cannot be parsed.
+    #[error("{}:{line}: {message}", path.display())]
+    BadRow {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the row.
+        line: u64,
+        /// What is wrong, with the column and value.
+        message: String,
+    },
+    /// The training file has fewer than two labels.
+    #[error("{}: training needs at least two labels, but the file has only '{label}' ({rows} rows)", path.display())]
+    SingleLabel {
+        /// The file.
+        path: PathBuf,
+        /// The only label.
+        label: String,
+        /// Its row count.
+        rows: usize,
+    },
+    /// The training data is unusable for another reason.
+    #[error("{0}")]
+    Training(String),
+    /// A model file that cannot be used.
+    #[error("{}: {message}", path.display())]
+    Model {
+        /// The model file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A flag value that is out of range or inconsistent.
+    #[error("{0}")]
+    Usage(String),
+    /// `eval --baseline` found a regression.
+    #[error("accuracy regressed below the baseline {}:\n{}", baseline.display(), failures.join("\n"))]
+    Regression {
+        /// The baseline file.
+        baseline: PathBuf,
+        /// One line per metric that fell too far.
+        failures: Vec<String>,
+    },
+}
+
+impl Error {
+    /// The process exit code for this error (see the constants in this module).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Io { .. } => EXIT_INPUT,
+            Error::EmptyFile { .. }
+            | Error::MissingColumn { .. }
+            | Error::FieldCount { .. }
+            | Error::BadRow { .. } => EXIT_INPUT,
+            Error::SingleLabel { .. } | Error::Training(_) => EXIT_TRAINING,
+            Error::Model { .. } => EXIT_MODEL,
+            Error::Usage(_) => EXIT_USAGE,
+            Error::Regression { .. } => EXIT_REGRESSION,
+        }
+    }
+
+    /// An I/O error on `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// A model-file error on `path`.
+    pub fn model(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Model {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Evaluation: a model's metrics on labeled data, and the regression gate against a
+//! recorded baseline.
+//!
+//! A two-label model reports the metrics of its flagged label with exactly the keys
+//! `accuracy precision recall f1 mcc roc_auc false_positive_rate` at the top level (plus
+//! `confusion`); a multi-label model reports per-label metrics, macro averages, and `f1` /
+//! `roc_auc` as the macro values so one gate serves both.
+
+use std::path::Path;
+
+use ndarray::Array2;
+use serde_json::{json, Value};
+
+use crate::error::{Error, Result};
+use crate::metrics;
+use crate::model::Model;
+use crate::read::Message;
+
+/// The metrics the gate compares.
+pub const GATED_METRICS: [&str; 3] = ["mcc", "f1", "roc_auc"];
+
+/// Metrics of `model` on labeled `messages`; every label must be one the model knows.
+pub fn evaluate(model: &Model, messages: &[Message], source: &str) -> Result<Value> {
+    let labeled: Vec<Message> = messages.iter().filter(|m| m.label.is_some()).cloned().collect();
+    if labeled.is_empty() {
+        return Err(Error::Training(format!("{source}: no labeled rows to evaluate")));
+    }
+    let mut y = Vec::with_capacity(labeled.len());
+    for m in &labeled {
+        let label = m.label.as_deref().expect("labeled");
+        match model.labels.iter().position(|l| l == label) {
+            Some(k) => y.push(k),
+            None => {
+                return Err(Error::BadRow {
+                    path: m.origin.file.clone().into(),
+                    line: m.origin.line,
+                    message: format!("label '{label}' is not one the model knows ({})", model.labels.join(", ")),
+                })
+            }
+        }
+    }
+    let x = model.dense_rows(&labeled);
+    let probs = model.probabilities(&x);
+    let mut out = metrics_json(model, &y, &probs);
+    out["rows"] = json!(labeled.len());
+    out["data"] = json!(source);
+    Ok(out)
+}
+
+/// The metrics JSON for true label indices `y` and probabilities `probs` (one row per message).
+pub fn metrics_json(model: &Model, y: &[usize], probs: &Array2<f64>) -> Value {
+    let rows: Vec<Vec<f64>> = probs.outer_iter().map(|r| r.to_vec()).collect();
+    let predicted: Vec<usize> = rows.iter().map(|p| model.decide(p)).collect();
+    match model.positive_index() {
+        Some(pos) => {
+            let truth: Vec<bool> = y.iter().map(|&t| t == pos).collect();
+            let flagged: Vec<bool> = predicted.iter().map(|&p| p == pos).collect();
+            let score: Vec<f64> = rows.iter().map(|p| p[pos]).collect();
+            let m = metrics::binary(&truth, &flagged, &score);
+            let mut v = serde_json::to_value(&m).expect("metrics serialise");
+            v["positive"] = json!(model.labels[pos]);
+            v["threshold"] = json!(model.threshold);
+            v
+        }
+        None => {
+            let m = metrics::multi(&model.labels, y, &predicted, &rows);
+            let mut v = serde_json::to_value(&m).expect("metrics serialise");
+            v["f1"] = json!(m.macro_f1);
+            v["roc_auc"] = json!(m.macro_roc_auc);
+            v
+        }
+    }
+}
+
+/// Fails with [`Error::Regression`] when a gated metric is more than `max_drop` below `baseline`.
+pub fn check_baseline(current: &Value, baseline_path: &Path, max_drop: f64) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(baseline_path).map_err(|e| Error::io(baseline_path, e))?;
+    let baseline: Value = serde_json::from_str(&text).map_err(|e| Error::BadRow {
+        path: baseline_path.into(),
+        line: e.line() as u64,
+        message: format!("baseline is not valid JSON: {e}"),
+    })?;
+    let mut lines = Vec::new();
+    let mut failures = Vec::new();
+    for name in GATED_METRICS {
+        let (Some(now), Some(base)) = (current[name].as_f64(), baseline[name].as_f64()) else {
+            return Err(Error::Usage(format!("{}: baseline has no numeric '{name}'", baseline_path.display())));
+        };
+        let line = format!("{name}: {now:.4} (baseline {base:.4}, allowed drop {max_drop})");
+        if now < base - max_drop {
+            failures.push(line.clone());
+        }
+        lines.push(line);
+    }
+    if failures.is_empty() {
+        Ok(lines)
+    } else {
+        Err(Error::Regression { baseline: baseline_path.into(), failures })
+    }
+}
+
+/// Plain-text rendering of a metrics JSON for the terminal.
+pub fn render_text(v: &Value) -> String {
+    let mut out = String::new();
+    let num = |k: &str| v[k].as_f64().map_or("-".to_string(), |x| format!("{x:.4}"));
+    if let Some(pos) = v["positive"].as_str() {
+        out.push_str(&format!("rows {}  positive label '{pos}'  threshold {}\n", v["rows"], num("threshold")));
+        for k in ["accuracy", "precision", "recall", "f1", "mcc", "roc_auc", "false_positive_rate"] {
+            out.push_str(&format!("{k:<20} {}\n", num(k)));
+        }
+        let c = &v["confusion"];
+        out.push_str(&format!("confusion            tp {}  fp {}  tn {}  fn {}\n", c["tp"], c["fp"], c["tn"], c["fn"]));
+    } else {
+        out.push_str(&format!("rows {}\n", v["rows"]));
+        for k in ["accuracy", "macro_precision", "macro_recall", "macro_f1", "mcc", "macro_roc_auc"] {
+            out.push_str(&format!("{k:<20} {}\n", num(k)));
+        }
+        out.push_str(&format!("{:<14}{:>10}{:>10}{:>10}{:>10}{:>10}\n", "label", "precision", "recall", "f1", "roc_auc", "fpr"));
+        if let Some(per) = v["per_label"].as_object() {
+            for (label, m) in per {
+                let f = |k: &str| m[k].as_f64().unwrap_or(0.0);
+                out.push_str(&format!("{label:<14}{:>10.4}{:>10.4}{:>10.4}{:>10.4}{:>10.4}\n", f("precision"), f("recall"), f("f1"), f("roc_auc"), f("false_positive_rate")));
+            }
+        }
+        out.push_str("confusion (rows: truth, columns: predicted)\n");
+        if let Some(conf) = v["confusion"].as_object() {
+            let labels: Vec<&String> = conf.keys().collect();
+            out.push_str(&format!("{:<14}", ""));
+            for l in &labels {
+                out.push_str(&format!("{l:>12}"));
+            }
+            out.push('\n');
+            for t in &labels {
+                out.push_str(&format!("{t:<14}"));
+                for p in &labels {
+                    out.push_str(&format!("{:>12}", conf[*t][*p]));
+                }
+                out.push('\n');
+            }
+        }
+    }
+    out
+}

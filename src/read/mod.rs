@@ -1,0 +1,100 @@
+//! Reading: turns input files into [`Message`]s.
+//!
+//! Owns file formats, encodings and the positions (`path:line`) that errors name. It knows
+//! nothing of features or models. [`table`] reads any delimited file with the user's column
+//! names; [`dates`] parses the date formats the exports use.
+
+pub mod dates;
+pub mod table;
+
+use serde::Serialize;
+
+/// One message (or invitation note) as read from an input, with where it came from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Message {
+    /// Identifier: the id column, or `<file>:<line>` when there is none.
+    pub id: String,
+    /// Where the row starts, for messages about it.
+    pub origin: Origin,
+    /// The label, when the input is labeled and the row has one.
+    pub label: Option<String>,
+    /// Subject line (empty when none).
+    pub subject: String,
+    /// Body text.
+    pub text: String,
+    /// The thread around the message, when the input says.
+    pub thread: Option<Thread>,
+}
+
+/// A row's position in its file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    /// The file's display name.
+    pub file: String,
+    /// 1-based line where the row starts.
+    pub line: u64,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// Thread context of a message: who, when, which way.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Thread {
+    /// Thread key (a conversation id, or the contact when there is none).
+    pub conversation: String,
+    /// The other party's key: a normalised profile URL, an address, or a name.
+    pub contact: String,
+    /// The other party's display name.
+    pub contact_name: String,
+    /// True when the contact wrote it, false when the owner did.
+    pub incoming: bool,
+    /// True for a connection request (its note is the text).
+    pub invitation: bool,
+    /// When it was sent, as Unix seconds (UTC).
+    pub timestamp: Option<i64>,
+    /// When the owner accepted the connection, as Unix seconds (UTC).
+    pub connected_on: Option<i64>,
+    /// A claimed mutual contact: `Some(true)` if among the owner's connections, `Some(false)` if not.
+    pub claimed_contact: Option<bool>,
+    /// An advertisement (LinkedIn sponsored message), not personal outreach.
+    pub sponsored: bool,
+}
+
+/// Problems met while reading that did not stop it, for the summary on stderr.
+#[derive(Debug, Clone, Default)]
+pub struct ReadReport {
+    /// Rows whose invalid UTF-8 was replaced with U+FFFD, and the first such position.
+    pub lossy_rows: usize,
+    /// Position of the first lossy row.
+    pub first_lossy: Option<Origin>,
+    /// Rows that could not be read, each as `path:line: problem`.
+    pub bad_rows: Vec<String>,
+}
+
+impl ReadReport {
+    /// Adds another report's counts to this one.
+    pub fn merge(&mut self, other: ReadReport) {
+        self.lossy_rows += other.lossy_rows;
+        if self.first_lossy.is_none() {
+            self.first_lossy = other.first_lossy;
+        }
+        self.bad_rows.extend(other.bad_rows);
+    }
+
+    /// Human-readable warnings, one per line.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(first) = &self.first_lossy {
+            out.push(format!(
+                "warning: {} row(s) had invalid UTF-8, replaced with U+FFFD (first at {first})",
+                self.lossy_rows
+            ));
+        }
+        out.extend(self.bad_rows.iter().map(|b| format!("error: {b}")));
+        out
+    }
+}

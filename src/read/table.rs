@@ -1,0 +1,378 @@
+//! Delimited files with the user's own column names: CSV, TSV, `;`-separated, with or
+//! without a header.
+//!
+//! Columns are found by header name (or by 1-based number with `--no-header`); the delimiter
+//! is sniffed from the first line unless given. Invalid UTF-8 is replaced with U+FFFD and
+//! counted (never silently). A row with the wrong number of fields is an error naming
+//! `path:line`; the caller decides whether that stops the run (train) or is counted (score).
+//! Optional context columns (`conversation_id`, `direction`, `kind`, `contact_profile_url`,
+//! `timestamp`, `connected_on`, `contact_is_connection`) are picked up by name when present.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use csv::ByteRecord;
+
+use super::{dates, Message, Origin, ReadReport, Thread};
+use crate::error::{Error, Result};
+
+/// A column chosen by header name or by 1-based position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnRef {
+    /// By header name (matched case-insensitively).
+    Name(String),
+    /// By 1-based position.
+    Number(usize),
+}
+
+/// How to read a table; see `hardsell train --help` for the flags behind each field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableOptions {
+    /// The text column (default `text`).
+    pub text: ColumnRef,
+    /// The label column (default `label`); required when `require_label`.
+    pub label: ColumnRef,
+    /// The subject column; `None` uses `subject` when present.
+    pub subject: Option<ColumnRef>,
+    /// The id column; `None` uses `id` when present, else `<file>:<line>`.
+    pub id: Option<ColumnRef>,
+    /// Field delimiter; `None` sniffs it from the first line.
+    pub delimiter: Option<u8>,
+    /// Whether the first row is a header (default true).
+    pub has_header: bool,
+    /// Whether `"` quotes fields (default true; turn off for raw TSV such as the SMS corpus).
+    pub quoting: bool,
+    /// Whether a missing label column is an error (training, eval) or not (scoring).
+    pub require_label: bool,
+}
+
+impl Default for TableOptions {
+    fn default() -> Self {
+        TableOptions {
+            text: ColumnRef::Name("text".into()),
+            label: ColumnRef::Name("label".into()),
+            subject: None,
+            id: None,
+            delimiter: None,
+            has_header: true,
+            quoting: true,
+            require_label: true,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Columns {
+    text: usize,
+    label: Option<usize>,
+    subject: Option<usize>,
+    id: Option<usize>,
+    conversation: Option<usize>,
+    direction: Option<usize>,
+    kind: Option<usize>,
+    contact: Option<usize>,
+    contact_name: Option<usize>,
+    timestamp: Option<usize>,
+    connected_on: Option<usize>,
+    claim_checked: Option<usize>,
+}
+
+/// Streams [`Message`]s out of a delimited file.
+pub struct TableReader {
+    name: String,
+    reader: csv::Reader<BufReader<Box<dyn Read + Send>>>,
+    cols: Columns,
+    width: usize,
+    record: ByteRecord,
+    /// Warnings gathered so far.
+    pub report: ReadReport,
+}
+
+impl std::fmt::Debug for TableReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TableReader({})", self.name)
+    }
+}
+
+impl TableReader {
+    /// Opens `path` (`-` for standard input).
+    pub fn open(path: &Path, opts: &TableOptions) -> Result<Self> {
+        let input: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+            Box::new(std::io::stdin())
+        } else {
+            Box::new(File::open(path).map_err(|e| Error::io(path, e))?)
+        };
+        Self::from_reader(&path.display().to_string(), input, opts)
+    }
+
+    /// Reads from any byte source; `name` is used in messages.
+    pub fn from_reader(name: &str, input: Box<dyn Read + Send>, opts: &TableOptions) -> Result<Self> {
+        let mut buffered = BufReader::with_capacity(1 << 18, input);
+        let head = buffered.fill_buf().map_err(|e| Error::io(name, e))?;
+        if head.iter().all(|b| b.is_ascii_whitespace() || *b == 0xEF || *b == 0xBB || *b == 0xBF) && head.len() < 4 {
+            return Err(Error::EmptyFile { path: name.into() });
+        }
+        let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(head));
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(opts.has_header)
+            .quoting(opts.quoting)
+            .flexible(true)
+            .from_reader(buffered);
+        let header: Vec<String> = if opts.has_header {
+            let h = reader.byte_headers().map_err(|e| csv_error(name, e))?;
+            h.iter().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect()
+        } else {
+            Vec::new()
+        };
+        if opts.has_header && (header.is_empty() || header.iter().all(|h| h.is_empty())) {
+            return Err(Error::EmptyFile { path: name.into() });
+        }
+        let cols = resolve_columns(name, &header, opts)?;
+        Ok(TableReader {
+            name: name.to_string(),
+            reader,
+            width: header.len(),
+            cols,
+            record: ByteRecord::new(),
+            report: ReadReport::default(),
+        })
+    }
+
+    /// The next row as a message, or the error that row has; `None` at the end of the file.
+    pub fn next_message(&mut self) -> Option<Result<Message>> {
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => None,
+            Err(e) => Some(Err(csv_error(&self.name, e))),
+            Ok(true) => Some(self.current()),
+        }
+    }
+
+    fn current(&mut self) -> Result<Message> {
+        let line = self.record.position().map_or(0, |p| p.line());
+        let got = self.record.len();
+        if self.width == 0 && got > 0 {
+            self.width = got;
+        }
+        if got != self.width && !(got == 1 && self.record.get(0).is_some_and(|f| f.is_empty())) {
+            return Err(Error::FieldCount { path: self.name.clone().into(), line, expected: self.width, got });
+        }
+        let origin = Origin { file: self.name.clone(), line };
+        let mut lossy = false;
+        let mut field = |idx: Option<usize>| -> String {
+            let bytes = idx.and_then(|i| self.record.get(i)).unwrap_or(b"");
+            match std::str::from_utf8(bytes) {
+                Ok(s) => s.to_string(),
+                Err(_) => {
+                    lossy = true;
+                    String::from_utf8_lossy(bytes).into_owned()
+                }
+            }
+        };
+        let text = field(Some(self.cols.text));
+        let label = self.cols.label.map(|i| field(Some(i)).trim().to_string()).filter(|l| !l.is_empty());
+        let subject = field(self.cols.subject);
+        let id = self.cols.id.map(|i| field(Some(i))).filter(|s| !s.is_empty());
+        let thread = self.thread(&mut field, &origin)?;
+        if lossy {
+            self.report.lossy_rows += 1;
+            self.report.first_lossy.get_or_insert_with(|| origin.clone());
+        }
+        Ok(Message { id: id.unwrap_or_else(|| origin.to_string()), origin, label, subject, text, thread })
+    }
+
+    fn thread(&self, field: &mut impl FnMut(Option<usize>) -> String, origin: &Origin) -> Result<Option<Thread>> {
+        let c = &self.cols;
+        if c.conversation.is_none() && c.contact.is_none() {
+            return Ok(None);
+        }
+        let contact = field(c.contact);
+        let conversation = Some(field(c.conversation)).filter(|s| !s.is_empty()).unwrap_or_else(|| contact.clone());
+        let date = |value: String, column: &str| -> Result<Option<i64>> {
+            if value.trim().is_empty() {
+                return Ok(None);
+            }
+            dates::parse(&value).map(Some).ok_or_else(|| Error::BadRow {
+                path: origin.file.clone().into(),
+                line: origin.line,
+                message: format!("column '{column}': unrecognised date '{value}'"),
+            })
+        };
+        let direction = field(c.direction).to_ascii_lowercase();
+        let claim = field(c.claim_checked).to_ascii_lowercase();
+        Ok(Some(Thread {
+            conversation,
+            contact_name: Some(field(c.contact_name)).filter(|s| !s.is_empty()).unwrap_or_else(|| contact.clone()),
+            contact,
+            incoming: !matches!(direction.as_str(), "outgoing" | "out" | "sent"),
+            invitation: field(c.kind).eq_ignore_ascii_case("invitation"),
+            timestamp: date(field(c.timestamp), "timestamp")?,
+            connected_on: date(field(c.connected_on), "connected_on")?,
+            claimed_contact: match claim.as_str() {
+                "yes" | "true" | "1" => Some(true),
+                "no" | "false" | "0" => Some(false),
+                _ => None,
+            },
+            sponsored: false,
+        }))
+    }
+}
+
+/// Reads every row of `path`; the first bad row stops the read with its `path:line`.
+pub fn read_all(path: &Path, opts: &TableOptions) -> Result<(Vec<Message>, ReadReport)> {
+    let mut reader = TableReader::open(path, opts)?;
+    let mut out = Vec::new();
+    while let Some(row) = reader.next_message() {
+        out.push(row?);
+    }
+    Ok((out, reader.report))
+}
+
+fn csv_error(name: &str, e: csv::Error) -> Error {
+    let line = e.position().map_or(0, |p| p.line());
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io(name, io),
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => Error::FieldCount {
+            path: name.into(),
+            line,
+            expected: expected_len as usize,
+            got: len as usize,
+        },
+        other => Error::BadRow { path: name.into(), line, message: format!("{other:?}") },
+    }
+}
+
+/// Picks the delimiter that occurs most often outside quotes on the first line.
+pub fn sniff_delimiter(head: &[u8]) -> u8 {
+    let line = head.split(|&b| b == b'\n').next().unwrap_or(head);
+    let mut counts = [0usize; 4];
+    let candidates = [b',', b'\t', b';', b'|'];
+    let mut quoted = false;
+    for &b in line {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            if let Some(k) = candidates.iter().position(|&c| c == b) {
+                counts[k] += 1;
+            }
+        }
+    }
+    let best = (0..4).max_by_key(|&k| (counts[k], std::cmp::Reverse(k))).unwrap_or(0);
+    if counts[best] == 0 { b',' } else { candidates[best] }
+}
+
+fn resolve_columns(name: &str, header: &[String], opts: &TableOptions) -> Result<Columns> {
+    let find = |wanted: &str| header.iter().position(|h| h.eq_ignore_ascii_case(wanted));
+    let find_any = |names: &[&str]| names.iter().find_map(|n| find(n));
+    let resolve = |r: &ColumnRef, flag: &str| -> Result<usize> {
+        match r {
+            ColumnRef::Number(n) if *n >= 1 => Ok(n - 1),
+            ColumnRef::Number(_) => Err(Error::Usage(format!("{flag}: column numbers start at 1"))),
+            ColumnRef::Name(col) if !opts.has_header => Err(Error::Usage(format!(
+                "{flag} '{col}': with --no-header, name columns by number (1, 2, ...)"
+            ))),
+            ColumnRef::Name(col) => find(col).ok_or_else(|| Error::MissingColumn {
+                path: name.into(),
+                column: col.clone(),
+                flag: flag.to_string(),
+                available: header.to_vec(),
+            }),
+        }
+    };
+    let text = resolve(&opts.text, "--text-column")?;
+    let label = match resolve(&opts.label, "--label-column") {
+        Ok(i) => Some(i),
+        Err(e) if opts.require_label => return Err(e),
+        Err(_) => None,
+    };
+    let optional = |r: &Option<ColumnRef>, default: &str, flag: &str| -> Result<Option<usize>> {
+        match r {
+            Some(r) => resolve(r, flag).map(Some),
+            None => Ok(find(default)),
+        }
+    };
+    Ok(Columns {
+        text,
+        label,
+        subject: optional(&opts.subject, "subject", "--subject-column")?,
+        id: optional(&opts.id, "id", "--id-column")?,
+        conversation: find_any(&["conversation_id", "conversation id", "thread_id"]),
+        direction: find("direction"),
+        kind: find("kind"),
+        contact: find_any(&["contact_profile_url", "sender_profile_url", "sender profile url", "sender", "from"]),
+        contact_name: find_any(&["contact_name", "sender_name"]),
+        timestamp: find_any(&["timestamp", "date", "sent_at"]),
+        connected_on: find("connected_on"),
+        claim_checked: find("contact_is_connection"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(bytes: &'static [u8], opts: &TableOptions) -> Result<Vec<Message>> {
+        let mut r = TableReader::from_reader("t.csv", Box::new(bytes), opts)?;
+        let mut out = Vec::new();
+        while let Some(m) = r.next_message() {
+            out.push(m?);
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn reads_columns_by_name_in_any_order() {
+        let rows = read(b"label,id,text\nspam,a1,win now\nham,a2,hi\n", &TableOptions::default()).unwrap();
+        assert_eq!(rows[0].id, "a1");
+        assert_eq!(rows[0].label.as_deref(), Some("spam"));
+        assert_eq!(rows[1].text, "hi");
+        assert_eq!(rows[1].origin.line, 3);
+    }
+
+    #[test]
+    fn names_the_existing_columns_when_one_is_missing() {
+        let err = read(b"category,body\nspam,x\n", &TableOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("no column 'text'") && err.contains("category, body"), "{err}");
+    }
+
+    #[test]
+    fn reports_the_line_of_a_short_row() {
+        let err = read(b"label,text\nspam,a\nham\nham,b\n", &TableOptions::default()).unwrap_err();
+        assert!(err.to_string().starts_with("t.csv:3:"), "{err}");
+    }
+
+    #[test]
+    fn sniffs_tabs_and_semicolons() {
+        assert_eq!(sniff_delimiter(b"label\ttext\n"), b'\t');
+        assert_eq!(sniff_delimiter(b"label;text;\"a,b\"\n"), b';');
+        assert_eq!(sniff_delimiter(b"just one column\n"), b',');
+    }
+
+    #[test]
+    fn reads_headerless_files_by_column_number() {
+        let opts = TableOptions {
+            text: ColumnRef::Number(2),
+            label: ColumnRef::Number(1),
+            has_header: false,
+            quoting: false,
+            ..TableOptions::default()
+        };
+        let rows = read(b"ham\tOk lar... \"Joking\nspam\tFree entry\n", &opts).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].text, "Ok lar... \"Joking");
+    }
+
+    #[test]
+    fn replaces_invalid_utf8_and_counts_it() {
+        let mut r = TableReader::from_reader("t.csv", Box::new(&b"label,text\nham,caf\xe9\n"[..]), &TableOptions::default()).unwrap();
+        let m = r.next_message().unwrap().unwrap();
+        assert_eq!(m.text, "caf\u{fffd}");
+        assert_eq!(r.report.lossy_rows, 1);
+    }
+
+    #[test]
+    fn rejects_an_empty_file() {
+        assert!(matches!(read(b"", &TableOptions::default()), Err(Error::EmptyFile { .. })));
+    }
+}
