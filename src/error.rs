@@ -85,6 +85,14 @@ pub enum Error {
         /// Its row count.
         rows: usize,
     },
+    /// An export (folder or zip) that is not laid out as expected.
+    #[error("{}: {message}", path.display())]
+    Export {
+        /// The export, or the file inside it.
+        path: PathBuf,
+        /// What is missing or wrong.
+        message: String,
+    },
     /// The training data is unusable for another reason.
     #[error("{0}")]
     Training(String),
@@ -117,7 +125,8 @@ impl Error {
             Error::EmptyFile { .. }
             | Error::MissingColumn { .. }
             | Error::FieldCount { .. }
-            | Error::BadRow { .. } => EXIT_INPUT,
+            | Error::BadRow { .. }
+            | Error::Export { .. } => EXIT_INPUT,
             Error::SingleLabel { .. } | Error::Training(_) => EXIT_TRAINING,
             Error::Model { .. } => EXIT_MODEL,
             Error::Usage(_) => EXIT_USAGE,

@@ -5,6 +5,7 @@
 //! names; [`dates`] parses the date formats the exports use.
 
 pub mod dates;
+pub mod linkedin;
 pub mod table;
 
 use serde::Serialize;
