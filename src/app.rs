@@ -95,6 +95,10 @@ fn write_baseline(path: &Path, metrics: &serde_json::Value) -> Result<()> {
             keep.insert(k.to_string(), metrics[k].clone());
         }
     }
+    // The data path is kept as its last two components so the file does not change with temp dirs.
+    if let Some(data) = keep.get("data").and_then(|d| d.as_str()).map(short_path) {
+        keep.insert("data".into(), data.into());
+    }
     let text = serde_json::to_string_pretty(&keep).expect("json") + "\n";
     report::write_atomically(path, |w| w.write_all(text.as_bytes()))
 }
@@ -126,4 +130,9 @@ fn run_score(args: &ScoreArgs, say: &dyn Fn(&str)) -> Result<i32> {
         summary.read.bad_rows.len()
     ));
     Ok(if summary.read.bad_rows.is_empty() { EXIT_OK } else { EXIT_INPUT })
+}
+
+fn short_path(p: &str) -> String {
+    let parts: Vec<&str> = p.rsplit(['/', '\\']).take(2).collect();
+    parts.into_iter().rev().collect::<Vec<_>>().join("/")
 }

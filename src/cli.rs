@@ -82,7 +82,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub positive: Option<String>,
     /// Folds for the out-of-fold text scores and the threshold choice.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 3)]
     pub cv: usize,
     /// L2 strength of the text model (1/C of scikit-learn).
     #[arg(long, default_value_t = 0.1)]

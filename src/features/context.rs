@@ -41,7 +41,8 @@ pub fn threads(messages: &[Message]) -> HashMap<&str, ThreadFacts> {
         if let Some(t) = &m.thread {
             let facts = map.entry(t.conversation.as_str()).or_default();
             facts.order.push(i);
-            facts.owner_replied |= !t.incoming;
+            // The owner's clicks on a sponsored message's buttons are not replies.
+            facts.owner_replied |= !t.incoming && !t.sponsored;
         }
     }
     for facts in map.values_mut() {
@@ -67,6 +68,9 @@ pub fn context_values(messages: &[Message], pitch: &[bool]) -> Vec<[f64; CONTEXT
             let v = &mut out[i];
             v[0] = 1.0;
             if !t.incoming {
+                if t.sponsored {
+                    continue;
+                }
                 owner_before = true;
                 unanswered = 0;
                 continue;

@@ -32,7 +32,7 @@ use crate::read::Message;
 /// Training hyper-parameters, with documented defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainParams {
-    /// Folds for the out-of-fold text scores (default 5, at least 2).
+    /// Folds for the out-of-fold text scores (default 3, at least 2).
     pub folds: usize,
     /// The sparse text model's parameters.
     pub text_logit: LogitParams,
@@ -51,7 +51,7 @@ pub struct TrainParams {
 impl Default for TrainParams {
     fn default() -> Self {
         TrainParams {
-            folds: 5,
+            folds: 3,
             text_logit: LogitParams::default(),
             text: text::TextSpec::default(),
             min_df: 2,
@@ -106,20 +106,12 @@ pub fn train(messages: &[Message], source: &str, params: &TrainParams) -> Result
 
     let texts: Vec<String> = labeled.iter().map(|m| features::full_text(m)).collect();
     let counts: Vec<Vec<(u32, f32)>> = texts.par_iter().map(|t| text::hashed_counts(&params.text, t)).collect();
-    let t_hash = started.elapsed();
     let vocab = Vocabulary::fit(&counts, params.text.hash_bits, params.min_df);
     let x = vocab.transform(&counts);
 
-    let t_vocab = started.elapsed();
     let folds = assign_folds(&labeled, &y, params.folds);
-    let (oof, converged_oof) = out_of_fold_scores(&x, &y, &ovr, &folds, params)?;
-    let t_oof = started.elapsed();
-    let fits: Vec<sparse_logit::SparseLogit> = ovr
-        .par_iter()
-        .map(|&c| sparse_logit::fit(&x, &y.iter().map(|&t| t == c).collect::<Vec<_>>(), &params.text_logit))
-        .collect::<Result<_>>()?;
-    if std::env::var_os("HARDSELL_TIMING").is_some() { eprintln!("timing: hash {t_hash:?} vocab {t_vocab:?} oof {t_oof:?} full {:?} iters {:?}", started.elapsed(), fits.iter().map(|f| f.iterations).collect::<Vec<_>>()); }
-    let converged = converged_oof && fits.iter().all(|f| f.converged);
+    let (oof, fits) = fit_text_models(&x, &y, &ovr, &folds, params)?;
+    let converged = fits.iter().all(|f| f.converged);
 
     let spec = FeatureSpec::current(params.text.clone());
     // Context comes from every row (the owner's unlabeled replies included).
@@ -281,33 +273,47 @@ fn assign_folds(labeled: &[&Message], y: &[usize], k: usize) -> Vec<usize> {
     fold
 }
 
-/// Text scores of every row from models that did not see it; and whether all fits converged.
-fn out_of_fold_scores(x: &Csr, y: &[usize], ovr: &[usize], folds: &[usize], params: &TrainParams) -> Result<(Array2<f64>, bool)> {
-    let jobs: Vec<(usize, usize)> = (0..params.folds).flat_map(|f| ovr.iter().map(move |&c| (f, c))).collect();
-    let results: Vec<(usize, usize, Vec<(usize, f64)>, bool)> = jobs
+/// Fits the text models: one per (fold, class) for out-of-fold scores, and one per class on
+/// all rows, all as one parallel batch. Returns the out-of-fold scores and the full fits
+/// (the fold fits' convergence is folded into the full fits' flag).
+fn fit_text_models(
+    x: &Csr,
+    y: &[usize],
+    ovr: &[usize],
+    folds: &[usize],
+    params: &TrainParams,
+) -> Result<(Array2<f64>, Vec<sparse_logit::SparseLogit>)> {
+    let fold_ids = (0..params.folds).map(Some).chain(std::iter::once(None));
+    let jobs: Vec<(Option<usize>, usize)> = fold_ids.flat_map(|f| ovr.iter().map(move |&c| (f, c))).collect();
+    let fitted: Vec<sparse_logit::SparseLogit> = jobs
         .par_iter()
         .map(|&(f, c)| {
-            let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != f).collect();
-            let held: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == f).collect();
+            let train: Vec<usize> = (0..y.len()).filter(|&i| Some(folds[i]) != f).collect();
             let target: Vec<bool> = train.iter().map(|&i| y[i] == c).collect();
-            let fit = sparse_logit::fit(&x.select(&train), &target, &params.text_logit)?;
-            let scores = held.iter().map(|&i| {
-                let (cols, vals) = x.row(i);
-                (i, fit.decision(cols, vals).clamp(-20.0, 20.0))
-            });
-            Ok((f, c, scores.collect(), fit.converged))
+            let rows = if f.is_some() { x.select(&train) } else { x.clone() };
+            sparse_logit::fit(&rows, &target, &params.text_logit)
         })
         .collect::<Result<_>>()?;
     let mut oof = Array2::<f64>::zeros((y.len(), ovr.len()));
-    let mut converged = true;
-    for (_, c, scores, conv) in results {
+    let mut all_converged = true;
+    let mut full = Vec::new();
+    for (&(f, c), fit) in jobs.iter().zip(fitted) {
+        all_converged &= fit.converged;
         let col = ovr.iter().position(|&o| o == c).expect("class");
-        for (i, s) in scores {
-            oof[[i, col]] = s;
+        match f {
+            Some(f) => {
+                for i in (0..y.len()).filter(|&i| folds[i] == f) {
+                    let (cols, vals) = x.row(i);
+                    oof[[i, col]] = fit.decision(cols, vals).clamp(-20.0, 20.0);
+                }
+            }
+            None => full.push(fit),
         }
-        converged &= conv;
     }
-    Ok((oof, converged))
+    for fit in &mut full {
+        fit.converged = all_converged;
+    }
+    Ok((oof, full))
 }
 
 fn stack(text: &Array2<f64>, side: &[Vec<f64>]) -> Array2<f64> {
@@ -328,7 +334,8 @@ fn stack(text: &Array2<f64>, side: &[Vec<f64>]) -> Array2<f64> {
 fn best_mcc_threshold(y: &[usize], pos: usize, probs: &Array2<f64>) -> f64 {
     let truth: Vec<bool> = y.iter().map(|&t| t == pos).collect();
     let p: Vec<f64> = probs.column(pos).to_vec();
-    let mut candidates: Vec<f64> = p.iter().map(|v| (v * 1000.0).round() / 1000.0).filter(|v| *v > 0.0 && *v < 1.0).collect();
+    // Cuts outside 0.05..0.95 overfit the training folds' extremes; keep them out.
+    let mut candidates: Vec<f64> = p.iter().map(|v| (v * 1000.0).round() / 1000.0).filter(|v| (0.05..=0.95).contains(v)).collect();
     candidates.push(0.5);
     candidates.sort_by(f64::total_cmp);
     candidates.dedup();

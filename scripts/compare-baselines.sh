@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Benchmark: hardsell beside scikit-learn (TF-IDF + logistic regression) and bogofilter on each
+# public corpus's test split, from one run. Prints one Markdown table: MCC, ROC AUC,
+# false-positive rate, fit seconds, predict messages per second, and hardsell's ratios.
+# Needs: a release build, ../shared, `pip install scikit-learn`, `apt-get install bogofilter`.
+# hardsell's fit seconds are the in-process fit time recorded in the model; its predict rate is
+# the wall time of `hardsell score` on the test split (model load, parsing and writing included),
+# on the same cores as the peers' single-core figures: read the ratio with that in mind.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+shared=${HARDSELL_SHARED:-$here/../shared}
+bin=$here/target/release/hardsell
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+corpora=("$@"); [ ${#corpora[@]} -gt 0 ] || corpora=(sms youtube spamassassin lingspam)
+python3 "$shared/baselines/prepare_corpora.py" "$work/c" "${corpora[@]}" >&2
+for c in "${corpora[@]}"; do
+  d=$work/c/$c
+  "$bin" train -q --data "$d/train.csv" --out "$work/$c.json"
+  "$bin" eval --model "$work/$c.json" --data "$d/test.csv" --format json > "$work/$c.hs.json"
+  # Throughput on the test split repeated to at least 50,000 rows, so process start-up and
+  # model loading do not dominate; every repeat is scored in full.
+  python3 -c 'import csv, sys
+csv.field_size_limit(1 << 30)
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))
+w = csv.writer(open(sys.argv[2], "w", encoding="utf-8", newline=""))
+w.writerow(rows[0]); body = rows[1:]
+for k in range(-(-50000 // len(body))): w.writerows([[f"{r[0]}-{k}"] + r[1:] for r in body])' "$d/test.csv" "$work/$c.big.csv"
+  python3 -c 'import json, subprocess, sys, time
+t = time.perf_counter(); subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+print(json.dumps({"score_seconds": time.perf_counter() - t}))' "$bin" score -q --model "$work/$c.json" "$work/$c.big.csv" > "$work/$c.hs.time.json"
+  python3 -c 'import json, sys; t = json.load(open(sys.argv[1])); t["rows"] = sum(1 for _ in open(sys.argv[2], encoding="utf-8")) ; json.dump(t, open(sys.argv[1], "w"))' "$work/$c.hs.time.json" "$work/$c.big.csv"
+  python3 "$shared/baselines/sklearn_baseline.py" "$d/train.csv" "$d/test.csv" > "$work/$c.sk.json"
+  python3 "$shared/baselines/bogofilter_baseline.py" "$d/train.csv" "$d/test.csv" > "$work/$c.bf.txt"
+done
+python3 - "$work" "${corpora[@]}" <<'PY'
+import ast, json, sys
+work, corpora = sys.argv[1], sys.argv[2:]
+print("| corpus | system | MCC | ROC AUC | FPR | fit s | predict msg/s |")
+print("|---|---|---|---|---|---|---|")
+for c in corpora:
+    hs = json.load(open(f"{work}/{c}.hs.json"))
+    model = json.load(open(f"{work}/{c}.json"))
+    timing = json.load(open(f"{work}/{c}.hs.time.json"))
+    import csv; csv.field_size_limit(1 << 30)
+    big_rows = sum(1 for _ in csv.reader(open(f"{work}/{c}.big.csv", encoding="utf-8", newline=""))) - 1
+    t = timing["score_seconds"]
+    sk = json.load(open(f"{work}/{c}.sk.json"))
+    bf = ast.literal_eval(open(f"{work}/{c}.bf.txt").read().strip().splitlines()[-1])
+    fit = model["training"]["fit_seconds"]; rate = big_rows / t
+    rows = [("hardsell", hs["mcc"], hs["roc_auc"], hs["false_positive_rate"], fit, rate),
+            ("sklearn", sk["mcc"], sk["roc_auc"], sk["false_positive_rate"], sk["fit_seconds"], sk["predict_messages_per_second"]),
+            ("bogofilter", bf["mcc"], bf["roc_auc"], bf["fpr"], bf["fit_s"], bf["predict_msgs_per_s"])]
+    for name, mcc, auc, fpr, fs, r in rows:
+        print(f"| {c} | {name} | {mcc:.4f} | {auc:.4f} | {fpr:.4f} | {fs:.3f} | {r:,.0f} |")
+    best_mcc = max(sk["mcc"], bf["mcc"]); best_auc = max(sk["roc_auc"], bf["roc_auc"])
+    print(f"| {c} | **ratio** | {hs['mcc']/best_mcc:.4f}× best | {hs['roc_auc']/best_auc:.4f}× best | | {fit/sk['fit_seconds']:.1f}× sklearn | {rate/sk['predict_messages_per_second']:.2f}× sklearn |")
+PY

@@ -1,1 +1,0 @@
-//! LinkedIn data export (placeholder; being written).

@@ -1,0 +1,126 @@
+//! CSV plumbing shared by the export's files: columns found by header name, rows with the
+//! line they start on, invalid UTF-8 replaced and counted.
+
+use std::io::Read;
+
+use csv::ByteRecord;
+
+use crate::error::{Error, Result};
+use crate::read::{Origin, ReadReport};
+
+/// A whole CSV file read into memory (export files are bounded by the reader's size guard).
+pub(super) struct Table {
+    pub name: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+/// One record: where it starts and its fields as text.
+pub(super) struct Row {
+    pub line: u64,
+    fields: Vec<String>,
+}
+
+impl Row {
+    /// The field at `idx`, or `""` when the column or the field is missing.
+    pub fn get(&self, idx: Option<usize>) -> &str {
+        idx.and_then(|i| self.fields.get(i)).map_or("", |s| s.as_str())
+    }
+
+    /// True when every field is blank.
+    pub fn is_blank(&self) -> bool {
+        self.fields.iter().all(|f| f.trim().is_empty())
+    }
+}
+
+impl Table {
+    /// The index of the first column named like one of `names` (case-insensitive).
+    pub fn column(&self, names: &[&str]) -> Option<usize> {
+        names.iter().find_map(|n| self.header.iter().position(|h| h.eq_ignore_ascii_case(n)))
+    }
+
+    /// `path:line` of a row, for messages and ids.
+    pub fn origin(&self, row: &Row) -> Origin {
+        Origin { file: self.name.clone(), line: row.line }
+    }
+
+    /// The header as found, for error messages.
+    pub fn header_line(&self) -> String {
+        self.header.join(",")
+    }
+}
+
+/// Reads `input` as CSV with a header; `lines_before` is added to every line number (for a
+/// preamble the caller skipped). Lossy rows are counted in `report`.
+pub(super) fn read_table<R: Read>(
+    name: &str,
+    input: R,
+    lines_before: u64,
+    report: &mut ReadReport,
+) -> Result<Table> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(input);
+    let mut record = ByteRecord::new();
+    let mut header = Vec::new();
+    let mut rows = Vec::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(csv_error(name, lines_before, e)),
+        }
+        let line = record.position().map_or(0, |p| p.line()) + lines_before;
+        let (fields, lossy) = decode_fields(&record);
+        if header.is_empty() {
+            header = fields.iter().map(|f| f.trim_start_matches('\u{feff}').trim().to_string()).collect();
+            continue;
+        }
+        if lossy {
+            report.lossy_rows += 1;
+            report.first_lossy.get_or_insert_with(|| Origin { file: name.to_string(), line });
+        }
+        rows.push(Row { line, fields });
+    }
+    Ok(Table { name: name.to_string(), header, rows })
+}
+
+fn decode_fields(record: &ByteRecord) -> (Vec<String>, bool) {
+    let mut lossy = false;
+    let fields = record
+        .iter()
+        .map(|bytes| match std::str::from_utf8(bytes) {
+            Ok(s) => s.to_string(),
+            Err(_) => {
+                lossy = true;
+                String::from_utf8_lossy(bytes).into_owned()
+            }
+        })
+        .collect();
+    (fields, lossy)
+}
+
+fn csv_error(name: &str, lines_before: u64, e: csv::Error) -> Error {
+    let line = e.position().map_or(0, |p| p.line()) + lines_before;
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io(name, io),
+        other => Error::BadRow { path: name.into(), line, message: format!("{other:?}") },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_line_numbers_of_multiline_rows_and_counts_lossy_ones() {
+        let mut report = ReadReport::default();
+        let data = &b"\xef\xbb\xbfA,B\n1,\"x\ny\"\n2,caf\xe9\n"[..];
+        let t = read_table("t.csv", data, 0, &mut report).unwrap();
+        assert_eq!(t.header, ["A", "B"]);
+        assert_eq!(t.rows[0].line, 2);
+        assert_eq!(t.rows[1].line, 4);
+        assert_eq!(t.rows[1].get(Some(1)), "caf\u{fffd}");
+        assert_eq!(t.rows[1].get(Some(7)), "");
+        assert_eq!(report.lossy_rows, 1);
+        assert_eq!(report.first_lossy.unwrap().line, 4);
+    }
+}

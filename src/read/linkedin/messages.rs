@@ -1,0 +1,221 @@
+//! `messages.csv` (and the 2018 `Messages.csv`): columns found by name, in any case, in every
+//! layout LinkedIn has written; every column after FOLDER optional. Drafts and rows with
+//! neither a sender nor any content are left out; a row whose DATE cannot be read goes to the
+//! report as `path:line: problem`.
+
+use std::io::Read;
+
+use super::csvrows::{read_table, Row, Table};
+use super::normalize_profile_url;
+use crate::error::{Error, Result};
+use crate::read::{dates, Origin, ReadReport};
+
+/// Columns every layout has.
+const COMMON: [&str; 6] = ["FROM", "TO", "DATE", "SUBJECT", "CONTENT", "FOLDER"];
+/// The 2018-2020 layout identifies the owner's rows by this column.
+const LEGACY_ONLY: [&str; 1] = ["DIRECTION"];
+/// The 2021+ layouts add these.
+const MODERN_ONLY: [&str; 3] = ["CONVERSATION ID", "CONVERSATION TITLE", "SENDER PROFILE URL"];
+
+/// The layouts known, for the error message.
+const KNOWN_LAYOUTS: &str = "\
+  From,To,Date,Subject,Content,Direction,Folder (2018; also upper-case, 2020)\n  \
+  CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,[RECIPIENT PROFILE URLS,]DATE,SUBJECT,CONTENT,FOLDER \
+  (2021 on), optionally followed by ATTACHMENTS, IS MESSAGE DRAFT, IS CONVERSATION DRAFT";
+
+/// One row of messages.csv, with the fields the reader uses.
+#[derive(Debug, Clone, Default)]
+pub(super) struct RawMessage {
+    pub origin: Origin,
+    /// `<file name>:<line>`.
+    pub id: String,
+    /// CONVERSATION ID (empty in the 2018 layout).
+    pub conversation: String,
+    pub title: String,
+    pub from: String,
+    /// Normalised SENDER PROFILE URL; `None` when empty or absent.
+    pub sender_url: Option<String>,
+    pub to: String,
+    /// Normalised RECIPIENT PROFILE URLS.
+    pub recipient_urls: Vec<String>,
+    pub timestamp: Option<i64>,
+    pub subject: String,
+    /// CONTENT as written (may be HTML).
+    pub content: String,
+    /// `Some(true)` for Direction OUTGOING (2018 layout); `None` when the file does not say.
+    pub outgoing: Option<bool>,
+}
+
+struct Layout {
+    conversation: Option<usize>,
+    title: Option<usize>,
+    from: usize,
+    sender_url: Option<usize>,
+    to: usize,
+    recipient_urls: Option<usize>,
+    date: usize,
+    subject: usize,
+    content: usize,
+    folder: usize,
+    direction: Option<usize>,
+    message_draft: Option<usize>,
+    conversation_draft: Option<usize>,
+    attachments: Option<usize>,
+}
+
+/// Reads every row of a messages file; `file_name` prefixes the ids.
+pub(super) fn read_messages<R: Read>(
+    display: &str,
+    file_name: &str,
+    input: R,
+    report: &mut ReadReport,
+) -> Result<Vec<RawMessage>> {
+    let table = read_table(display, input, 0, report)?;
+    let layout = resolve_layout(&table)?;
+    let mut out = Vec::new();
+    for row in &table.rows {
+        if is_draft(row, &layout) || is_empty(row, &layout) {
+            continue;
+        }
+        match parse_row(&table, row, &layout, file_name) {
+            Ok(message) => out.push(message),
+            Err(problem) => report.bad_rows.push(problem),
+        }
+    }
+    Ok(out)
+}
+
+fn resolve_layout(table: &Table) -> Result<Layout> {
+    let has = |name: &str| table.column(&[name]).is_some();
+    let legacy = LEGACY_ONLY.iter().all(|c| has(c));
+    let modern = MODERN_ONLY.iter().all(|c| has(c));
+    if !COMMON.iter().all(|c| has(c)) || !(legacy || modern) {
+        return Err(Error::Export {
+            path: table.name.clone().into(),
+            message: format!(
+                "unrecognised messages.csv header:\n  {}\nknown layouts (column names in any case and order):\n{KNOWN_LAYOUTS}",
+                table.header_line()
+            ),
+        });
+    }
+    let col = |name: &str| table.column(&[name]);
+    let required = |name: &str| col(name).expect("checked above");
+    Ok(Layout {
+        conversation: col("CONVERSATION ID"),
+        title: col("CONVERSATION TITLE"),
+        from: required("FROM"),
+        sender_url: col("SENDER PROFILE URL"),
+        to: required("TO"),
+        recipient_urls: col("RECIPIENT PROFILE URLS"),
+        date: required("DATE"),
+        subject: required("SUBJECT"),
+        content: required("CONTENT"),
+        folder: required("FOLDER"),
+        direction: col("DIRECTION"),
+        message_draft: col("IS MESSAGE DRAFT"),
+        conversation_draft: col("IS CONVERSATION DRAFT"),
+        attachments: col("ATTACHMENTS"),
+    })
+}
+
+/// An unsent draft: flagged, or (Dec 2024) filed in no folder at all.
+fn is_draft(row: &Row, layout: &Layout) -> bool {
+    let yes = |idx| row.get(idx).trim().eq_ignore_ascii_case("yes");
+    yes(layout.message_draft) || yes(layout.conversation_draft) || row.get(Some(layout.folder)).trim().is_empty()
+}
+
+/// A row with no sender and nothing in it (seen in 2022 and 2024 threads): nobody said anything.
+fn is_empty(row: &Row, layout: &Layout) -> bool {
+    [Some(layout.from), layout.sender_url, Some(layout.content), Some(layout.subject), layout.attachments]
+        .iter()
+        .all(|&idx| row.get(idx).trim().is_empty())
+}
+
+fn parse_row(table: &Table, row: &Row, layout: &Layout, file_name: &str) -> Result<RawMessage, String> {
+    let origin = table.origin(row);
+    let date = row.get(Some(layout.date)).trim();
+    let timestamp = match date {
+        "" => None,
+        _ => Some(dates::parse(date).ok_or_else(|| format!("{origin}: column 'DATE': unrecognised date '{date}'"))?),
+    };
+    let outgoing = match layout.direction.map(|i| row.get(Some(i)).trim().to_ascii_uppercase()) {
+        None => None,
+        Some(d) if d == "OUTGOING" => Some(true),
+        Some(d) if d == "INCOMING" => Some(false),
+        Some(d) => return Err(format!("{origin}: column 'Direction': expected INCOMING or OUTGOING, got '{d}'")),
+    };
+    let url = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(normalize_profile_url);
+    Ok(RawMessage {
+        id: format!("{file_name}:{}", row.line),
+        conversation: row.get(layout.conversation).trim().to_string(),
+        title: row.get(layout.title).trim().to_string(),
+        from: row.get(Some(layout.from)).trim().to_string(),
+        sender_url: url(row.get(layout.sender_url)),
+        to: row.get(Some(layout.to)).trim().to_string(),
+        recipient_urls: split_urls(row.get(layout.recipient_urls)).filter_map(url).collect(),
+        timestamp,
+        subject: row.get(Some(layout.subject)).to_string(),
+        content: row.get(Some(layout.content)).to_string(),
+        outgoing,
+        origin,
+    })
+}
+
+/// Splits RECIPIENT PROFILE URLS, joined by `,` (no space) before each `http`; names in TO can
+/// hold commas, URLs cannot be split that way safely otherwise.
+fn split_urls(field: &str) -> impl Iterator<Item = &str> {
+    let mut starts: Vec<usize> = field.match_indices("http").map(|(i, _)| i).filter(|&i| i == 0 || field[..i].trim_end().ends_with([',', ';'])).collect();
+    if starts.first() != Some(&0) {
+        starts.insert(0, 0);
+    }
+    let ends: Vec<usize> = starts.iter().skip(1).copied().chain([field.len()]).collect();
+    starts.into_iter().zip(ends).map(move |(a, b)| field[a..b].trim().trim_end_matches([',', ';']).trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(bytes: &[u8]) -> (Result<Vec<RawMessage>>, ReadReport) {
+        let mut report = ReadReport::default();
+        (read_messages("m.csv", "m.csv", bytes, &mut report), report)
+    }
+
+    #[test]
+    fn splits_group_recipients_only_before_urls() {
+        let urls: Vec<&str> = split_urls("https://x/in/a,https://x/in/b,c,https://x/in/d").collect();
+        assert_eq!(urls, ["https://x/in/a", "https://x/in/b,c", "https://x/in/d"]);
+        assert_eq!(split_urls("").count(), 1);
+    }
+
+    #[test]
+    fn reads_the_13_column_layout_in_lower_case() {
+        let csv = b"conversation id,conversation title,from,sender profile url,to,recipient profile urls,date,subject,content,folder,attachments,is message draft,is conversation draft\n\
+                    c1,,P,https://www.linkedin.com/in/p,Me,https://www.linkedin.com/in/me,2025-01-02 03:04:05 UTC,,hi,INBOX,,No,No\n\
+                    c1,,Me,https://www.linkedin.com/in/me,P,https://www.linkedin.com/in/p,2025-01-02 03:04:06 UTC,,draft,INBOX,,Yes,No\n";
+        let (rows, report) = read(csv);
+        let rows = rows.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].sender_url.as_deref(), Some("https://www.linkedin.com/in/p"));
+        assert!(report.bad_rows.is_empty());
+    }
+
+    #[test]
+    fn rejects_an_unknown_header_naming_it_and_the_known_layouts() {
+        let err = read(b"Sender,Body,When\na,b,c\n").0.unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, Error::Export { .. }));
+        assert!(text.contains("Sender,Body,When") && text.contains("From,To,Date,Subject,Content,Direction,Folder"), "{text}");
+    }
+
+    #[test]
+    fn reports_an_unreadable_date_and_keeps_the_other_rows() {
+        let csv = b"From,To,Date,Subject,Content,Direction,Folder\n\
+                    A,Me,\"1/2/18, 3:04 PM\",,one,INCOMING,INBOX\n\
+                    B,Me,xyz,,two,INCOMING,INBOX\n\
+                    C,Me,\"1/3/18, 3:04 PM\",,three,INCOMING,INBOX\n";
+        let (rows, report) = read(csv);
+        assert_eq!(rows.unwrap().len(), 2);
+        assert_eq!(report.bad_rows, ["m.csv:3: column 'DATE': unrecognised date 'xyz'"]);
+    }
+}
