@@ -7,9 +7,10 @@ use crate::cli::{Cli, Command, EvalArgs, EvalFormat, ScoreArgs, TrainArgs};
 use crate::error::{Error, Result, EXIT_INPUT, EXIT_OK};
 use crate::evaluate;
 use crate::model::{train, Model};
-use crate::read::table;
+use crate::read::{linkedin, table};
 use crate::report::{self, Sink};
 use crate::score::{self, ScoreConfig};
+use crate::senders;
 
 /// Runs the parsed command line; returns the exit code on success paths.
 pub fn run(cli: Cli) -> Result<i32> {
@@ -41,19 +42,38 @@ fn configure_threads(threads: Option<usize>) -> Result<()> {
 
 fn run_train(args: &TrainArgs, say: &dyn Fn(&str)) -> Result<i32> {
     let opts = args.table.options(true)?;
-    let (messages, read_report) = table::read_all(&args.data, &opts)?;
-    read_report.warnings().iter().for_each(|w| say(w));
-    let source = args.data.display().to_string();
-    let model = train::train(&messages, &source, &args.params())?;
+    let mut messages = Vec::new();
+    for path in &args.data {
+        let (rows, read_report) = table::read_all(path, &opts)?;
+        read_report.warnings().iter().for_each(|w| say(w));
+        messages.extend(rows);
+    }
+    let source = args
+        .data
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let started = std::time::Instant::now();
+    let model = train::train(&messages, &source, &args.params()?)?;
+    let fit_seconds = started.elapsed().as_secs_f64();
     model.save(&args.out)?;
     let t = &model.training;
-    let counts: Vec<String> = t.rows_per_label.iter().map(|(l, n)| format!("{l} {n}")).collect();
+    let counts: Vec<String> = t
+        .rows_per_label
+        .iter()
+        .map(|(l, n)| format!("{l} {n}"))
+        .collect();
     say(&format!(
         "trained on {} rows ({}){} in {:.2} s; {} text buckets; wrote {}",
         t.rows_per_label.values().sum::<usize>(),
         counts.join(", "),
-        if t.unlabeled_rows > 0 { format!(", {} unlabeled rows used as context only", t.unlabeled_rows) } else { String::new() },
-        t.fit_seconds,
+        if t.unlabeled_rows > 0 {
+            format!(", {} unlabeled rows used as context only", t.unlabeled_rows)
+        } else {
+            String::new()
+        },
+        fit_seconds,
         t.text_buckets,
         args.out.display()
     ));
@@ -61,7 +81,12 @@ fn run_train(args: &TrainArgs, say: &dyn Fn(&str)) -> Result<i32> {
         say("warning: a text-model fit reached --max-iterations before converging; raise it or --alpha");
     }
     let cv = &t.cross_validation;
-    say(&format!("out-of-fold: mcc {:.4}, f1 {:.4}, roc_auc {:.4}", cv["mcc"].as_f64().unwrap_or(0.0), cv["f1"].as_f64().unwrap_or(0.0), cv["roc_auc"].as_f64().unwrap_or(0.0)));
+    say(&format!(
+        "out-of-fold: mcc {:.4}, f1 {:.4}, roc_auc {:.4}",
+        cv["mcc"].as_f64().unwrap_or(0.0),
+        cv["f1"].as_f64().unwrap_or(0.0),
+        cv["roc_auc"].as_f64().unwrap_or(0.0)
+    ));
     Ok(EXIT_OK)
 }
 
@@ -90,7 +115,8 @@ fn run_eval(args: &EvalArgs, say: &dyn Fn(&str)) -> Result<i32> {
 
 fn write_baseline(path: &Path, metrics: &serde_json::Value) -> Result<()> {
     let mut keep = serde_json::Map::new();
-    for k in ["accuracy", "precision", "recall", "f1", "mcc", "roc_auc", "false_positive_rate", "rows", "data", "positive"] {
+    let extra = ["rows", "data", "positive"];
+    for k in evaluate::BINARY_METRICS.iter().chain(extra.iter()).copied() {
         if !metrics[k].is_null() {
             keep.insert(k.to_string(), metrics[k].clone());
         }
@@ -104,11 +130,15 @@ fn write_baseline(path: &Path, metrics: &serde_json::Value) -> Result<()> {
 }
 
 fn run_score(args: &ScoreArgs, say: &dyn Fn(&str)) -> Result<i32> {
-    let model_path = args
-        .model
-        .as_deref()
-        .ok_or_else(|| Error::Usage("score needs --model MODEL".into()))?;
-    let model = Model::load(model_path)?;
+    let model = match args.model.as_deref() {
+        Some(path) => Model::load(path)?,
+        None => Model::default_model()?,
+    };
+    if let [path] = args.inputs.as_slice() {
+        if linkedin::is_export(path) {
+            return run_score_export(&model, path, args, say);
+        }
+    }
     let cfg = ScoreConfig {
         inputs: args.inputs.clone(),
         table: args.table.options(false)?,
@@ -129,10 +159,57 @@ fn run_score(args: &ScoreArgs, say: &dyn Fn(&str)) -> Result<i32> {
         summary.flagged,
         summary.read.bad_rows.len()
     ));
-    Ok(if summary.read.bad_rows.is_empty() { EXIT_OK } else { EXIT_INPUT })
+    Ok(if summary.read.bad_rows.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_INPUT
+    })
 }
 
 fn short_path(p: &str) -> String {
     let parts: Vec<&str> = p.rsplit(['/', '\\']).take(2).collect();
     parts.into_iter().rev().collect::<Vec<_>>().join("/")
+}
+
+fn run_score_export(
+    model: &Model,
+    path: &Path,
+    args: &ScoreArgs,
+    say: &dyn Fn(&str),
+) -> Result<i32> {
+    let export = linkedin::read_export(path, args.me.as_deref())?;
+    export.report.warnings().iter().for_each(|w| say(w));
+    let predictions = model.predict(&export.messages, args.reasons);
+    let reports =
+        senders::sender_reports(&export.messages, &predictions, &model.labels, args.policy);
+    let sink = args.output.clone().map_or(Sink::Stdout, Sink::File);
+    report::to_sink(&sink, |w| report::write_senders(&reports, args.format, w))?;
+    if let Some(out) = &args.messages_out {
+        let rows = score::scored_rows(model, &export.messages, predictions);
+        report::write_atomically(out, |w| score::write_scored(model, &rows, args.format, w))?;
+    }
+    let count = |v: senders::Verdict| reports.iter().filter(|r| r.verdict == v).count();
+    say(&format!(
+        "you: {} {}; {} messages and invitations read; {} senders: {} hard_sell, {} collector, {} sponsored, {} ok",
+        export.owner.name,
+        export.owner.profile_url.as_deref().unwrap_or(""),
+        export.messages.len(),
+        reports.len(),
+        count(senders::Verdict::HardSell),
+        count(senders::Verdict::Collector),
+        count(senders::Verdict::Sponsored),
+        count(senders::Verdict::Ok)
+    ));
+    if let Some((from, to)) = export.invitations_window {
+        say(&format!(
+            "invitations cover {} to {}",
+            &crate::read::dates::format(from)[..10],
+            &crate::read::dates::format(to)[..10]
+        ));
+    }
+    Ok(if export.report.bad_rows.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_INPUT
+    })
 }

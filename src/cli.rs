@@ -69,9 +69,9 @@ pub struct TableArgs {
 /// `hardsell train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Labeled input file.
-    #[arg(long)]
-    pub data: PathBuf,
+    /// Labeled input file(s); repeat the flag to train on several files with the same columns.
+    #[arg(long, required = true)]
+    pub data: Vec<PathBuf>,
     /// Where to write the model (JSON).
     #[arg(long)]
     pub out: PathBuf,
@@ -93,6 +93,12 @@ pub struct TrainArgs {
     /// Hashed text width as a power of two (10..=24).
     #[arg(long, default_value_t = 18)]
     pub hash_bits: u32,
+    /// Character n-gram lengths inside words, as MIN-MAX (`0-0` turns them off).
+    #[arg(long, default_value = "2-5")]
+    pub char_ngrams: String,
+    /// Characters of each message that feed character n-grams.
+    #[arg(long, default_value_t = 3000)]
+    pub char_limit: usize,
     /// Drop n-grams seen in fewer messages.
     #[arg(long, default_value_t = 2)]
     pub min_df: u32,
@@ -157,6 +163,15 @@ pub struct ScoreArgs {
     /// Contributing features listed per flagged message.
     #[arg(long, default_value_t = 5)]
     pub reasons: usize,
+    /// For an export: how eager flagging is (open networker … only people you know).
+    #[arg(long, value_enum, default_value = "balanced")]
+    pub policy: crate::senders::Policy,
+    /// For an export: you, as a profile URL or name [default: found in the export].
+    #[arg(long)]
+    pub me: Option<String>,
+    /// For an export: also write per-message scores to this file (same format).
+    #[arg(long)]
+    pub messages_out: Option<PathBuf>,
 }
 
 impl TableArgs {
@@ -185,17 +200,45 @@ fn parse_delimiter(v: &str) -> Result<u8> {
     match v {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
         _ if v.len() == 1 && v.is_ascii() => Ok(v.as_bytes()[0]),
-        _ => Err(Error::Usage(format!("--delimiter must be one ASCII character or `tab` (got '{v}')"))),
+        _ => Err(Error::Usage(format!(
+            "--delimiter must be one ASCII character or `tab` (got '{v}')"
+        ))),
     }
 }
 
 impl TrainArgs {
     /// Checked training parameters.
-    pub fn params(&self) -> TrainParams {
-        let mut p = TrainParams { folds: self.cv, positive: self.positive.clone(), min_df: self.min_df, combiner_alpha: self.combiner_alpha, ..TrainParams::default() };
+    pub fn params(&self) -> Result<TrainParams> {
+        let mut p = TrainParams {
+            folds: self.cv,
+            positive: self.positive.clone(),
+            min_df: self.min_df,
+            combiner_alpha: self.combiner_alpha,
+            ..TrainParams::default()
+        };
         p.text_logit.alpha = self.alpha;
         p.text_logit.max_iterations = self.max_iterations;
         p.text.hash_bits = self.hash_bits;
-        p
+        p.text.char_ngrams = parse_range(&self.char_ngrams)?;
+        p.text.char_limit = self.char_limit;
+        Ok(p)
+    }
+}
+
+fn parse_range(v: &str) -> Result<(usize, usize)> {
+    let bad = || {
+        Error::Usage(format!(
+            "--char-ngrams must be MIN-MAX with 1 <= MIN <= MAX <= 8, or 0-0 (got '{v}')"
+        ))
+    };
+    let (a, b) = v.split_once('-').ok_or_else(bad)?;
+    let (a, b): (usize, usize) = (
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    );
+    match (a, b) {
+        (0, 0) => Ok((0, 0)),
+        (a, b) if 1 <= a && a <= b && b <= 8 => Ok((a, b)),
+        _ => Err(bad()),
     }
 }

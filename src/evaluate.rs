@@ -16,14 +16,31 @@ use crate::metrics;
 use crate::model::Model;
 use crate::read::Message;
 
+/// The top-level metric keys of a two-label model, in display order.
+pub const BINARY_METRICS: [&str; 7] = [
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "mcc",
+    "roc_auc",
+    "false_positive_rate",
+];
+
 /// The metrics the gate compares.
 pub const GATED_METRICS: [&str; 3] = ["mcc", "f1", "roc_auc"];
 
 /// Metrics of `model` on labeled `messages`; every label must be one the model knows.
 pub fn evaluate(model: &Model, messages: &[Message], source: &str) -> Result<Value> {
-    let labeled: Vec<Message> = messages.iter().filter(|m| m.label.is_some()).cloned().collect();
+    // Context features need every row (the owner's unlabeled replies too); only labeled rows are measured.
+    let labeled_idx: Vec<usize> = (0..messages.len())
+        .filter(|&i| messages[i].label.is_some())
+        .collect();
+    let labeled: Vec<&Message> = labeled_idx.iter().map(|&i| &messages[i]).collect();
     if labeled.is_empty() {
-        return Err(Error::Training(format!("{source}: no labeled rows to evaluate")));
+        return Err(Error::Training(format!(
+            "{source}: no labeled rows to evaluate"
+        )));
     }
     let mut y = Vec::with_capacity(labeled.len());
     for m in &labeled {
@@ -34,12 +51,16 @@ pub fn evaluate(model: &Model, messages: &[Message], source: &str) -> Result<Val
                 return Err(Error::BadRow {
                     path: m.origin.file.clone().into(),
                     line: m.origin.line,
-                    message: format!("label '{label}' is not one the model knows ({})", model.labels.join(", ")),
+                    message: format!(
+                        "label '{label}' is not one the model knows ({})",
+                        model.labels.join(", ")
+                    ),
                 })
             }
         }
     }
-    let x = model.dense_rows(&labeled);
+    let all = model.dense_rows(messages);
+    let x = all.select(ndarray::Axis(0), &labeled_idx);
     let probs = model.probabilities(&x);
     let mut out = metrics_json(model, &y, &probs);
     out["rows"] = json!(labeled.len());
@@ -84,7 +105,10 @@ pub fn check_baseline(current: &Value, baseline_path: &Path, max_drop: f64) -> R
     let mut failures = Vec::new();
     for name in GATED_METRICS {
         let (Some(now), Some(base)) = (current[name].as_f64(), baseline[name].as_f64()) else {
-            return Err(Error::Usage(format!("{}: baseline has no numeric '{name}'", baseline_path.display())));
+            return Err(Error::Usage(format!(
+                "{}: baseline has no numeric '{name}'",
+                baseline_path.display()
+            )));
         };
         let line = format!("{name}: {now:.4} (baseline {base:.4}, allowed drop {max_drop})");
         if now < base - max_drop {
@@ -95,7 +119,10 @@ pub fn check_baseline(current: &Value, baseline_path: &Path, max_drop: f64) -> R
     if failures.is_empty() {
         Ok(lines)
     } else {
-        Err(Error::Regression { baseline: baseline_path.into(), failures })
+        Err(Error::Regression {
+            baseline: baseline_path.into(),
+            failures,
+        })
     }
 }
 
@@ -104,22 +131,46 @@ pub fn render_text(v: &Value) -> String {
     let mut out = String::new();
     let num = |k: &str| v[k].as_f64().map_or("-".to_string(), |x| format!("{x:.4}"));
     if let Some(pos) = v["positive"].as_str() {
-        out.push_str(&format!("rows {}  positive label '{pos}'  threshold {}\n", v["rows"], num("threshold")));
-        for k in ["accuracy", "precision", "recall", "f1", "mcc", "roc_auc", "false_positive_rate"] {
+        out.push_str(&format!(
+            "rows {}  positive label '{pos}'  threshold {}\n",
+            v["rows"],
+            num("threshold")
+        ));
+        for k in BINARY_METRICS {
             out.push_str(&format!("{k:<20} {}\n", num(k)));
         }
         let c = &v["confusion"];
-        out.push_str(&format!("confusion            tp {}  fp {}  tn {}  fn {}\n", c["tp"], c["fp"], c["tn"], c["fn"]));
+        out.push_str(&format!(
+            "confusion            tp {}  fp {}  tn {}  fn {}\n",
+            c["tp"], c["fp"], c["tn"], c["fn"]
+        ));
     } else {
         out.push_str(&format!("rows {}\n", v["rows"]));
-        for k in ["accuracy", "macro_precision", "macro_recall", "macro_f1", "mcc", "macro_roc_auc"] {
+        for k in [
+            "accuracy",
+            "macro_precision",
+            "macro_recall",
+            "macro_f1",
+            "mcc",
+            "macro_roc_auc",
+        ] {
             out.push_str(&format!("{k:<20} {}\n", num(k)));
         }
-        out.push_str(&format!("{:<14}{:>10}{:>10}{:>10}{:>10}{:>10}\n", "label", "precision", "recall", "f1", "roc_auc", "fpr"));
+        out.push_str(&format!(
+            "{:<14}{:>10}{:>10}{:>10}{:>10}{:>10}\n",
+            "label", "precision", "recall", "f1", "roc_auc", "fpr"
+        ));
         if let Some(per) = v["per_label"].as_object() {
             for (label, m) in per {
                 let f = |k: &str| m[k].as_f64().unwrap_or(0.0);
-                out.push_str(&format!("{label:<14}{:>10.4}{:>10.4}{:>10.4}{:>10.4}{:>10.4}\n", f("precision"), f("recall"), f("f1"), f("roc_auc"), f("false_positive_rate")));
+                out.push_str(&format!(
+                    "{label:<14}{:>10.4}{:>10.4}{:>10.4}{:>10.4}{:>10.4}\n",
+                    f("precision"),
+                    f("recall"),
+                    f("f1"),
+                    f("roc_auc"),
+                    f("false_positive_rate")
+                ));
             }
         }
         out.push_str("confusion (rows: truth, columns: predicted)\n");
@@ -133,7 +184,7 @@ pub fn render_text(v: &Value) -> String {
             for t in &labels {
                 out.push_str(&format!("{t:<14}"));
                 for p in &labels {
-                    out.push_str(&format!("{:>12}", conf[*t][*p]));
+                    out.push_str(&format!("{:>12}", conf[*t][*p].as_u64().unwrap_or(0)));
                 }
                 out.push('\n');
             }

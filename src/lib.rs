@@ -18,3 +18,4 @@ pub mod model;
 pub mod read;
 pub mod report;
 pub mod score;
+pub mod senders;

@@ -114,7 +114,12 @@ pub struct MultiMetrics {
 }
 
 /// Multi-class metrics from true and predicted label indices and per-label probabilities.
-pub fn multi(labels: &[String], truth: &[usize], predicted: &[usize], probs: &[Vec<f64>]) -> MultiMetrics {
+pub fn multi(
+    labels: &[String],
+    truth: &[usize],
+    predicted: &[usize],
+    probs: &[Vec<f64>],
+) -> MultiMetrics {
     let k = labels.len();
     let mut matrix = vec![vec![0u64; k]; k];
     for (&t, &p) in truth.iter().zip(predicted) {
@@ -140,14 +145,23 @@ pub fn multi(labels: &[String], truth: &[usize], predicted: &[usize], probs: &[V
         macro_roc_auc: mean(|m| m.roc_auc),
         per_label,
         confusion: (0..k)
-            .map(|t| (labels[t].clone(), (0..k).map(|p| (labels[p].clone(), matrix[t][p])).collect()))
+            .map(|t| {
+                (
+                    labels[t].clone(),
+                    (0..k).map(|p| (labels[p].clone(), matrix[t][p])).collect(),
+                )
+            })
             .collect(),
     }
 }
 
 fn accuracy(truth: &[usize], predicted: &[usize]) -> f64 {
     let right = truth.iter().zip(predicted).filter(|(a, b)| a == b).count();
-    if truth.is_empty() { 0.0 } else { right as f64 / truth.len() as f64 }
+    if truth.is_empty() {
+        0.0
+    } else {
+        right as f64 / truth.len() as f64
+    }
 }
 
 fn multiclass_mcc(m: &[Vec<u64>]) -> f64 {
@@ -155,10 +169,18 @@ fn multiclass_mcc(m: &[Vec<u64>]) -> f64 {
     let s: f64 = m.iter().flatten().map(|&x| x as f64).sum();
     let c: f64 = (0..k).map(|i| m[i][i] as f64).sum();
     let t: Vec<f64> = (0..k).map(|i| m[i].iter().sum::<u64>() as f64).collect();
-    let p: Vec<f64> = (0..k).map(|j| m.iter().map(|r| r[j]).sum::<u64>() as f64).collect();
+    let p: Vec<f64> = (0..k)
+        .map(|j| m.iter().map(|r| r[j]).sum::<u64>() as f64)
+        .collect();
     let tp: f64 = t.iter().zip(&p).map(|(a, b)| a * b).sum();
-    let denom = ((s * s - p.iter().map(|x| x * x).sum::<f64>()) * (s * s - t.iter().map(|x| x * x).sum::<f64>())).sqrt();
-    if denom == 0.0 { 0.0 } else { (c * s - tp) / denom }
+    let denom = ((s * s - p.iter().map(|x| x * x).sum::<f64>())
+        * (s * s - t.iter().map(|x| x * x).sum::<f64>()))
+    .sqrt();
+    if denom == 0.0 {
+        0.0
+    } else {
+        (c * s - tp) / denom
+    }
 }
 
 #[cfg(test)]
@@ -178,7 +200,10 @@ mod tests {
     #[test]
     fn roc_auc_counts_ties_as_half() {
         assert_eq!(roc_auc(&[true, false], &[0.5, 0.5]), 0.5);
-        assert_eq!(roc_auc(&[true, false, true, false], &[0.9, 0.8, 0.3, 0.1]), 0.75);
+        assert_eq!(
+            roc_auc(&[true, false, true, false], &[0.9, 0.8, 0.3, 0.1]),
+            0.75
+        );
     }
 
     #[test]
@@ -198,9 +223,22 @@ mod tests {
         let labels = vec!["a".to_string(), "b".to_string()];
         let truth = [0, 0, 1, 1, 1];
         let pred = [0, 1, 1, 1, 0];
-        let probs: Vec<Vec<f64>> = pred.iter().map(|&p| if p == 1 { vec![0.2, 0.8] } else { vec![0.8, 0.2] }).collect();
+        let probs: Vec<Vec<f64>> = pred
+            .iter()
+            .map(|&p| {
+                if p == 1 {
+                    vec![0.2, 0.8]
+                } else {
+                    vec![0.8, 0.2]
+                }
+            })
+            .collect();
         let m = multi(&labels, &truth, &pred, &probs);
-        let b = binary(&[false, false, true, true, true], &[false, true, true, true, false], &[0.2, 0.8, 0.8, 0.8, 0.2]);
+        let b = binary(
+            &[false, false, true, true, true],
+            &[false, true, true, true, false],
+            &[0.2, 0.8, 0.8, 0.8, 0.2],
+        );
         assert!((m.mcc - b.mcc).abs() < 1e-12);
     }
 }

@@ -32,7 +32,10 @@ pub enum Sink {
 }
 
 /// Runs `write` against a temporary file beside `path`, then renames it over `path`.
-pub fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+pub fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -47,6 +50,12 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::R
         buffered.flush().map_err(|e| Error::io(path, e))?;
     }
     tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    #[cfg(unix)]
+    {
+        // Temporary files are created 0600; an output file should read like any other.
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644));
+    }
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
 }
@@ -83,10 +92,18 @@ impl<'a> RowWriter<'a> {
     /// A writer of `format` into `out`.
     pub fn new(format: Format, out: &'a mut dyn Write) -> Self {
         let out = match format {
-            Format::Csv => Inner::Csv(csv::WriterBuilder::new().has_headers(false).from_writer(out)),
+            Format::Csv => Inner::Csv(
+                csv::WriterBuilder::new()
+                    .has_headers(false)
+                    .from_writer(out),
+            ),
             Format::Json | Format::Jsonl => Inner::Json(out),
         };
-        RowWriter { format, out, rows: 0 }
+        RowWriter {
+            format,
+            out,
+            rows: 0,
+        }
     }
 
     /// Writes a CSV header, or opens the JSON array.
@@ -121,8 +138,24 @@ impl<'a> RowWriter<'a> {
     pub fn finish(self) -> io::Result<()> {
         match self.out {
             Inner::Csv(mut w) => w.flush(),
-            Inner::Json(w) if self.format == Format::Json => w.write_all(if self.rows > 0 { b"\n]\n" } else { b"]\n" }),
+            Inner::Json(w) if self.format == Format::Json => {
+                w.write_all(if self.rows > 0 { b"\n]\n" } else { b"]\n" })
+            }
             Inner::Json(w) => w.flush(),
         }
     }
+}
+
+/// Writes the sender report in `format`.
+pub fn write_senders(
+    rows: &[crate::senders::SenderReport],
+    format: Format,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut writer = RowWriter::new(format, out);
+    writer.header(&crate::senders::REPORT_COLUMNS.map(String::from))?;
+    for row in rows {
+        writer.row(row, &row.csv_record())?;
+    }
+    writer.finish()
 }

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::model::{Contribution, Model};
+use crate::model::{Contribution, Model, Prediction};
 use crate::read::table::{TableOptions, TableReader};
 use crate::read::{Message, ReadReport};
 use crate::report::{Format, RowWriter};
@@ -41,7 +41,12 @@ pub struct ScoredMessage {
 impl ScoredMessage {
     /// CSV column names for a model's labels.
     pub fn csv_header(labels: &[String]) -> Vec<String> {
-        let mut h = vec!["id".to_string(), "source".into(), "label".into(), "flagged".into()];
+        let mut h = vec![
+            "id".to_string(),
+            "source".into(),
+            "label".into(),
+            "flagged".into(),
+        ];
         h.extend(labels.iter().map(|l| format!("p_{l}")));
         h.push("reasons".into());
         h
@@ -49,9 +54,20 @@ impl ScoredMessage {
 
     /// The CSV record: probabilities in label order, reasons as `feature:+0.123` joined by `; `.
     pub fn csv_record(&self) -> Vec<String> {
-        let mut r = vec![self.id.clone(), self.source.clone(), self.label.clone(), self.flagged.to_string()];
+        let mut r = vec![
+            self.id.clone(),
+            self.source.clone(),
+            self.label.clone(),
+            self.flagged.to_string(),
+        ];
         r.extend(self.probabilities.values().map(|p| format!("{p:.6}")));
-        r.push(self.reasons.iter().map(|c| format!("{}:{:+.3}", c.feature, c.contribution)).collect::<Vec<_>>().join("; "));
+        r.push(
+            self.reasons
+                .iter()
+                .map(|c| format!("{}:{:+.3}", c.feature, c.contribution))
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
         r
     }
 }
@@ -83,7 +99,9 @@ pub struct ScoreSummary {
 /// Scores every input into `out`.
 pub fn score_tables(model: &Model, cfg: &ScoreConfig, out: &mut dyn Write) -> Result<ScoreSummary> {
     let mut writer = RowWriter::new(cfg.format, out);
-    writer.header(&ScoredMessage::csv_header(&model.labels)).map_err(|e| crate::error::Error::io("<output>", e))?;
+    writer
+        .header(&ScoredMessage::csv_header(&model.labels))
+        .map_err(|e| crate::error::Error::io("<output>", e))?;
     let mut summary = ScoreSummary::default();
     for path in &cfg.inputs {
         let mut reader = TableReader::open(path, &cfg.table)?;
@@ -105,23 +123,60 @@ pub fn score_tables(model: &Model, cfg: &ScoreConfig, out: &mut dyn Write) -> Re
         write_chunk(model, &chunk, cfg.reasons, &mut writer, &mut summary)?;
         summary.read.merge(std::mem::take(&mut reader.report));
     }
-    writer.finish().map_err(|e| crate::error::Error::io("<output>", e))?;
+    writer
+        .finish()
+        .map_err(|e| crate::error::Error::io("<output>", e))?;
     Ok(summary)
 }
 
-fn write_chunk(model: &Model, chunk: &[Message], reasons: usize, writer: &mut RowWriter<'_>, summary: &mut ScoreSummary) -> Result<()> {
-    for (m, p) in chunk.iter().zip(model.predict(chunk, reasons)) {
-        let row = ScoredMessage {
+/// The output rows of a batch of messages and their predictions (same order).
+pub fn scored_rows(
+    model: &Model,
+    messages: &[Message],
+    predictions: Vec<Prediction>,
+) -> Vec<ScoredMessage> {
+    messages
+        .iter()
+        .zip(predictions)
+        .map(|(m, p)| ScoredMessage {
             id: m.id.clone(),
             source: m.origin.to_string(),
             label: p.label,
             flagged: p.flagged,
             probabilities: model.labels.iter().cloned().zip(p.probabilities).collect(),
             reasons: p.reasons,
-        };
+        })
+        .collect()
+}
+
+/// Writes scored rows (with a header) in `format` into `out`.
+pub fn write_scored(
+    model: &Model,
+    rows: &[ScoredMessage],
+    format: Format,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut writer = RowWriter::new(format, out);
+    writer.header(&ScoredMessage::csv_header(&model.labels))?;
+    for row in rows {
+        writer.row(row, &row.csv_record())?;
+    }
+    writer.finish()
+}
+
+fn write_chunk(
+    model: &Model,
+    chunk: &[Message],
+    reasons: usize,
+    writer: &mut RowWriter<'_>,
+    summary: &mut ScoreSummary,
+) -> Result<()> {
+    for row in scored_rows(model, chunk, model.predict(chunk, reasons)) {
         summary.scored += 1;
         summary.flagged += usize::from(row.flagged);
-        writer.row(&row, &row.csv_record()).map_err(|e| crate::error::Error::io("<output>", e))?;
+        writer
+            .row(&row, &row.csv_record())
+            .map_err(|e| crate::error::Error::io("<output>", e))?;
     }
     Ok(())
 }

@@ -46,9 +46,16 @@ pub fn threads(messages: &[Message]) -> HashMap<&str, ThreadFacts> {
         }
     }
     for facts in map.values_mut() {
-        facts
-            .order
-            .sort_by_key(|&i| (messages[i].thread.as_ref().and_then(|t| t.timestamp).unwrap_or(i64::MIN), i));
+        facts.order.sort_by_key(|&i| {
+            (
+                messages[i]
+                    .thread
+                    .as_ref()
+                    .and_then(|t| t.timestamp)
+                    .unwrap_or(i64::MIN),
+                i,
+            )
+        });
     }
     map
 }
@@ -64,7 +71,10 @@ pub fn context_values(messages: &[Message], pitch: &[bool]) -> Vec<[f64; CONTEXT
         let mut last_incoming: Option<i64> = None;
         let mut gaps: Vec<f64> = Vec::new();
         for &i in &facts.order {
-            let t = messages[i].thread.as_ref().expect("grouped messages have threads");
+            let t = messages[i]
+                .thread
+                .as_ref()
+                .expect("grouped messages have threads");
             let v = &mut out[i];
             v[0] = 1.0;
             if !t.incoming {
@@ -95,7 +105,13 @@ pub fn context_values(messages: &[Message], pitch: &[bool]) -> Vec<[f64; CONTEXT
             v[6] = (unanswered as f64).ln_1p();
             v[7] = f64::from(u8::from(facts.owner_replied));
             v[8] = f64::from(u8::from(owner_before));
-            v[9] = if gaps.is_empty() { 0.0 } else { (gaps.iter().sum::<f64>() / gaps.len() as f64).max(0.0).ln_1p() };
+            v[9] = if gaps.is_empty() {
+                0.0
+            } else {
+                (gaps.iter().sum::<f64>() / gaps.len() as f64)
+                    .max(0.0)
+                    .ln_1p()
+            };
             v[10] = f64::from(u8::from(t.claimed_contact == Some(false)));
             v[11] = f64::from(u8::from(t.claimed_contact == Some(true)));
             if !t.invitation {

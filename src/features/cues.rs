@@ -35,74 +35,332 @@ pub const CUE_NAMES: [&str; 20] = [
 
 /// Phrase lists, one per phrase cue (the first eleven names + flattery + money).
 const PHRASES: [(&str, &[&str]); 13] = [
-    ("generic_opener", &[
-        "add you to my professional network", "join your linkedin network", "join your professional network",
-        "i would like to connect", "i'd like to connect", "i’d like to connect", "let's connect", "let’s connect",
-        "lets connect", "expand my network", "expanding my network", "grow my network", "growing my network",
-        "connect with you on linkedin", "like to connect with you", "happy to connect", "be part of your network",
-        "añadirte a mi red", "agregarte a mi red", "conectar contigo", "ampliar mi red", "formar parte de tu red",
-        "meinem beruflichen netzwerk", "mein netzwerk", "mit ihnen vernetzen", "mich mit dir vernetzen", "netzwerk erweitern",
-        "ajouter à mon réseau", "ajouter a mon réseau", "rejoindre votre réseau", "me connecter avec vous", "élargir mon réseau",
-    ]),
-    ("pitch_language", &[
-        "our services", "our solution", "our platform", "our team can", "our agency", "we help", "we specialize",
-        "we specialise", "we offer", "i help", "helped other", "helping companies", "increase your", "boost your",
-        "grow your", "generate leads", "lead generation", "qualified leads", "appointments", "roi", "free trial",
-        "free audit", "free consultation", "discount", "pricing", "packages", "partnership", "white label",
-        "outsourc", "offshore", "dedicated developers", "scale your", "revenue", "clients like", "case study",
-        "demo", "proposal", "investment opportunity", "passive income", "crypto", "limited time", "special offer",
-        "nuestros servicios", "ofrecemos", "ayudamos a", "nuestra empresa", "unsere dienstleistungen", "wir bieten",
-        "wir helfen", "unser team", "nos services", "nous proposons", "nous aidons", "notre solution", "offre",
-    ]),
-    ("website_only", &[
-        "visit our website", "visit my website", "check out our website", "check our website", "see our website",
-        "learn more at", "more info at", "find out more at", "take a look at our site", "visita nuestra web",
-        "visita nuestro sitio", "besuchen sie unsere website", "visitez notre site",
-    ]),
-    ("opt_out", &[
-        "unsubscribe", "opt out", "opt-out", "reply stop", "text stop", "stop to end", "not interested? just",
-        "if you'd rather not", "if you’d rather not", "let me know if this isn't relevant", "won't message again",
-        "won’t message again", "no more messages", "darse de baja", "abmelden", "se désinscrire", "désabonner",
-    ]),
-    ("mutual_contact", &[
-        "mutual", "introduced me", "introduce us", "suggested i reach out", "suggested i contact", "recommended i",
-        "recommended you", "referred me", "pointed me to you", "told me to", "gave me your name", "común",
-        "me recomendó", "me sugirió", "empfohlen", "gemeinsame", "m'a recommandé", "m'a conseillé", "commun",
-    ]),
-    ("shared_context", &[
-        "we met", "met you at", "your talk", "your article", "your post", "your panel", "your presentation",
-        "your keynote", "your piece", "your newsletter", "you wrote", "you shared", "same group", "our group",
-        "alumni", "classmate", "worked together", "former colleague", "at the conference", "at the meetup",
-        "your session", "tu charla", "tu artículo", "tu publicación", "nos conocimos", "ihr vortrag", "ihren artikel",
-        "ihr beitrag", "wir haben uns", "votre article", "votre intervention", "votre conférence", "nous nous sommes",
-    ]),
-    ("friend_claim", &[
-        "we're friends", "we are friends", "friend of yours", "your friend", "mutual friend", "our friend",
-        "a friend of", "amigo en común", "amigo tuyo", "gemeinsamer freund", "ami commun", "un ami",
-    ]),
+    (
+        "generic_opener",
+        &[
+            "add you to my professional network",
+            "join your linkedin network",
+            "join your professional network",
+            "i would like to connect",
+            "i'd like to connect",
+            "i’d like to connect",
+            "let's connect",
+            "let’s connect",
+            "lets connect",
+            "expand my network",
+            "expanding my network",
+            "grow my network",
+            "growing my network",
+            "connect with you on linkedin",
+            "like to connect with you",
+            "happy to connect",
+            "be part of your network",
+            "añadirte a mi red",
+            "agregarte a mi red",
+            "conectar contigo",
+            "ampliar mi red",
+            "formar parte de tu red",
+            "meinem beruflichen netzwerk",
+            "mein netzwerk",
+            "mit ihnen vernetzen",
+            "mich mit dir vernetzen",
+            "netzwerk erweitern",
+            "ajouter à mon réseau",
+            "ajouter a mon réseau",
+            "rejoindre votre réseau",
+            "me connecter avec vous",
+            "élargir mon réseau",
+        ],
+    ),
+    (
+        "pitch_language",
+        &[
+            "our services",
+            "our solution",
+            "our platform",
+            "our team can",
+            "our agency",
+            "we help",
+            "we specialize",
+            "we specialise",
+            "we offer",
+            "i help",
+            "helped other",
+            "helping companies",
+            "increase your",
+            "boost your",
+            "grow your",
+            "generate leads",
+            "lead generation",
+            "qualified leads",
+            "appointments",
+            "roi",
+            "free trial",
+            "free audit",
+            "free consultation",
+            "discount",
+            "pricing",
+            "packages",
+            "partnership",
+            "white label",
+            "outsourc",
+            "offshore",
+            "dedicated developers",
+            "scale your",
+            "revenue",
+            "clients like",
+            "case study",
+            "demo",
+            "proposal",
+            "investment opportunity",
+            "passive income",
+            "crypto",
+            "limited time",
+            "special offer",
+            "nuestros servicios",
+            "ofrecemos",
+            "ayudamos a",
+            "nuestra empresa",
+            "unsere dienstleistungen",
+            "wir bieten",
+            "wir helfen",
+            "unser team",
+            "nos services",
+            "nous proposons",
+            "nous aidons",
+            "notre solution",
+            "offre",
+        ],
+    ),
+    (
+        "website_only",
+        &[
+            "visit our website",
+            "visit my website",
+            "check out our website",
+            "check our website",
+            "see our website",
+            "learn more at",
+            "more info at",
+            "find out more at",
+            "take a look at our site",
+            "visita nuestra web",
+            "visita nuestro sitio",
+            "besuchen sie unsere website",
+            "visitez notre site",
+        ],
+    ),
+    (
+        "opt_out",
+        &[
+            "unsubscribe",
+            "opt out",
+            "opt-out",
+            "reply stop",
+            "text stop",
+            "stop to end",
+            "not interested? just",
+            "if you'd rather not",
+            "if you’d rather not",
+            "let me know if this isn't relevant",
+            "won't message again",
+            "won’t message again",
+            "no more messages",
+            "darse de baja",
+            "abmelden",
+            "se désinscrire",
+            "désabonner",
+        ],
+    ),
+    (
+        "mutual_contact",
+        &[
+            "mutual",
+            "introduced me",
+            "introduce us",
+            "suggested i reach out",
+            "suggested i contact",
+            "recommended i",
+            "recommended you",
+            "referred me",
+            "pointed me to you",
+            "told me to",
+            "gave me your name",
+            "común",
+            "me recomendó",
+            "me sugirió",
+            "empfohlen",
+            "gemeinsame",
+            "m'a recommandé",
+            "m'a conseillé",
+            "commun",
+        ],
+    ),
+    (
+        "shared_context",
+        &[
+            "we met",
+            "met you at",
+            "your talk",
+            "your article",
+            "your post",
+            "your panel",
+            "your presentation",
+            "your keynote",
+            "your piece",
+            "your newsletter",
+            "you wrote",
+            "you shared",
+            "same group",
+            "our group",
+            "alumni",
+            "classmate",
+            "worked together",
+            "former colleague",
+            "at the conference",
+            "at the meetup",
+            "your session",
+            "tu charla",
+            "tu artículo",
+            "tu publicación",
+            "nos conocimos",
+            "ihr vortrag",
+            "ihren artikel",
+            "ihr beitrag",
+            "wir haben uns",
+            "votre article",
+            "votre intervention",
+            "votre conférence",
+            "nous nous sommes",
+        ],
+    ),
+    (
+        "friend_claim",
+        &[
+            "we're friends",
+            "we are friends",
+            "friend of yours",
+            "your friend",
+            "mutual friend",
+            "our friend",
+            "a friend of",
+            "amigo en común",
+            "amigo tuyo",
+            "gemeinsamer freund",
+            "ami commun",
+            "un ami",
+        ],
+    ),
     ("question", &["?"]),
-    ("phone_spiel", &[
-        "how are you today", "how are you doing today", "hope you are doing well", "hope you're doing well",
-        "hope you’re doing well", "hope this finds you", "hope this message finds you", "hope all is well",
-        "trust you are well", "espero que estés bien", "espero que se encuentre bien", "ich hoffe, es geht ihnen gut",
-        "j'espère que vous allez bien", "j’espère que vous allez bien",
-    ]),
-    ("call_to_action", &[
-        "quick call", "15 minutes", "15-minute", "15 min", "10 minutes", "20 minutes", "book a", "calendly",
-        "schedule a", "hop on a call", "jump on a call", "grab a time", "free this week", "available this week",
-        "let me know a time", "send you more info", "worth a chat", "open to a", "reply yes", "call now", "call me",
-        "text me", "click here", "claim", "llamada", "reunión", "kurzes gespräch", "termin", "appel", "rendez-vous",
-    ]),
-    ("follow_up_language", &[
-        "following up", "follow up", "follow-up", "circling back", "bumping this", "just checking in",
-        "did you get a chance", "did you see my", "any thoughts on", "last message", "one more time",
-        "haven't heard back", "haven’t heard back", "as per my last", "seguimiento", "nachfassen", "relance",
-    ]),
-    ("flattery", &[
-        "impressive profile", "great profile", "impressed by your", "your impressive", "amazing profile",
-        "love your profile", "outstanding", "thought leader", "like-minded", "like minded", "top professionals",
-    ]),
-    ("money", &["$", "£", "€", "usd", "cash", "prize", "won ", "winner", "free", "gratis", "kostenlos", "gratuit"]),
+    (
+        "phone_spiel",
+        &[
+            "how are you today",
+            "how are you doing today",
+            "hope you are doing well",
+            "hope you're doing well",
+            "hope you’re doing well",
+            "hope this finds you",
+            "hope this message finds you",
+            "hope all is well",
+            "trust you are well",
+            "espero que estés bien",
+            "espero que se encuentre bien",
+            "ich hoffe, es geht ihnen gut",
+            "j'espère que vous allez bien",
+            "j’espère que vous allez bien",
+        ],
+    ),
+    (
+        "call_to_action",
+        &[
+            "quick call",
+            "15 minutes",
+            "15-minute",
+            "15 min",
+            "10 minutes",
+            "20 minutes",
+            "book a",
+            "calendly",
+            "schedule a",
+            "hop on a call",
+            "jump on a call",
+            "grab a time",
+            "free this week",
+            "available this week",
+            "let me know a time",
+            "send you more info",
+            "worth a chat",
+            "open to a",
+            "reply yes",
+            "call now",
+            "call me",
+            "text me",
+            "click here",
+            "claim",
+            "llamada",
+            "reunión",
+            "kurzes gespräch",
+            "termin",
+            "appel",
+            "rendez-vous",
+        ],
+    ),
+    (
+        "follow_up_language",
+        &[
+            "following up",
+            "follow up",
+            "follow-up",
+            "circling back",
+            "bumping this",
+            "just checking in",
+            "did you get a chance",
+            "did you see my",
+            "any thoughts on",
+            "last message",
+            "one more time",
+            "haven't heard back",
+            "haven’t heard back",
+            "as per my last",
+            "seguimiento",
+            "nachfassen",
+            "relance",
+        ],
+    ),
+    (
+        "flattery",
+        &[
+            "impressive profile",
+            "great profile",
+            "impressed by your",
+            "your impressive",
+            "amazing profile",
+            "love your profile",
+            "outstanding",
+            "thought leader",
+            "like-minded",
+            "like minded",
+            "top professionals",
+        ],
+    ),
+    (
+        "money",
+        &[
+            "$",
+            "£",
+            "€",
+            "usd",
+            "cash",
+            "prize",
+            "won ",
+            "winner",
+            "free",
+            "gratis",
+            "kostenlos",
+            "gratuit",
+        ],
+    ),
 ];
 
 struct Matchers {
@@ -117,7 +375,10 @@ fn matchers() -> &'static Matchers {
         let mut patterns = Vec::new();
         let mut cue_of_pattern = Vec::new();
         for (name, phrases) in PHRASES {
-            let cue = CUE_NAMES.iter().position(|n| *n == name).expect("phrase cue is named");
+            let cue = CUE_NAMES
+                .iter()
+                .position(|n| *n == name)
+                .expect("phrase cue is named");
             for phrase in phrases {
                 patterns.push(*phrase);
                 cue_of_pattern.push(cue);
@@ -127,7 +388,10 @@ fn matchers() -> &'static Matchers {
             .match_kind(MatchKind::Standard)
             .build(&patterns)
             .expect("phrase automaton builds");
-        Matchers { automaton, cue_of_pattern }
+        Matchers {
+            automaton,
+            cue_of_pattern,
+        }
     })
 }
 
@@ -143,17 +407,29 @@ pub fn cue_counts(text: &str) -> [f64; CUE_NAMES.len()] {
     let idx = |name: &str| CUE_NAMES.iter().position(|n| *n == name).expect("cue name");
     counts[idx("urls")] = count_urls(&lower) as f64;
     counts[idx("phone_number")] = count_phone_numbers(text) as f64;
-    counts[idx("email_address")] = text.split_whitespace().filter(|w| w.contains('@') && w.contains('.')).count() as f64;
+    counts[idx("email_address")] = text
+        .split_whitespace()
+        .filter(|w| w.contains('@') && w.contains('.'))
+        .count() as f64;
     counts[idx("words")] = words as f64;
     counts[idx("exclamations")] = text.matches('!').count() as f64;
     let letters = text.chars().filter(|c| c.is_alphabetic()).count();
     let upper = text.chars().filter(|c| c.is_uppercase()).count();
-    counts[idx("upper_case_share")] = if letters == 0 { 0.0 } else { upper as f64 / letters as f64 };
+    counts[idx("upper_case_share")] = if letters == 0 {
+        0.0
+    } else {
+        upper as f64 / letters as f64
+    };
     counts[idx("empty_text")] = if words == 0 { 1.0 } else { 0.0 };
     // Website-only: a link or website phrase with little else to justify the contact.
     let website = counts[idx("website_only")] > 0.0 || counts[idx("urls")] > 0.0;
-    let personal = counts[idx("mutual_contact")] + counts[idx("shared_context")] + counts[idx("question")];
-    counts[idx("website_only")] = if website && personal == 0.0 && words < 60 { 1.0 } else { 0.0 };
+    let personal =
+        counts[idx("mutual_contact")] + counts[idx("shared_context")] + counts[idx("question")];
+    counts[idx("website_only")] = if website && personal == 0.0 && words < 60 {
+        1.0
+    } else {
+        0.0
+    };
     counts
 }
 
@@ -169,7 +445,9 @@ pub fn cue_values(text: &str) -> [f64; CUE_NAMES.len()] {
 }
 
 fn count_urls(lower: &str) -> usize {
-    lower.matches("http://").count() + lower.matches("https://").count() + lower.matches("www.").count()
+    lower.matches("http://").count()
+        + lower.matches("https://").count()
+        + lower.matches("www.").count()
 }
 
 fn count_phone_numbers(text: &str) -> usize {
@@ -204,20 +482,56 @@ mod tests {
 
     #[test]
     fn spots_the_generic_linkedin_opener() {
-        assert_eq!(cue("I'd like to add you to my professional network on LinkedIn.", "generic_opener"), 1.0);
-        assert_eq!(cue("Ich würde Sie gerne zu meinem beruflichen Netzwerk hinzufügen", "generic_opener"), 1.0);
-        assert_eq!(cue("Loved your talk on freight data at ProductCon.", "generic_opener"), 0.0);
+        assert_eq!(
+            cue(
+                "I'd like to add you to my professional network on LinkedIn.",
+                "generic_opener"
+            ),
+            1.0
+        );
+        assert_eq!(
+            cue(
+                "Ich würde Sie gerne zu meinem beruflichen Netzwerk hinzufügen",
+                "generic_opener"
+            ),
+            1.0
+        );
+        assert_eq!(
+            cue(
+                "Loved your talk on freight data at ProductCon.",
+                "generic_opener"
+            ),
+            0.0
+        );
     }
 
     #[test]
     fn website_only_needs_a_link_and_no_personal_reason() {
-        assert_eq!(cue("Please visit our website www.acme.example for more.", "website_only"), 1.0);
-        assert_eq!(cue("Your article was great, see www.acme.example?", "website_only"), 0.0);
+        assert_eq!(
+            cue(
+                "Please visit our website www.acme.example for more.",
+                "website_only"
+            ),
+            1.0
+        );
+        assert_eq!(
+            cue(
+                "Your article was great, see www.acme.example?",
+                "website_only"
+            ),
+            0.0
+        );
     }
 
     #[test]
     fn counts_phone_numbers_and_urls() {
-        assert_eq!(cue("Call 0906 170 1461 now or +1 (312) 555-0199", "phone_number"), 2.0);
+        assert_eq!(
+            cue(
+                "Call 0906 170 1461 now or +1 (312) 555-0199",
+                "phone_number"
+            ),
+            2.0
+        );
         assert_eq!(cue("see https://a.example and www.b.example", "urls"), 2.0);
     }
 

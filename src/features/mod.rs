@@ -31,14 +31,18 @@ impl FeatureSpec {
         FeatureSpec {
             text,
             cues: cues::CUE_NAMES.iter().map(|s| s.to_string()).collect(),
-            context: context::CONTEXT_NAMES.iter().map(|s| s.to_string()).collect(),
+            context: context::CONTEXT_NAMES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         }
     }
 
     /// Names of the side features (cues then context), prefixed with their family.
     pub fn side_names(&self) -> Vec<String> {
         let cues = self.cues.iter().map(|c| format!("cue:{c}"));
-        cues.chain(self.context.iter().map(|c| format!("context:{c}"))).collect()
+        cues.chain(self.context.iter().map(|c| format!("context:{c}")))
+            .collect()
     }
 }
 
@@ -54,9 +58,14 @@ pub fn full_text(m: &Message) -> String {
 /// Cue and context values for every message of a batch, in input order.
 pub fn side_features(messages: &[Message]) -> Vec<Vec<f64>> {
     use rayon::prelude::*;
-    let cue_rows: Vec<[f64; cues::CUE_NAMES.len()]> =
-        messages.par_iter().map(|m| cues::cue_values(&full_text(m))).collect();
-    let pitch_idx = cues::CUE_NAMES.iter().position(|n| *n == "pitch_language").expect("pitch cue");
+    let cue_rows: Vec<[f64; cues::CUE_NAMES.len()]> = messages
+        .par_iter()
+        .map(|m| cues::cue_values(&full_text(m)))
+        .collect();
+    let pitch_idx = cues::CUE_NAMES
+        .iter()
+        .position(|n| *n == "pitch_language")
+        .expect("pitch cue");
     let pitch: Vec<bool> = cue_rows.iter().map(|c| c[pitch_idx] > 0.0).collect();
     let ctx_rows = context::context_values(messages, &pitch);
     cue_rows

@@ -171,10 +171,14 @@ mod tests {
 
     #[test]
     fn tokens_lowercase_and_collapse_urls_numbers_emails() {
-        let toks = tokens("FREE entry! Call 09061701461 or visit https://x.example/a, mail me@x.org £100");
+        let toks =
+            tokens("FREE entry! Call 09061701461 or visit https://x.example/a, mail me@x.org £100");
         assert_eq!(
             toks,
-            vec!["free", "entry", "!", "call", "_num11_", "or", "visit", "_url_", "mail", "_email_", "£", "100"]
+            vec![
+                "free", "entry", "!", "call", "_num11_", "or", "visit", "_url_", "mail", "_email_",
+                "£", "100"
+            ]
         );
     }
 
@@ -183,12 +187,17 @@ mod tests {
         let spec = TextSpec::default();
         let counts = hashed_counts(&spec, "spam spam spam");
         assert!(counts.windows(2).all(|w| w[0].0 < w[1].0));
-        assert!(counts.iter().any(|&(_, v)| (v - (1.0 + 3f32.ln())).abs() < 1e-6));
+        assert!(counts
+            .iter()
+            .any(|&(_, v)| (v - (1.0 + 3f32.ln())).abs() < 1e-6));
     }
 
     #[test]
     fn same_text_same_buckets() {
         let spec = TextSpec::default();
-        assert_eq!(hashed_counts(&spec, "Hello there"), hashed_counts(&spec, "hello THERE"));
+        assert_eq!(
+            hashed_counts(&spec, "Hello there"),
+            hashed_counts(&spec, "hello THERE")
+        );
     }
 }

@@ -24,6 +24,8 @@ use crate::read::Message;
 pub const FORMAT: &str = "hardsell-model";
 /// Version of the model file layout; a file of another version is refused.
 pub const FORMAT_VERSION: u32 = 1;
+/// models/default.json, trained by scripts/train-default.sh from data/ alone.
+const DEFAULT_MODEL: &[u8] = include_bytes!("../../models/default.json");
 /// Text-model scores are clipped to ±this before the combiner, to keep it well conditioned.
 const LOGIT_CLIP: f64 = 20.0;
 
@@ -122,7 +124,10 @@ impl TextModel {
             .iter()
             .zip(&self.intercepts)
             .map(|(w, &b)| {
-                let dot: f64 = row.iter().map(|&(p, v)| f64::from(w[p as usize]) * f64::from(v)).sum();
+                let dot: f64 = row
+                    .iter()
+                    .map(|&(p, v)| f64::from(w[p as usize]) * f64::from(v))
+                    .sum();
                 (dot + f64::from(b)).clamp(-LOGIT_CLIP, LOGIT_CLIP)
             })
             .collect()
@@ -131,7 +136,11 @@ impl TextModel {
 
 /// Scales a sparse row to unit L2 norm (an empty row stays empty).
 pub fn normalize(row: &mut [(u32, f32)]) {
-    let norm = row.iter().map(|&(_, v)| f64::from(v) * f64::from(v)).sum::<f64>().sqrt();
+    let norm = row
+        .iter()
+        .map(|&(_, v)| f64::from(v) * f64::from(v))
+        .sum::<f64>()
+        .sqrt();
     if norm > 0.0 {
         for (_, v) in row.iter_mut() {
             *v = (f64::from(*v) / norm) as f32;
@@ -142,17 +151,29 @@ pub fn normalize(row: &mut [(u32, f32)]) {
 impl Model {
     /// Reads and checks a model file.
     pub fn load(path: &Path) -> Result<Model> {
-        let bytes = std::fs::read(path).map_err(|e| Error::model(path, format!("cannot read the model file: {e}")))?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::model(path, format!("cannot read the model file: {e}")))?;
         Self::from_json(&bytes, path)
+    }
+
+    /// The default model shipped with hardsell (models/default.json, embedded at build time).
+    pub fn default_model() -> Result<Model> {
+        Self::from_json(DEFAULT_MODEL, Path::new("<built-in models/default.json>"))
     }
 
     /// Parses and checks model JSON; `path` names it in errors.
     pub fn from_json(bytes: &[u8], path: &Path) -> Result<Model> {
         let probe: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-            Error::model(path, format!("not a complete model file (truncated or not JSON: {e})"))
+            Error::model(
+                path,
+                format!("not a complete model file (truncated or not JSON: {e})"),
+            )
         })?;
         if probe.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
-            return Err(Error::model(path, "not a hardsell model file (no \"format\": \"hardsell-model\")"));
+            return Err(Error::model(
+                path,
+                "not a hardsell model file (no \"format\": \"hardsell-model\")",
+            ));
         }
         let version = probe.get("format_version").and_then(|v| v.as_u64());
         if version != Some(u64::from(FORMAT_VERSION)) {
@@ -174,24 +195,40 @@ impl Model {
     fn check(&self) -> std::result::Result<(), String> {
         let current = FeatureSpec::current(self.features.text.clone());
         if current.cues != self.features.cues || current.context != self.features.context {
-            return Err("its feature list differs from this hardsell's; retrain it with `hardsell train`".into());
+            return Err(
+                "its feature list differs from this hardsell's; retrain it with `hardsell train`"
+                    .into(),
+            );
         }
         if !(10..=24).contains(&self.features.text.hash_bits) {
-            return Err(format!("hash_bits {} is outside 10..=24", self.features.text.hash_bits));
+            return Err(format!(
+                "hash_bits {} is outside 10..=24",
+                self.features.text.hash_bits
+            ));
         }
         let t = &self.text;
         if t.idf.len() != t.buckets.len()
             || t.weights.len() != t.classes.len()
             || t.intercepts.len() != t.classes.len()
             || t.weights.iter().any(|w| w.len() != t.buckets.len())
-            || t.buckets.iter().any(|&b| b >= 1 << self.features.text.hash_bits)
+            || t.buckets
+                .iter()
+                .any(|&b| b >= 1 << self.features.text.hash_bits)
         {
             return Err("text model widths do not match (damaged file)".into());
         }
         let width = t.classes.len() + self.features.side_names().len();
         let (rows, cols) = self.combiner.params().dim();
-        if rows != width || self.dense_names.len() != width || cols != self.labels.len() || self.combiner.classes().len() != self.labels.len() {
-            return Err(format!("combiner is {rows} × {cols} but the features say {width} × {} (damaged file)", self.labels.len()));
+        if rows != width
+            || self.dense_names.len() != width
+            || cols != self.labels.len()
+            || self.combiner.intercept().len() != self.labels.len()
+            || self.combiner.classes() != (0..self.labels.len()).collect::<Vec<_>>().as_slice()
+        {
+            return Err(format!(
+                "combiner is {rows} × {cols} but the features say {width} × {} (damaged file)",
+                self.labels.len()
+            ));
         }
         if !(self.threshold > 0.0 && self.threshold < 1.0) {
             return Err(format!("threshold {} is outside 0..1", self.threshold));
@@ -210,7 +247,13 @@ impl Model {
         let side = features::side_features(messages);
         let logits: Vec<Vec<f64>> = messages
             .par_iter()
-            .map(|m| self.text.logits(&self.text.vectorize(&self.features.text, &features::full_text(m))))
+            .map(|m| {
+                self.text.logits(
+                    &self
+                        .text
+                        .vectorize(&self.features.text, &features::full_text(m)),
+                )
+            })
             .collect();
         let width = self.dense_names.len();
         let mut x = Array2::<f64>::zeros((messages.len(), width));
@@ -232,9 +275,15 @@ impl Model {
     pub fn decide(&self, probs: &[f64]) -> usize {
         match self.positive_index() {
             Some(pos) => {
-                if probs[pos] >= self.threshold { pos } else { 1 - pos }
+                if probs[pos] >= self.threshold {
+                    pos
+                } else {
+                    1 - pos
+                }
             }
-            None => (0..probs.len()).max_by(|&a, &b| probs[a].total_cmp(&probs[b])).unwrap_or(0),
+            None => (0..probs.len())
+                .max_by(|&a, &b| probs[a].total_cmp(&probs[b]))
+                .unwrap_or(0),
         }
     }
 
@@ -267,7 +316,12 @@ impl Model {
                 } else {
                     Vec::new()
                 };
-                Prediction { label: self.labels[k].clone(), probabilities: p, flagged, reasons }
+                Prediction {
+                    label: self.labels[k].clone(),
+                    probabilities: p,
+                    flagged,
+                    reasons,
+                }
             })
             .collect()
     }
@@ -277,7 +331,10 @@ impl Model {
         let w = self.combiner.params();
         let centred = |j: usize| w[[j, k]] - w.row(j).mean().unwrap_or(0.0);
         let mut out: Vec<Contribution> = (0..x.len())
-            .map(|j| Contribution { feature: self.dense_names[j].clone(), contribution: centred(j) * x[j] })
+            .map(|j| Contribution {
+                feature: self.dense_names[j].clone(),
+                contribution: centred(j) * x[j],
+            })
             .filter(|c| c.contribution > 1e-6)
             .collect();
         out.sort_by(|a, b| b.contribution.total_cmp(&a.contribution));
@@ -288,7 +345,13 @@ impl Model {
         out
     }
 
-    fn top_ngrams(&self, message: &Message, class: usize, scale: f64, top: usize) -> Vec<Contribution> {
+    fn top_ngrams(
+        &self,
+        message: &Message,
+        class: usize,
+        scale: f64,
+        top: usize,
+    ) -> Vec<Contribution> {
         let text = features::full_text(message);
         let row = self.text.vectorize(&self.features.text, &text);
         let value: std::collections::HashMap<u32, f32> = row.into_iter().collect();
@@ -299,9 +362,13 @@ impl Model {
             if kind != text::GramKind::Word || pos == u32::MAX || !seen.insert(pos) {
                 return;
             }
-            let c = f64::from(self.text.weights[class][pos as usize]) * f64::from(value[&pos]) * scale;
+            let c =
+                f64::from(self.text.weights[class][pos as usize]) * f64::from(value[&pos]) * scale;
             if c > 0.0 {
-                grams.push(Contribution { feature: format!("ngram:{gram}"), contribution: c });
+                grams.push(Contribution {
+                    feature: format!("ngram:{gram}"),
+                    contribution: c,
+                });
             }
         });
         grams.sort_by(|a, b| b.contribution.total_cmp(&a.contribution));

@@ -146,7 +146,12 @@ impl Problem<'_> {
                 let y = self.target[i];
                 let yz = y * z;
                 // log(1 + exp(-yz)), stable on both sides.
-                loss += self.sample_weight[i] * if yz > 0.0 { (-yz).exp().ln_1p() } else { -yz + yz.exp().ln_1p() };
+                loss += self.sample_weight[i]
+                    * if yz > 0.0 {
+                        (-yz).exp().ln_1p()
+                    } else {
+                        -yz + yz.exp().ln_1p()
+                    };
                 let r = -y * self.sample_weight[i] / (1.0 + yz.exp());
                 for (&c, &v) in cols.iter().zip(vals) {
                     g[c as usize] += r * f64::from(v);
@@ -184,17 +189,28 @@ pub fn fit(x: &Csr, positive: &[bool], params: &LogitParams) -> Result<SparseLog
     let n_pos = positive.iter().filter(|&&p| p).count();
     let n = positive.len();
     if n_pos == 0 || n_pos == n {
-        return Err(Error::Training("a class has no rows in a training fold; use fewer --cv folds".into()));
+        return Err(Error::Training(
+            "a class has no rows in a training fold; use fewer --cv folds".into(),
+        ));
     }
     let (w_pos, w_neg) = if params.balanced {
-        (n as f64 / (2.0 * n_pos as f64), n as f64 / (2.0 * (n - n_pos) as f64))
+        (
+            n as f64 / (2.0 * n_pos as f64),
+            n as f64 / (2.0 * (n - n_pos) as f64),
+        )
     } else {
         (1.0, 1.0)
     };
     let problem = Problem {
         x,
-        target: positive.iter().map(|&p| if p { 1.0 } else { -1.0 }).collect(),
-        sample_weight: positive.iter().map(|&p| if p { w_pos } else { w_neg }).collect(),
+        target: positive
+            .iter()
+            .map(|&p| if p { 1.0 } else { -1.0 })
+            .collect(),
+        sample_weight: positive
+            .iter()
+            .map(|&p| if p { w_pos } else { w_neg })
+            .collect(),
         alpha: params.alpha,
         cache: Mutex::new(None),
     };
@@ -208,11 +224,10 @@ pub fn fit(x: &Csr, positive: &[bool], params: &LogitParams) -> Result<SparseLog
         .run()
         .map_err(|e| Error::Training(format!("text model did not fit: {e}")))?;
     let iterations = result.state().get_iter();
-    let best = result
-        .state()
-        .get_best_param()
-        .cloned()
-        .ok_or_else(|| Error::Training("text model: the solver returned no parameters".into()))?;
+    let best =
+        result.state().get_best_param().cloned().ok_or_else(|| {
+            Error::Training("text model: the solver returned no parameters".into())
+        })?;
     Ok(SparseLogit {
         weights: best.iter().take(x.ncols).map(|&v| v as f32).collect(),
         intercept: best[x.ncols] as f32,

@@ -12,7 +12,6 @@
 //! Deterministic: folds come from a hash of each row, never from a random generator.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 use linfa::prelude::*;
 use linfa_logistic::MultiLogisticRegression;
@@ -81,22 +80,32 @@ pub struct TrainingSummary {
     pub converged: bool,
     /// Out-of-fold metrics (text scores out of fold, combiner in sample), as `eval --format json` prints them.
     pub cross_validation: serde_json::Value,
-    /// Seconds spent fitting.
-    pub fit_seconds: f64,
 }
 
 /// Checks `params` and trains a model on the labeled messages of `messages`.
 pub fn train(messages: &[Message], source: &str, params: &TrainParams) -> Result<Model> {
-    let started = Instant::now();
     check_params(params)?;
-    let labeled_idx: Vec<usize> = (0..messages.len()).filter(|&i| messages[i].label.is_some()).collect();
+    let labeled_idx: Vec<usize> = (0..messages.len())
+        .filter(|&i| messages[i].label.is_some())
+        .collect();
     let labeled: Vec<&Message> = labeled_idx.iter().map(|&i| &messages[i]).collect();
     let (labels, rows_per_label) = count_labels(&labeled, source)?;
     let positive = choose_positive(&labels, &rows_per_label, params.positive.as_deref())?;
-    let y: Vec<usize> = labeled.iter().map(|m| labels.iter().position(|l| Some(l) == m.label.as_ref()).expect("label")).collect();
+    let y: Vec<usize> = labeled
+        .iter()
+        .map(|m| {
+            labels
+                .iter()
+                .position(|l| Some(l) == m.label.as_ref())
+                .expect("label")
+        })
+        .collect();
     for (label, &n) in &rows_per_label {
         if n < params.folds {
-            return Err(Error::Training(format!("label '{label}' has {n} rows, fewer than --cv {} folds", params.folds)));
+            return Err(Error::Training(format!(
+                "label '{label}' has {n} rows, fewer than --cv {} folds",
+                params.folds
+            )));
         }
     }
     let ovr: Vec<usize> = match &positive {
@@ -105,7 +114,10 @@ pub fn train(messages: &[Message], source: &str, params: &TrainParams) -> Result
     };
 
     let texts: Vec<String> = labeled.iter().map(|m| features::full_text(m)).collect();
-    let counts: Vec<Vec<(u32, f32)>> = texts.par_iter().map(|t| text::hashed_counts(&params.text, t)).collect();
+    let counts: Vec<Vec<(u32, f32)>> = texts
+        .par_iter()
+        .map(|t| text::hashed_counts(&params.text, t))
+        .collect();
     let vocab = Vocabulary::fit(&counts, params.text.hash_bits, params.min_df);
     let x = vocab.transform(&counts);
 
@@ -132,7 +144,11 @@ pub fn train(messages: &[Message], source: &str, params: &TrainParams) -> Result
         intercepts: fits.iter().map(|f| f.intercept).collect(),
         lookup: Vec::new(),
     };
-    let mut dense_names: Vec<String> = text_model.classes.iter().map(|c| format!("text:{c}")).collect();
+    let mut dense_names: Vec<String> = text_model
+        .classes
+        .iter()
+        .map(|c| format!("text:{c}"))
+        .collect();
     dense_names.extend(spec.side_names());
     let mut model = Model {
         format: FORMAT.into(),
@@ -154,7 +170,6 @@ pub fn train(messages: &[Message], source: &str, params: &TrainParams) -> Result
             text_buckets: vocab.buckets.len(),
             converged,
             cross_validation: serde_json::Value::Null,
-            fit_seconds: 0.0,
         },
     };
     let probs = model.combiner.predict_probabilities(&dense);
@@ -162,46 +177,71 @@ pub fn train(messages: &[Message], source: &str, params: &TrainParams) -> Result
         model.threshold = best_mcc_threshold(&y, pos, &probs);
     }
     model.training.cross_validation = crate::evaluate::metrics_json(&model, &y, &probs);
-    model.training.fit_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     model.text.index(model.features.text.hash_bits);
     Ok(model)
 }
 
 fn check_params(p: &TrainParams) -> Result<()> {
     if p.folds < 2 {
-        return Err(Error::Usage(format!("--cv must be at least 2 (got {})", p.folds)));
+        return Err(Error::Usage(format!(
+            "--cv must be at least 2 (got {})",
+            p.folds
+        )));
     }
     if !(p.text_logit.alpha > 0.0 && p.text_logit.alpha.is_finite()) || !(p.combiner_alpha > 0.0) {
-        return Err(Error::Usage("regularisation (--alpha, --combiner-alpha) must be positive".into()));
+        return Err(Error::Usage(
+            "regularisation (--alpha, --combiner-alpha) must be positive".into(),
+        ));
     }
     if !(10..=24).contains(&p.text.hash_bits) {
-        return Err(Error::Usage(format!("--hash-bits must be within 10..=24 (got {})", p.text.hash_bits)));
+        return Err(Error::Usage(format!(
+            "--hash-bits must be within 10..=24 (got {})",
+            p.text.hash_bits
+        )));
     }
     Ok(())
 }
 
-fn count_labels(labeled: &[&Message], source: &str) -> Result<(Vec<String>, BTreeMap<String, usize>)> {
+fn count_labels(
+    labeled: &[&Message],
+    source: &str,
+) -> Result<(Vec<String>, BTreeMap<String, usize>)> {
     let mut rows: BTreeMap<String, usize> = BTreeMap::new();
     for m in labeled {
         *rows.entry(m.label.clone().expect("labeled")).or_default() += 1;
     }
     match rows.len() {
-        0 => Err(Error::Training(format!("{source}: no labeled rows to train on"))),
+        0 => Err(Error::Training(format!(
+            "{source}: no labeled rows to train on"
+        ))),
         1 => {
             let (label, n) = rows.iter().next().expect("one label");
-            Err(Error::SingleLabel { path: source.into(), label: label.clone(), rows: *n })
+            Err(Error::SingleLabel {
+                path: source.into(),
+                label: label.clone(),
+                rows: *n,
+            })
         }
         _ => Ok((rows.keys().cloned().collect(), rows)),
     }
 }
 
-fn choose_positive(labels: &[String], rows: &BTreeMap<String, usize>, asked: Option<&str>) -> Result<Option<String>> {
+fn choose_positive(
+    labels: &[String],
+    rows: &BTreeMap<String, usize>,
+    asked: Option<&str>,
+) -> Result<Option<String>> {
     if let Some(p) = asked {
         if !labels.iter().any(|l| l == p) {
-            return Err(Error::Usage(format!("--positive '{p}' is not a label of the data ({})", labels.join(", "))));
+            return Err(Error::Usage(format!(
+                "--positive '{p}' is not a label of the data ({})",
+                labels.join(", ")
+            )));
         }
         if labels.len() != 2 {
-            return Err(Error::Usage("--positive applies to two-label data only".into()));
+            return Err(Error::Usage(
+                "--positive applies to two-label data only".into(),
+            ));
         }
         return Ok(Some(p.to_string()));
     }
@@ -211,7 +251,10 @@ fn choose_positive(labels: &[String], rows: &BTreeMap<String, usize>, asked: Opt
     if labels.iter().any(|l| l == "spam") {
         return Ok(Some("spam".into()));
     }
-    Ok(labels.iter().min_by_key(|l| (rows[*l], (*l).clone())).cloned())
+    Ok(labels
+        .iter()
+        .min_by_key(|l| (rows[*l], (*l).clone()))
+        .cloned())
 }
 
 /// The buckets kept, their inverse document frequencies, and the bucket → column map.
@@ -239,7 +282,11 @@ impl Vocabulary {
                 idf.push((((1.0 + n) / (1.0 + f64::from(d))).ln() + 1.0) as f32);
             }
         }
-        Vocabulary { buckets, idf, column }
+        Vocabulary {
+            buckets,
+            idf,
+            column,
+        }
     }
 
     fn transform(&self, counts: &[Vec<(u32, f32)>]) -> Csr {
@@ -259,14 +306,27 @@ impl Vocabulary {
     }
 }
 
-/// Stratified fold of every row, from a hash of its text so it does not depend on row order.
+/// Stratified fold of every row. Rows of one thread share a fold (so a sender's other
+/// messages never vouch for each other out of fold); rows without a thread are their own
+/// group. Groups are ordered by label and a hash of their key, so the folds do not depend on
+/// row order.
 fn assign_folds(labeled: &[&Message], y: &[usize], k: usize) -> Vec<usize> {
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, m) in labeled.iter().enumerate() {
+        let key = match &m.thread {
+            Some(t) => format!("thread\n{}", t.conversation),
+            None => format!("text\n{}\n{}\n{i}", m.subject, m.text),
+        };
+        groups.entry(key).or_default().push(i);
+    }
+    let mut order: Vec<(usize, u64, &Vec<usize>)> = groups
+        .iter()
+        .map(|(key, rows)| (y[rows[0]], xxh3_64(key.as_bytes()), rows))
+        .collect();
+    order.sort();
     let mut fold = vec![0; y.len()];
-    let classes = y.iter().copied().max().unwrap_or(0) + 1;
-    for c in 0..classes {
-        let mut rows: Vec<usize> = (0..y.len()).filter(|&i| y[i] == c).collect();
-        rows.sort_by_key(|&i| (xxh3_64(format!("{}\n{}", labeled[i].subject, labeled[i].text).as_bytes()), i));
-        for (n, &i) in rows.iter().enumerate() {
+    for (n, (_, _, rows)) in order.iter().enumerate() {
+        for &i in rows.iter() {
             fold[i] = n % k;
         }
     }
@@ -284,13 +344,19 @@ fn fit_text_models(
     params: &TrainParams,
 ) -> Result<(Array2<f64>, Vec<sparse_logit::SparseLogit>)> {
     let fold_ids = (0..params.folds).map(Some).chain(std::iter::once(None));
-    let jobs: Vec<(Option<usize>, usize)> = fold_ids.flat_map(|f| ovr.iter().map(move |&c| (f, c))).collect();
+    let jobs: Vec<(Option<usize>, usize)> = fold_ids
+        .flat_map(|f| ovr.iter().map(move |&c| (f, c)))
+        .collect();
     let fitted: Vec<sparse_logit::SparseLogit> = jobs
         .par_iter()
         .map(|&(f, c)| {
             let train: Vec<usize> = (0..y.len()).filter(|&i| Some(folds[i]) != f).collect();
             let target: Vec<bool> = train.iter().map(|&i| y[i] == c).collect();
-            let rows = if f.is_some() { x.select(&train) } else { x.clone() };
+            let rows = if f.is_some() {
+                x.select(&train)
+            } else {
+                x.clone()
+            };
             sparse_logit::fit(&rows, &target, &params.text_logit)
         })
         .collect::<Result<_>>()?;
@@ -335,7 +401,11 @@ fn best_mcc_threshold(y: &[usize], pos: usize, probs: &Array2<f64>) -> f64 {
     let truth: Vec<bool> = y.iter().map(|&t| t == pos).collect();
     let p: Vec<f64> = probs.column(pos).to_vec();
     // Cuts outside 0.05..0.95 overfit the training folds' extremes; keep them out.
-    let mut candidates: Vec<f64> = p.iter().map(|v| (v * 1000.0).round() / 1000.0).filter(|v| (0.05..=0.95).contains(v)).collect();
+    let mut candidates: Vec<f64> = p
+        .iter()
+        .map(|v| (v * 1000.0).round() / 1000.0)
+        .filter(|v| (0.05..=0.95).contains(v))
+        .collect();
     candidates.push(0.5);
     candidates.sort_by(f64::total_cmp);
     candidates.dedup();

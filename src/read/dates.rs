@@ -38,7 +38,9 @@ pub fn parse(value: &str) -> Option<i64> {
             return Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp());
         }
     }
-    DateTime::parse_from_rfc2822(v).ok().map(|dt| dt.timestamp())
+    DateTime::parse_from_rfc2822(v)
+        .ok()
+        .map(|dt| dt.timestamp())
 }
 
 /// Formats Unix seconds as `YYYY-MM-DD HH:MM:SS UTC`.
@@ -55,13 +57,22 @@ mod tests {
     #[test]
     fn parses_every_export_era() {
         let day = parse("2022-09-08 00:00:00 UTC").unwrap();
-        assert_eq!(parse("2022-09-08 18:08:14 UTC"), Some(day + 18 * 3600 + 8 * 60 + 14));
-        assert_eq!(parse("2022-09-08T18:08:14"), Some(day + 18 * 3600 + 8 * 60 + 14));
+        assert_eq!(
+            parse("2022-09-08 18:08:14 UTC"),
+            Some(day + 18 * 3600 + 8 * 60 + 14)
+        );
+        assert_eq!(
+            parse("2022-09-08T18:08:14"),
+            Some(day + 18 * 3600 + 8 * 60 + 14)
+        );
         assert_eq!(parse("9/8/22, 6:08 PM"), Some(day + 18 * 3600 + 8 * 60));
         assert_eq!(parse("08 Sep 2022"), Some(day));
         assert_eq!(parse("8-Sep-22"), Some(day));
         assert_eq!(parse("2022-09-08"), Some(day));
-        assert_eq!(parse("Thu, 08 Sep 2022 18:08:14 +0000"), Some(day + 18 * 3600 + 8 * 60 + 14));
+        assert_eq!(
+            parse("Thu, 08 Sep 2022 18:08:14 +0000"),
+            Some(day + 18 * 3600 + 8 * 60 + 14)
+        );
         assert_eq!(parse("yesterday"), None);
     }
 }

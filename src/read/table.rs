@@ -85,6 +85,10 @@ pub struct TableReader {
     cols: Columns,
     width: usize,
     record: ByteRecord,
+    /// The csv crate counts one line too few after the first CRLF-terminated record
+    /// (BurntSushi/rust-csv#395); true when the file uses CRLF, to correct for it.
+    crlf: bool,
+    records_read: usize,
     /// Warnings gathered so far.
     pub report: ReadReport,
 }
@@ -107,13 +111,26 @@ impl TableReader {
     }
 
     /// Reads from any byte source; `name` is used in messages.
-    pub fn from_reader(name: &str, input: Box<dyn Read + Send>, opts: &TableOptions) -> Result<Self> {
+    pub fn from_reader(
+        name: &str,
+        input: Box<dyn Read + Send>,
+        opts: &TableOptions,
+    ) -> Result<Self> {
         let mut buffered = BufReader::with_capacity(1 << 18, input);
         let head = buffered.fill_buf().map_err(|e| Error::io(name, e))?;
-        if head.iter().all(|b| b.is_ascii_whitespace() || *b == 0xEF || *b == 0xBB || *b == 0xBF) && head.len() < 4 {
+        if head
+            .iter()
+            .all(|b| b.is_ascii_whitespace() || *b == 0xEF || *b == 0xBB || *b == 0xBF)
+            && head.len() < 4
+        {
             return Err(Error::EmptyFile { path: name.into() });
         }
         let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(head));
+        let crlf = head
+            .split(|&b| b == b'\n')
+            .next()
+            .is_some_and(|l| l.ends_with(b"\r"))
+            && head.contains(&b'\n');
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(opts.has_header)
@@ -122,7 +139,9 @@ impl TableReader {
             .from_reader(buffered);
         let header: Vec<String> = if opts.has_header {
             let h = reader.byte_headers().map_err(|e| csv_error(name, e))?;
-            h.iter().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect()
+            h.iter()
+                .map(|f| String::from_utf8_lossy(f).trim().to_string())
+                .collect()
         } else {
             Vec::new()
         };
@@ -136,6 +155,8 @@ impl TableReader {
             width: header.len(),
             cols,
             record: ByteRecord::new(),
+            crlf,
+            records_read: usize::from(opts.has_header),
             report: ReadReport::default(),
         })
     }
@@ -150,15 +171,25 @@ impl TableReader {
     }
 
     fn current(&mut self) -> Result<Message> {
-        let line = self.record.position().map_or(0, |p| p.line());
+        let reported = self.record.position().map_or(0, |p| p.line());
+        let line = reported + u64::from(self.crlf && self.records_read > 0);
+        self.records_read += 1;
         let got = self.record.len();
         if self.width == 0 && got > 0 {
             self.width = got;
         }
         if got != self.width && !(got == 1 && self.record.get(0).is_some_and(|f| f.is_empty())) {
-            return Err(Error::FieldCount { path: self.name.clone().into(), line, expected: self.width, got });
+            return Err(Error::FieldCount {
+                path: self.name.clone().into(),
+                line,
+                expected: self.width,
+                got,
+            });
         }
-        let origin = Origin { file: self.name.clone(), line };
+        let origin = Origin {
+            file: self.name.clone(),
+            line,
+        };
         let mut lossy = false;
         let mut field = |idx: Option<usize>| -> String {
             let bytes = idx.and_then(|i| self.record.get(i)).unwrap_or(b"");
@@ -171,24 +202,47 @@ impl TableReader {
             }
         };
         let text = field(Some(self.cols.text));
-        let label = self.cols.label.map(|i| field(Some(i)).trim().to_string()).filter(|l| !l.is_empty());
+        let label = self
+            .cols
+            .label
+            .map(|i| field(Some(i)).trim().to_string())
+            .filter(|l| !l.is_empty());
         let subject = field(self.cols.subject);
-        let id = self.cols.id.map(|i| field(Some(i))).filter(|s| !s.is_empty());
+        let id = self
+            .cols
+            .id
+            .map(|i| field(Some(i)))
+            .filter(|s| !s.is_empty());
         let thread = self.thread(&mut field, &origin)?;
         if lossy {
             self.report.lossy_rows += 1;
-            self.report.first_lossy.get_or_insert_with(|| origin.clone());
+            self.report
+                .first_lossy
+                .get_or_insert_with(|| origin.clone());
         }
-        Ok(Message { id: id.unwrap_or_else(|| origin.to_string()), origin, label, subject, text, thread })
+        Ok(Message {
+            id: id.unwrap_or_else(|| origin.to_string()),
+            origin,
+            label,
+            subject,
+            text,
+            thread,
+        })
     }
 
-    fn thread(&self, field: &mut impl FnMut(Option<usize>) -> String, origin: &Origin) -> Result<Option<Thread>> {
+    fn thread(
+        &self,
+        field: &mut impl FnMut(Option<usize>) -> String,
+        origin: &Origin,
+    ) -> Result<Option<Thread>> {
         let c = &self.cols;
         if c.conversation.is_none() && c.contact.is_none() {
             return Ok(None);
         }
         let contact = field(c.contact);
-        let conversation = Some(field(c.conversation)).filter(|s| !s.is_empty()).unwrap_or_else(|| contact.clone());
+        let conversation = Some(field(c.conversation))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| contact.clone());
         let date = |value: String, column: &str| -> Result<Option<i64>> {
             if value.trim().is_empty() {
                 return Ok(None);
@@ -203,7 +257,9 @@ impl TableReader {
         let claim = field(c.claim_checked).to_ascii_lowercase();
         Ok(Some(Thread {
             conversation,
-            contact_name: Some(field(c.contact_name)).filter(|s| !s.is_empty()).unwrap_or_else(|| contact.clone()),
+            contact_name: Some(field(c.contact_name))
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| contact.clone()),
             contact,
             incoming: !matches!(direction.as_str(), "outgoing" | "out" | "sent"),
             invitation: field(c.kind).eq_ignore_ascii_case("invitation"),
@@ -233,13 +289,19 @@ fn csv_error(name: &str, e: csv::Error) -> Error {
     let line = e.position().map_or(0, |p| p.line());
     match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::io(name, io),
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => Error::FieldCount {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => Error::FieldCount {
             path: name.into(),
             line,
             expected: expected_len as usize,
             got: len as usize,
         },
-        other => Error::BadRow { path: name.into(), line, message: format!("{other:?}") },
+        other => Error::BadRow {
+            path: name.into(),
+            line,
+            message: format!("{other:?}"),
+        },
     }
 }
 
@@ -247,7 +309,8 @@ fn csv_error(name: &str, e: csv::Error) -> Error {
 pub fn sniff_delimiter(head: &[u8]) -> u8 {
     let line = head.split(|&b| b == b'\n').next().unwrap_or(head);
     let mut counts = [0usize; 4];
-    let candidates = [b',', b'\t', b';', b'|'];
+    // On a tie the earlier candidate wins: a tab is rarely inside text, a comma often is.
+    let candidates = [b'\t', b',', b';', b'|'];
     let mut quoted = false;
     for &b in line {
         if b == b'"' {
@@ -258,8 +321,14 @@ pub fn sniff_delimiter(head: &[u8]) -> u8 {
             }
         }
     }
-    let best = (0..4).max_by_key(|&k| (counts[k], std::cmp::Reverse(k))).unwrap_or(0);
-    if counts[best] == 0 { b',' } else { candidates[best] }
+    let best = (0..4)
+        .max_by_key(|&k| (counts[k], std::cmp::Reverse(k)))
+        .unwrap_or(1);
+    if counts[best] == 0 {
+        b','
+    } else {
+        candidates[best]
+    }
 }
 
 fn resolve_columns(name: &str, header: &[String], opts: &TableOptions) -> Result<Columns> {
@@ -300,7 +369,13 @@ fn resolve_columns(name: &str, header: &[String], opts: &TableOptions) -> Result
         conversation: find_any(&["conversation_id", "conversation id", "thread_id"]),
         direction: find("direction"),
         kind: find("kind"),
-        contact: find_any(&["contact_profile_url", "sender_profile_url", "sender profile url", "sender", "from"]),
+        contact: find_any(&[
+            "contact_profile_url",
+            "sender_profile_url",
+            "sender profile url",
+            "sender",
+            "from",
+        ]),
         contact_name: find_any(&["contact_name", "sender_name"]),
         timestamp: find_any(&["timestamp", "date", "sent_at"]),
         connected_on: find("connected_on"),
@@ -323,7 +398,11 @@ mod tests {
 
     #[test]
     fn reads_columns_by_name_in_any_order() {
-        let rows = read(b"label,id,text\nspam,a1,win now\nham,a2,hi\n", &TableOptions::default()).unwrap();
+        let rows = read(
+            b"label,id,text\nspam,a1,win now\nham,a2,hi\n",
+            &TableOptions::default(),
+        )
+        .unwrap();
         assert_eq!(rows[0].id, "a1");
         assert_eq!(rows[0].label.as_deref(), Some("spam"));
         assert_eq!(rows[1].text, "hi");
@@ -332,13 +411,22 @@ mod tests {
 
     #[test]
     fn names_the_existing_columns_when_one_is_missing() {
-        let err = read(b"category,body\nspam,x\n", &TableOptions::default()).unwrap_err().to_string();
-        assert!(err.contains("no column 'text'") && err.contains("category, body"), "{err}");
+        let err = read(b"category,body\nspam,x\n", &TableOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no column 'text'") && err.contains("category, body"),
+            "{err}"
+        );
     }
 
     #[test]
     fn reports_the_line_of_a_short_row() {
-        let err = read(b"label,text\nspam,a\nham\nham,b\n", &TableOptions::default()).unwrap_err();
+        let err = read(
+            b"label,text\nspam,a\nham\nham,b\n",
+            &TableOptions::default(),
+        )
+        .unwrap_err();
         assert!(err.to_string().starts_with("t.csv:3:"), "{err}");
     }
 
@@ -347,6 +435,10 @@ mod tests {
         assert_eq!(sniff_delimiter(b"label\ttext\n"), b'\t');
         assert_eq!(sniff_delimiter(b"label;text;\"a,b\"\n"), b';');
         assert_eq!(sniff_delimiter(b"just one column\n"), b',');
+        assert_eq!(
+            sniff_delimiter(b"ham\tGo until jurong point, crazy..\n"),
+            b'\t'
+        );
     }
 
     #[test]
@@ -365,14 +457,33 @@ mod tests {
 
     #[test]
     fn replaces_invalid_utf8_and_counts_it() {
-        let mut r = TableReader::from_reader("t.csv", Box::new(&b"label,text\nham,caf\xe9\n"[..]), &TableOptions::default()).unwrap();
+        let mut r = TableReader::from_reader(
+            "t.csv",
+            Box::new(&b"label,text\nham,caf\xe9\n"[..]),
+            &TableOptions::default(),
+        )
+        .unwrap();
         let m = r.next_message().unwrap().unwrap();
         assert_eq!(m.text, "caf\u{fffd}");
         assert_eq!(r.report.lossy_rows, 1);
     }
 
     #[test]
+    fn counts_lines_right_in_crlf_files() {
+        let rows = read(
+            b"label,text\r\nham,a\r\nspam,\"two\r\nlines\"\r\nham,c\r\n",
+            &TableOptions::default(),
+        )
+        .unwrap();
+        let lines: Vec<u64> = rows.iter().map(|m| m.origin.line).collect();
+        assert_eq!(lines, vec![2, 3, 5]);
+    }
+
+    #[test]
     fn rejects_an_empty_file() {
-        assert!(matches!(read(b"", &TableOptions::default()), Err(Error::EmptyFile { .. })));
+        assert!(matches!(
+            read(b"", &TableOptions::default()),
+            Err(Error::EmptyFile { .. })
+        ));
     }
 }

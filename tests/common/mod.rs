@@ -19,7 +19,9 @@ pub struct Sandbox {
 impl Sandbox {
     /// A fresh, empty directory.
     pub fn new() -> Self {
-        Sandbox { dir: tempfile::tempdir().expect("create a temporary directory") }
+        Sandbox {
+            dir: tempfile::tempdir().expect("create a temporary directory"),
+        }
     }
 
     /// The absolute path of `name` inside the sandbox.
@@ -40,7 +42,8 @@ impl Sandbox {
 
     /// `name` parsed as JSON.
     pub fn read_json(&self, name: &str) -> serde_json::Value {
-        serde_json::from_slice(&self.read(name)).unwrap_or_else(|e| panic!("{name} is not JSON: {e}"))
+        serde_json::from_slice(&self.read(name))
+            .unwrap_or_else(|e| panic!("{name} is not JSON: {e}"))
     }
 
     /// Writes `value` as JSON to `name`.
@@ -55,11 +58,17 @@ impl Sandbox {
 
     /// Runs `hardsell ARGS...` in the sandbox and captures what it did.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_stdin(args, Vec::new())
+    }
+
+    /// Runs `hardsell ARGS...` in the sandbox with `stdin` as its standard input.
+    pub fn run_with_stdin(&self, args: &[&str], stdin: impl Into<Vec<u8>>) -> Run {
         let output = Command::cargo_bin("hardsell")
             .expect("the hardsell binary is built")
             .current_dir(self.dir.path())
             .env_remove("RUST_BACKTRACE")
             .args(args)
+            .write_stdin(stdin.into())
             .output()
             .expect("run hardsell");
         Run {
@@ -87,12 +96,14 @@ pub struct Run {
 impl Run {
     /// Standard output as text.
     pub fn stdout_text(&self) -> String {
-        String::from_utf8(self.stdout.clone()).unwrap_or_else(|e| self.fail(&format!("stdout is not UTF-8: {e}")))
+        String::from_utf8(self.stdout.clone())
+            .unwrap_or_else(|e| self.fail(&format!("stdout is not UTF-8: {e}")))
     }
 
     /// Standard output parsed as JSON.
     pub fn stdout_json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.stdout).unwrap_or_else(|e| self.fail(&format!("stdout is not JSON: {e}")))
+        serde_json::from_slice(&self.stdout)
+            .unwrap_or_else(|e| self.fail(&format!("stdout is not JSON: {e}")))
     }
 
     /// Panics with everything the run printed.

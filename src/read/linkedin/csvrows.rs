@@ -24,7 +24,8 @@ pub(super) struct Row {
 impl Row {
     /// The field at `idx`, or `""` when the column or the field is missing.
     pub fn get(&self, idx: Option<usize>) -> &str {
-        idx.and_then(|i| self.fields.get(i)).map_or("", |s| s.as_str())
+        idx.and_then(|i| self.fields.get(i))
+            .map_or("", |s| s.as_str())
     }
 
     /// True when every field is blank.
@@ -36,12 +37,17 @@ impl Row {
 impl Table {
     /// The index of the first column named like one of `names` (case-insensitive).
     pub fn column(&self, names: &[&str]) -> Option<usize> {
-        names.iter().find_map(|n| self.header.iter().position(|h| h.eq_ignore_ascii_case(n)))
+        names
+            .iter()
+            .find_map(|n| self.header.iter().position(|h| h.eq_ignore_ascii_case(n)))
     }
 
     /// `path:line` of a row, for messages and ids.
     pub fn origin(&self, row: &Row) -> Origin {
-        Origin { file: self.name.clone(), line: row.line }
+        Origin {
+            file: self.name.clone(),
+            line: row.line,
+        }
     }
 
     /// The header as found, for error messages.
@@ -58,7 +64,10 @@ pub(super) fn read_table<R: Read>(
     lines_before: u64,
     report: &mut ReadReport,
 ) -> Result<Table> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(input);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(input);
     let mut record = ByteRecord::new();
     let mut header = Vec::new();
     let mut rows = Vec::new();
@@ -71,16 +80,26 @@ pub(super) fn read_table<R: Read>(
         let line = record.position().map_or(0, |p| p.line()) + lines_before;
         let (fields, lossy) = decode_fields(&record);
         if header.is_empty() {
-            header = fields.iter().map(|f| f.trim_start_matches('\u{feff}').trim().to_string()).collect();
+            header = fields
+                .iter()
+                .map(|f| f.trim_start_matches('\u{feff}').trim().to_string())
+                .collect();
             continue;
         }
         if lossy {
             report.lossy_rows += 1;
-            report.first_lossy.get_or_insert_with(|| Origin { file: name.to_string(), line });
+            report.first_lossy.get_or_insert_with(|| Origin {
+                file: name.to_string(),
+                line,
+            });
         }
         rows.push(Row { line, fields });
     }
-    Ok(Table { name: name.to_string(), header, rows })
+    Ok(Table {
+        name: name.to_string(),
+        header,
+        rows,
+    })
 }
 
 fn decode_fields(record: &ByteRecord) -> (Vec<String>, bool) {
@@ -102,7 +121,11 @@ fn csv_error(name: &str, lines_before: u64, e: csv::Error) -> Error {
     let line = e.position().map_or(0, |p| p.line()) + lines_before;
     match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::io(name, io),
-        other => Error::BadRow { path: name.into(), line, message: format!("{other:?}") },
+        other => Error::BadRow {
+            path: name.into(),
+            line,
+            message: format!("{other:?}"),
+        },
     }
 }
 

@@ -53,7 +53,10 @@ pub(super) fn is_export(path: &Path) -> bool {
     if path.is_file() {
         return has_zip_extension(path);
     }
-    path.is_dir() && list_folder(path).iter().any(|c| c.base_name().eq_ignore_ascii_case(WANTED[0]))
+    path.is_dir()
+        && list_folder(path)
+            .iter()
+            .any(|c| c.base_name().eq_ignore_ascii_case(WANTED[0]))
 }
 
 /// Opens the export at `path` (a folder, a zip, or a `messages.csv` inside a folder).
@@ -61,14 +64,20 @@ pub(super) fn load(path: &Path) -> Result<ExportFiles> {
     if path.is_dir() {
         return load_folder(path);
     }
-    if path.is_file() && !has_zip_extension(path) && path.file_name().is_some_and(|n| n.eq_ignore_ascii_case(WANTED[0])) {
+    if path.is_file()
+        && !has_zip_extension(path)
+        && path
+            .file_name()
+            .is_some_and(|n| n.eq_ignore_ascii_case(WANTED[0]))
+    {
         return load_folder(path.parent().unwrap_or(Path::new(".")));
     }
     load_zip(path)
 }
 
 fn has_zip_extension(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
 }
 
 fn load_folder(root: &Path) -> Result<ExportFiles> {
@@ -78,7 +87,11 @@ fn load_folder(root: &Path) -> Result<ExportFiles> {
         let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
         let display = path.display().to_string();
         let bytes = read_bounded(file, MAX_FILE_BYTES, &display)?;
-        Ok(ExportFile { display, file_name: c.base_name().to_string(), bytes })
+        Ok(ExportFile {
+            display,
+            file_name: c.base_name().to_string(),
+            bytes,
+        })
     };
     let messages = pick(&found, WANTED[0]).ok_or_else(|| missing_messages(root, &found))?;
     Ok(ExportFiles {
@@ -93,7 +106,9 @@ fn list_folder(root: &Path) -> Vec<Candidate> {
     let mut out = Vec::new();
     let mut pending = vec![(PathBuf::new(), 0usize)];
     while let Some((relative, depth)) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(root.join(&relative)) else { continue };
+        let Ok(entries) = std::fs::read_dir(root.join(&relative)) else {
+            continue;
+        };
         let mut entries: Vec<_> = entries.flatten().collect();
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
@@ -105,7 +120,11 @@ fn list_folder(root: &Path) -> Vec<Candidate> {
                 }
             } else {
                 let relative = rel.to_string_lossy().replace('\\', "/");
-                out.push(Candidate { relative, depth, index: 0 });
+                out.push(Candidate {
+                    relative,
+                    depth,
+                    index: 0,
+                });
             }
         }
     }
@@ -115,7 +134,10 @@ fn list_folder(root: &Path) -> Vec<Candidate> {
 
 /// The shallowest file named `wanted` (case-insensitive).
 fn pick<'a>(found: &'a [Candidate], wanted: &str) -> Option<&'a Candidate> {
-    found.iter().filter(|c| c.base_name().eq_ignore_ascii_case(wanted)).min_by_key(|c| c.depth)
+    found
+        .iter()
+        .filter(|c| c.base_name().eq_ignore_ascii_case(wanted))
+        .min_by_key(|c| c.depth)
 }
 
 fn missing_messages(path: &Path, found: &[Candidate]) -> Error {
@@ -123,7 +145,11 @@ fn missing_messages(path: &Path, found: &[Candidate]) -> Error {
     if found.len() > names.len() {
         names.push("...");
     }
-    let listing = if names.is_empty() { "no files".to_string() } else { names.join(", ") };
+    let listing = if names.is_empty() {
+        "no files".to_string()
+    } else {
+        names.join(", ")
+    };
     Error::Export {
         path: path.into(),
         message: format!(
@@ -141,29 +167,49 @@ fn load_zip(path: &Path) -> Result<ExportFiles> {
             let name = archive.name_for_index(index)?;
             let depth = name.trim_end_matches('/').matches('/').count();
             let keep = !name.ends_with('/') && depth <= MAX_DEPTH;
-            keep.then(|| Candidate { relative: name.to_string(), depth, index })
+            keep.then(|| Candidate {
+                relative: name.to_string(),
+                depth,
+                index,
+            })
         })
         .collect();
     let messages = pick(&found, WANTED[0]).ok_or_else(|| missing_messages(path, &found))?;
-    let mut read = |c: &Candidate| read_zip_entry(path, &mut archive, c.index, c.base_name().to_string());
+    let mut read =
+        |c: &Candidate| read_zip_entry(path, &mut archive, c.index, c.base_name().to_string());
     let messages = read(messages)?;
     let invitations = pick(&found, WANTED[1]).map(&mut read).transpose()?;
     let connections = pick(&found, WANTED[2]).map(&mut read).transpose()?;
-    Ok(ExportFiles { messages, invitations, connections })
+    Ok(ExportFiles {
+        messages,
+        invitations,
+        connections,
+    })
 }
 
-fn read_zip_entry(path: &Path, archive: &mut zip::ZipArchive<File>, index: usize, file_name: String) -> Result<ExportFile> {
+fn read_zip_entry(
+    path: &Path,
+    archive: &mut zip::ZipArchive<File>,
+    index: usize,
+    file_name: String,
+) -> Result<ExportFile> {
     let entry = archive.by_index(index).map_err(|e| corrupt_zip(path, &e))?;
     let display = format!("{}/{}", path.display(), entry.name());
     check_declared_size(entry.size(), MAX_FILE_BYTES, &display)?;
     let bytes = read_bounded(entry, MAX_FILE_BYTES, &display).map_err(|e| match e {
         Error::Io { source, .. } => Error::Export {
             path: path.into(),
-            message: format!("cannot read {file_name} from the archive: {source} (is the download complete?)"),
+            message: format!(
+                "cannot read {file_name} from the archive: {source} (is the download complete?)"
+            ),
         },
         other => other,
     })?;
-    Ok(ExportFile { display, file_name, bytes })
+    Ok(ExportFile {
+        display,
+        file_name,
+        bytes,
+    })
 }
 
 fn corrupt_zip(path: &Path, e: &zip::result::ZipError) -> Error {
@@ -185,7 +231,10 @@ fn check_declared_size(declared: u64, limit: u64, display: &str) -> Result<()> {
 /// header said), so memory stays bounded.
 fn read_bounded<R: Read>(input: R, limit: u64, display: &str) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    input.take(limit + 1).read_to_end(&mut bytes).map_err(|e| Error::io(display, e))?;
+    input
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(display, e))?;
     if bytes.len() as u64 > limit {
         return Err(too_large(display, limit, "holds"));
     }
@@ -195,7 +244,9 @@ fn read_bounded<R: Read>(input: R, limit: u64, display: &str) -> Result<Vec<u8>>
 fn too_large(display: &str, limit: u64, verb: &str) -> Error {
     Error::Export {
         path: display.into(),
-        message: format!("the file {verb} more than {limit} bytes; refusing to read it (a zip bomb?)"),
+        message: format!(
+            "the file {verb} more than {limit} bytes; refusing to read it (a zip bomb?)"
+        ),
     }
 }
 
@@ -206,15 +257,26 @@ mod tests {
     #[test]
     fn stops_reading_one_byte_past_the_limit() {
         let endless = std::io::repeat(b'x');
-        let err = read_bounded(endless, 16, "bomb.csv").unwrap_err().to_string();
-        assert!(err.contains("bomb.csv") && err.contains("more than 16 bytes"), "{err}");
-        assert_eq!(read_bounded(&b"0123456789abcdef"[..], 16, "ok.csv").unwrap().len(), 16);
+        let err = read_bounded(endless, 16, "bomb.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("bomb.csv") && err.contains("more than 16 bytes"),
+            "{err}"
+        );
+        assert_eq!(
+            read_bounded(&b"0123456789abcdef"[..], 16, "ok.csv")
+                .unwrap()
+                .len(),
+            16
+        );
     }
 
     #[test]
     fn refuses_an_entry_declaring_more_than_a_gibibyte() {
         assert!(check_declared_size(MAX_FILE_BYTES, MAX_FILE_BYTES, "x").is_ok());
-        let err = check_declared_size(MAX_FILE_BYTES + 1, MAX_FILE_BYTES, "a.zip/messages.csv").unwrap_err();
+        let err = check_declared_size(MAX_FILE_BYTES + 1, MAX_FILE_BYTES, "a.zip/messages.csv")
+            .unwrap_err();
         assert!(matches!(err, Error::Export { .. }), "{err}");
     }
 }

@@ -15,7 +15,11 @@ const COMMON: [&str; 6] = ["FROM", "TO", "DATE", "SUBJECT", "CONTENT", "FOLDER"]
 /// The 2018-2020 layout identifies the owner's rows by this column.
 const LEGACY_ONLY: [&str; 1] = ["DIRECTION"];
 /// The 2021+ layouts add these.
-const MODERN_ONLY: [&str; 3] = ["CONVERSATION ID", "CONVERSATION TITLE", "SENDER PROFILE URL"];
+const MODERN_ONLY: [&str; 3] = [
+    "CONVERSATION ID",
+    "CONVERSATION TITLE",
+    "SENDER PROFILE URL",
+];
 
 /// The layouts known, for the error message.
 const KNOWN_LAYOUTS: &str = "\
@@ -86,6 +90,12 @@ pub(super) fn read_messages<R: Read>(
 }
 
 fn resolve_layout(table: &Table) -> Result<Layout> {
+    if table.header.iter().all(|h| h.is_empty()) {
+        return Err(Error::Export {
+            path: table.name.clone().into(),
+            message: "the file is empty (no header)".into(),
+        });
+    }
     let has = |name: &str| table.column(&[name]).is_some();
     let legacy = LEGACY_ONLY.iter().all(|c| has(c));
     let modern = MODERN_ONLY.iter().all(|c| has(c));
@@ -121,30 +131,57 @@ fn resolve_layout(table: &Table) -> Result<Layout> {
 /// An unsent draft: flagged, or (Dec 2024) filed in no folder at all.
 fn is_draft(row: &Row, layout: &Layout) -> bool {
     let yes = |idx| row.get(idx).trim().eq_ignore_ascii_case("yes");
-    yes(layout.message_draft) || yes(layout.conversation_draft) || row.get(Some(layout.folder)).trim().is_empty()
+    yes(layout.message_draft)
+        || yes(layout.conversation_draft)
+        || row.get(Some(layout.folder)).trim().is_empty()
 }
 
 /// A row with no sender and nothing in it (seen in 2022 and 2024 threads): nobody said anything.
 fn is_empty(row: &Row, layout: &Layout) -> bool {
-    [Some(layout.from), layout.sender_url, Some(layout.content), Some(layout.subject), layout.attachments]
-        .iter()
-        .all(|&idx| row.get(idx).trim().is_empty())
+    [
+        Some(layout.from),
+        layout.sender_url,
+        Some(layout.content),
+        Some(layout.subject),
+        layout.attachments,
+    ]
+    .iter()
+    .all(|&idx| row.get(idx).trim().is_empty())
 }
 
-fn parse_row(table: &Table, row: &Row, layout: &Layout, file_name: &str) -> Result<RawMessage, String> {
+fn parse_row(
+    table: &Table,
+    row: &Row,
+    layout: &Layout,
+    file_name: &str,
+) -> Result<RawMessage, String> {
     let origin = table.origin(row);
     let date = row.get(Some(layout.date)).trim();
     let timestamp = match date {
         "" => None,
-        _ => Some(dates::parse(date).ok_or_else(|| format!("{origin}: column 'DATE': unrecognised date '{date}'"))?),
+        _ => Some(
+            dates::parse(date)
+                .ok_or_else(|| format!("{origin}: column 'DATE': unrecognised date '{date}'"))?,
+        ),
     };
-    let outgoing = match layout.direction.map(|i| row.get(Some(i)).trim().to_ascii_uppercase()) {
+    let outgoing = match layout
+        .direction
+        .map(|i| row.get(Some(i)).trim().to_ascii_uppercase())
+    {
         None => None,
         Some(d) if d == "OUTGOING" => Some(true),
         Some(d) if d == "INCOMING" => Some(false),
-        Some(d) => return Err(format!("{origin}: column 'Direction': expected INCOMING or OUTGOING, got '{d}'")),
+        Some(d) => {
+            return Err(format!(
+                "{origin}: column 'Direction': expected INCOMING or OUTGOING, got '{d}'"
+            ))
+        }
     };
-    let url = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(normalize_profile_url);
+    let url = |s: &str| {
+        Some(s.trim())
+            .filter(|s| !s.is_empty())
+            .map(normalize_profile_url)
+    };
     Ok(RawMessage {
         id: format!("{file_name}:{}", row.line),
         conversation: row.get(layout.conversation).trim().to_string(),
@@ -152,7 +189,9 @@ fn parse_row(table: &Table, row: &Row, layout: &Layout, file_name: &str) -> Resu
         from: row.get(Some(layout.from)).trim().to_string(),
         sender_url: url(row.get(layout.sender_url)),
         to: row.get(Some(layout.to)).trim().to_string(),
-        recipient_urls: split_urls(row.get(layout.recipient_urls)).filter_map(url).collect(),
+        recipient_urls: split_urls(row.get(layout.recipient_urls))
+            .filter_map(url)
+            .collect(),
         timestamp,
         subject: row.get(Some(layout.subject)).to_string(),
         content: row.get(Some(layout.content)).to_string(),
@@ -164,12 +203,24 @@ fn parse_row(table: &Table, row: &Row, layout: &Layout, file_name: &str) -> Resu
 /// Splits RECIPIENT PROFILE URLS, joined by `,` (no space) before each `http`; names in TO can
 /// hold commas, URLs cannot be split that way safely otherwise.
 fn split_urls(field: &str) -> impl Iterator<Item = &str> {
-    let mut starts: Vec<usize> = field.match_indices("http").map(|(i, _)| i).filter(|&i| i == 0 || field[..i].trim_end().ends_with([',', ';'])).collect();
+    let mut starts: Vec<usize> = field
+        .match_indices("http")
+        .map(|(i, _)| i)
+        .filter(|&i| i == 0 || field[..i].trim_end().ends_with([',', ';']))
+        .collect();
     if starts.first() != Some(&0) {
         starts.insert(0, 0);
     }
-    let ends: Vec<usize> = starts.iter().skip(1).copied().chain([field.len()]).collect();
-    starts.into_iter().zip(ends).map(move |(a, b)| field[a..b].trim().trim_end_matches([',', ';']).trim())
+    let ends: Vec<usize> = starts
+        .iter()
+        .skip(1)
+        .copied()
+        .chain([field.len()])
+        .collect();
+    starts
+        .into_iter()
+        .zip(ends)
+        .map(move |(a, b)| field[a..b].trim().trim_end_matches([',', ';']).trim())
 }
 
 #[cfg(test)]
@@ -183,8 +234,12 @@ mod tests {
 
     #[test]
     fn splits_group_recipients_only_before_urls() {
-        let urls: Vec<&str> = split_urls("https://x/in/a,https://x/in/b,c,https://x/in/d").collect();
-        assert_eq!(urls, ["https://x/in/a", "https://x/in/b,c", "https://x/in/d"]);
+        let urls: Vec<&str> =
+            split_urls("https://x/in/a,https://x/in/b,c,https://x/in/d").collect();
+        assert_eq!(
+            urls,
+            ["https://x/in/a", "https://x/in/b,c", "https://x/in/d"]
+        );
         assert_eq!(split_urls("").count(), 1);
     }
 
@@ -196,7 +251,10 @@ mod tests {
         let (rows, report) = read(csv);
         let rows = rows.unwrap();
         assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].sender_url.as_deref(), Some("https://www.linkedin.com/in/p"));
+        assert_eq!(
+            rows[0].sender_url.as_deref(),
+            Some("https://www.linkedin.com/in/p")
+        );
         assert!(report.bad_rows.is_empty());
     }
 
@@ -205,7 +263,11 @@ mod tests {
         let err = read(b"Sender,Body,When\na,b,c\n").0.unwrap_err();
         let text = err.to_string();
         assert!(matches!(err, Error::Export { .. }));
-        assert!(text.contains("Sender,Body,When") && text.contains("From,To,Date,Subject,Content,Direction,Folder"), "{text}");
+        assert!(
+            text.contains("Sender,Body,When")
+                && text.contains("From,To,Date,Subject,Content,Direction,Folder"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -216,6 +278,9 @@ mod tests {
                     C,Me,\"1/3/18, 3:04 PM\",,three,INCOMING,INBOX\n";
         let (rows, report) = read(csv);
         assert_eq!(rows.unwrap().len(), 2);
-        assert_eq!(report.bad_rows, ["m.csv:3: column 'DATE': unrecognised date 'xyz'"]);
+        assert_eq!(
+            report.bad_rows,
+            ["m.csv:3: column 'DATE': unrecognised date 'xyz'"]
+        );
     }
 }

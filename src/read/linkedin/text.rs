@@ -8,16 +8,19 @@ use regex::Regex;
 use unicode_normalization::UnicodeNormalization;
 
 /// Any tag; group 1 is `/` for a closing tag, group 2 the tag name, group 3 the attributes.
-static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<(/?)([a-zA-Z][a-zA-Z0-9]*)\b([^<>]*)>").unwrap());
+static TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?s)<(/?)([a-zA-Z][a-zA-Z0-9]*)\b([^<>]*)>").unwrap());
 
 /// Tags that mark a field as HTML (so `a < b > c` in plain text is left alone).
 static HTML_MARK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)<(?:p|br|a|div|span|strong|b|i|em|u|ul|ol|li|h[1-6])(?:\s[^<>]*)?/?>|</(?:p|a|div|span|strong|b|i|em|u|ul|ol|li|h[1-6])>").unwrap()
 });
 
-static HREF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?i)\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))"#).unwrap());
+static HREF: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?i)\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))"#).unwrap());
 
-static BLANK_LINES: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\n[ \t\u{a0}]*(?:\n[ \t\u{a0}]*){2,}").unwrap());
+static BLANK_LINES: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\n[ \t\u{a0}]*(?:\n[ \t\u{a0}]*){2,}").unwrap());
 
 /// The plain text of a CONTENT / SUBJECT / note field: HTML is flattened, entities decoded;
 /// plain text keeps its own line breaks and spacing.
@@ -42,8 +45,18 @@ fn html_to_text(html: &str) -> String {
         let closing = &tag[1] == "/";
         match (tag[2].to_ascii_lowercase().as_str(), closing) {
             ("br", _) => out.push('\n'),
-            ("p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6", true) => out.push('\n'),
-            ("a", false) => links.push((out.len(), href(&tag[3]))),
+            ("p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6", true) => {
+                out.push('\n')
+            }
+            ("a", false) => {
+                // Keep the link a token of its own: "laboris<a>https://…" would glue them.
+                if out.ends_with(char::is_alphanumeric)
+                    && !html[last..].starts_with(char::is_whitespace)
+                {
+                    out.push(' ');
+                }
+                links.push((out.len(), href(&tag[3])));
+            }
             ("a", true) => close_link(&mut out, links.pop()),
             _ => {}
         }
@@ -59,16 +72,20 @@ fn href(attributes: &str) -> Option<String> {
     (!url.is_empty()).then(|| url.to_string())
 }
 
-/// Appends ` [url]` after a link's label unless the label already shows the url.
+/// Appends ` [url]` after a link's label unless the label already shows the url, then a
+/// space so the next word stays apart.
 fn close_link(out: &mut String, link: Option<(usize, Option<String>)>) {
-    let Some((start, Some(url))) = link else { return };
-    if out.get(start..).is_some_and(|label| label.contains(url.as_str())) {
+    let Some((start, Some(url))) = link else {
         return;
+    };
+    if !out
+        .get(start..)
+        .is_some_and(|label| label.contains(url.as_str()))
+    {
+        out.truncate(out.trim_end().len());
+        out.push_str(&format!(" [{url}]"));
     }
-    let trailing_space = out.ends_with(char::is_whitespace);
-    out.truncate(out.trim_end().len());
-    out.push_str(&format!(" [{url}]"));
-    if trailing_space {
+    if !out.ends_with(char::is_whitespace) {
         out.push(' ');
     }
 }
@@ -94,20 +111,37 @@ mod tests {
     #[test]
     fn flattens_spinmail_html_and_keeps_links() {
         let html = r#"<p class="spinmail-quill-editor__spin-break">Hi %FIRSTNAME%,</p><p class="spinmail-quill-editor__spin-break"><br></p><p class="spinmail-quill-editor__spin-break">See<a rel="noopener" href="https://example.com/x?utm=1&amp;b=2" target="_blank"> our offer </a>now &amp; <strong>save</strong>.</p>"#;
-        assert_eq!(plain_text(html), "Hi %FIRSTNAME%,\n\nSee our offer [https://example.com/x?utm=1&b=2] now & save.");
+        assert_eq!(
+            plain_text(html),
+            "Hi %FIRSTNAME%,\n\nSee our offer [https://example.com/x?utm=1&b=2] now & save."
+        );
     }
 
     #[test]
     fn decodes_entities_in_plain_text_and_keeps_its_newlines() {
-        assert_eq!(plain_text("Don&rsquo;t&nbsp;wait &amp; see\n\nok"), "Don\u{2019}t\u{a0}wait & see\n\nok");
+        assert_eq!(
+            plain_text("Don&rsquo;t&nbsp;wait &amp; see\n\nok"),
+            "Don\u{2019}t\u{a0}wait & see\n\nok"
+        );
         assert_eq!(plain_text("if a < b > c"), "if a < b > c");
     }
 
     #[test]
     fn normalises_profile_urls() {
-        let a = normalize_profile_url("https://www.linkedin.com/in/Person-14-Jos%C3%A9-a8c43c74/?trk=x#top");
-        assert_eq!(a, "https://www.linkedin.com/in/person-14-jos\u{e9}-a8c43c74");
-        assert_eq!(normalize_profile_url("http://de.linkedin.com/in/person-14-jose\u{301}-a8c43c74"), a);
-        assert_eq!(normalize_profile_url("linkedin.com/in/x/"), "https://www.linkedin.com/in/x");
+        let a = normalize_profile_url(
+            "https://www.linkedin.com/in/Person-14-Jos%C3%A9-a8c43c74/?trk=x#top",
+        );
+        assert_eq!(
+            a,
+            "https://www.linkedin.com/in/person-14-jos\u{e9}-a8c43c74"
+        );
+        assert_eq!(
+            normalize_profile_url("http://de.linkedin.com/in/person-14-jose\u{301}-a8c43c74"),
+            a
+        );
+        assert_eq!(
+            normalize_profile_url("linkedin.com/in/x/"),
+            "https://www.linkedin.com/in/x"
+        );
     }
 }

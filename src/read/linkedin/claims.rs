@@ -1,0 +1,176 @@
+//! "Our mutual friend Jane Doe suggested I reach out": a claimed mutual contact, checked
+//! against the owner's connections. A heuristic: a sentence with a claim keyword (English,
+//! Spanish, German, French) and a capitalised name of two or three words in it.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use unicode_normalization::UnicodeNormalization;
+
+use super::Connection;
+
+static SENTENCE_END: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[.!?;]+(?:\s+|$)|\n").unwrap());
+
+static CLAIM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:mutual|friends?|introduced|introduction|referred|referral|recommended|suggested|told me|gave me your name|amig[oa]s?|com[uú]n|recomend[oó]|gemeinsame[nrs]?|empfohlen|amie?s?|communs?|recommand[ée]e?)\b",
+    )
+    .unwrap()
+});
+
+/// Two to four capitalised words (accents, apostrophes and hyphens allowed), each with a
+/// lower-case letter so that acronyms are not names.
+static NAME: LazyLock<Regex> = LazyLock::new(|| {
+    let word = r"\p{Lu}[\p{L}\p{M}'’-]*\p{Ll}[\p{L}\p{M}]*";
+    Regex::new(&format!(r"\b{word}(?:[ \t]+{word}){{1,3}}\b")).unwrap()
+});
+
+/// Capitalised words that open a sentence or a greeting rather than a name.
+const NOT_NAMES: [&str; 40] = [
+    "hi",
+    "hello",
+    "hey",
+    "dear",
+    "our",
+    "my",
+    "your",
+    "the",
+    "we",
+    "as",
+    "and",
+    "but",
+    "so",
+    "thanks",
+    "thank",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "yesterday",
+    "today",
+    "recently",
+    "also",
+    "when",
+    "hola",
+    "estimado",
+    "estimada",
+    "hallo",
+    "lieber",
+    "liebe",
+    "sehr",
+    "bonjour",
+    "cher",
+    "chère",
+    "mutual",
+    "friend",
+    "mon",
+    "ma",
+    "mi",
+];
+
+/// The first claimed contact in `text` and whether they are among `connections`
+/// (case-insensitive, NFC); names in `exclude` (the owner, the sender) do not count.
+pub fn claimed_contact(
+    text: &str,
+    connections: &[Connection],
+    exclude: &[&str],
+) -> Option<(String, bool)> {
+    let excluded: Vec<String> = exclude.iter().map(|n| fold(n)).collect();
+    for sentence in SENTENCE_END.split(text).filter(|s| CLAIM.is_match(s)) {
+        for found in NAME.find_iter(sentence) {
+            let Some(name) = candidate(found.as_str()) else {
+                continue;
+            };
+            let key = fold(&name);
+            if excluded.contains(&key) || key.contains("linkedin") {
+                continue;
+            }
+            let known = connections.iter().any(|c| fold(&c.name) == key);
+            return Some((name, known));
+        }
+    }
+    None
+}
+
+/// Drops leading greeting words; keeps the first three words if at least two remain.
+fn candidate(words: &str) -> Option<String> {
+    let mut words: Vec<&str> = words.split_whitespace().collect();
+    while words
+        .first()
+        .is_some_and(|w| NOT_NAMES.contains(&w.to_lowercase().as_str()))
+    {
+        words.remove(0);
+    }
+    words.truncate(3);
+    (words.len() >= 2).then(|| words.join(" "))
+}
+
+/// Case-folded NFC with single spaces, for comparing names.
+pub(super) fn fold(name: &str) -> String {
+    let nfc: String = name.nfc().collect();
+    nfc.to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connections() -> Vec<Connection> {
+        vec![Connection {
+            name: "Jane O'Neil-Díaz".into(),
+            profile_url: None,
+            connected_on: None,
+        }]
+    }
+
+    #[test]
+    fn finds_a_claimed_mutual_contact_and_checks_it() {
+        let text =
+            "Hi Alex Owner, hope you are well. Our mutual friend Jane O'Neil-Di\u{301}az said hi.";
+        assert_eq!(
+            claimed_contact(text, &connections(), &["Alex Owner"]),
+            Some(("Jane O'Neil-Di\u{301}az".into(), true))
+        );
+        let text = "Tom Baker recommended I reach out to you.";
+        assert_eq!(
+            claimed_contact(text, &connections(), &[]),
+            Some(("Tom Baker".into(), false))
+        );
+    }
+
+    #[test]
+    fn understands_spanish_german_and_french_claims() {
+        for text in [
+            "Nuestro amigo Tom Baker me habló de ti.",
+            "Tom Baker hat Sie empfohlen.",
+            "Tom Baker m'a recommandé votre profil.",
+        ] {
+            assert_eq!(
+                claimed_contact(text, &[], &[]).map(|c| c.0),
+                Some("Tom Baker".into()),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn ignores_the_excluded_names_and_sentences_without_a_claim() {
+        assert_eq!(
+            claimed_contact("Sam Lee here, my friend.", &[], &["sam lee"]),
+            None
+        );
+        assert_eq!(
+            claimed_contact("Tom Baker wants to sell you Premium Leads.", &[], &[]),
+            None
+        );
+        assert_eq!(
+            claimed_contact("Dear Sam, my friend runs SEO.", &[], &[]),
+            None
+        );
+    }
+}

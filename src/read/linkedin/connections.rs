@@ -1,0 +1,170 @@
+//! `Connections.csv`: every connection and when it was made. The header is found by scanning
+//! the first lines for `First Name,` (past the `Notes:` preamble, a BOM or blank lines); the
+//! URL column (2024 on) is optional; dates are `DD Mon YYYY`, `d-Mon-yy` or `M/D/YY, h:mm AM`.
+
+use std::io::Read;
+
+use super::csvrows::{read_table, Row, Table};
+use super::{normalize_profile_url, Connection};
+use crate::error::{Error, Result};
+use crate::read::{dates, ReadReport};
+
+/// How many lines may precede the header (the preamble is 3 lines; leave room for edits).
+const HEADER_SCAN_LINES: usize = 15;
+
+struct Layout {
+    first: usize,
+    last: usize,
+    url: Option<usize>,
+    connected_on: Option<usize>,
+}
+
+/// Reads a Connections.csv; `display` names the file in messages. Rows blank but for the
+/// date (hidden profiles) are kept with an empty name; bad dates go to the report.
+pub fn read_connections<R: Read>(
+    display: &str,
+    mut input: R,
+) -> Result<(Vec<Connection>, ReadReport)> {
+    let mut bytes = Vec::new();
+    input
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(display, e))?;
+    let mut report = ReadReport::default();
+    if bytes
+        .iter()
+        .all(|b| b.is_ascii_whitespace() || [0xEF, 0xBB, 0xBF].contains(b))
+    {
+        return Ok((Vec::new(), report));
+    }
+    let (offset, lines_before) = find_header(&bytes).ok_or_else(|| Error::Export {
+        path: display.into(),
+        message: format!(
+            "no 'First Name,Last Name,...' header in the first {HEADER_SCAN_LINES} lines"
+        ),
+    })?;
+    let table = read_table(display, &bytes[offset..], lines_before, &mut report)?;
+    let layout = resolve_layout(&table)?;
+    let mut out = Vec::new();
+    for row in table.rows.iter().filter(|r| !r.is_blank()) {
+        match parse_row(&table, row, &layout) {
+            Ok(connection) => out.push(connection),
+            Err(problem) => report.bad_rows.push(problem),
+        }
+    }
+    Ok((out, report))
+}
+
+/// The byte offset of the header line and how many lines come before it.
+fn find_header(bytes: &[u8]) -> Option<(usize, u64)> {
+    let mut offset = 0;
+    for (number, line) in bytes
+        .split(|&b| b == b'\n')
+        .take(HEADER_SCAN_LINES)
+        .enumerate()
+    {
+        let text = String::from_utf8_lossy(line);
+        let text = text.trim_start_matches('\u{feff}').trim_start();
+        if text.to_ascii_lowercase().starts_with("first name,") {
+            let skipped = line.len() - text.len();
+            return Some((offset + skipped, number as u64));
+        }
+        offset += line.len() + 1;
+    }
+    None
+}
+
+fn resolve_layout(table: &Table) -> Result<Layout> {
+    let col = |name: &str| table.column(&[name]);
+    let missing = |name: &str| Error::Export {
+        path: table.name.clone().into(),
+        message: format!(
+            "Connections.csv has no '{name}' column; header found: {}",
+            table.header_line()
+        ),
+    };
+    Ok(Layout {
+        first: col("First Name").ok_or_else(|| missing("First Name"))?,
+        last: col("Last Name").ok_or_else(|| missing("Last Name"))?,
+        url: col("URL"),
+        connected_on: col("Connected On"),
+    })
+}
+
+fn parse_row(table: &Table, row: &Row, layout: &Layout) -> Result<Connection, String> {
+    let date = row.get(layout.connected_on).trim();
+    let connected_on = match date {
+        "" => None,
+        _ => Some(dates::parse(date).ok_or_else(|| {
+            format!(
+                "{}: column 'Connected On': unrecognised date '{date}'",
+                table.origin(row)
+            )
+        })?),
+    };
+    let name = format!(
+        "{} {}",
+        row.get(Some(layout.first)).trim(),
+        row.get(Some(layout.last)).trim()
+    );
+    let url = row.get(layout.url).trim();
+    Ok(Connection {
+        name: name.trim().to_string(),
+        profile_url: (!url.is_empty()).then(|| normalize_profile_url(url)),
+        connected_on,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RESAVED: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/linkedin-excel-resaved"
+    );
+
+    fn fixture(name: &str) -> (Vec<Connection>, ReadReport) {
+        let path = format!("{RESAVED}/{name}");
+        read_connections(&path, std::fs::File::open(&path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn read_connections_after_a_spreadsheet_round_trip() {
+        let (rows, report) = fixture("Connections-crlf-dd-Mon-yy.csv");
+        assert!(report.bad_rows.is_empty(), "{:?}", report.bad_rows);
+        assert_eq!(rows.len(), 8);
+        assert_eq!(rows[0].name, "Person 01");
+        assert_eq!(rows[0].connected_on, dates::parse("2021-11-29"));
+        assert_eq!(rows[5].name, "");
+        assert_eq!(rows[7].connected_on, dates::parse("2016-12-01"));
+
+        let (rows, report) = fixture("Connections-bom-blank-lines.csv");
+        assert!(report.bad_rows.is_empty(), "{:?}", report.bad_rows);
+        assert_eq!(rows.len(), 8);
+        assert_eq!(rows[0].name, "Person 08");
+        assert_eq!(rows[7].connected_on, dates::parse("2015-10-05"));
+        assert!(rows.iter().all(|c| c.profile_url.is_none()));
+    }
+
+    #[test]
+    fn skips_the_notes_preamble_and_numbers_lines_from_the_file_start() {
+        let csv = "Notes:\n\"Some, text\"\n\nFirst Name,Last Name,URL,Email Address,Company,Position,Connected On\n\
+                   Ana,Ruiz,https://www.linkedin.com/in/ana/,,C,P,09 Sep 2022\n,,,,,,someday";
+        let (rows, report) = read_connections("c.csv", csv.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            rows[0].profile_url.as_deref(),
+            Some("https://www.linkedin.com/in/ana")
+        );
+        assert_eq!(
+            report.bad_rows,
+            ["c.csv:6: column 'Connected On': unrecognised date 'someday'"]
+        );
+    }
+
+    #[test]
+    fn rejects_a_file_without_the_header() {
+        let err = read_connections("c.csv", &b"Notes:\nnothing here\n"[..]).unwrap_err();
+        assert!(err.to_string().contains("First Name"), "{err}");
+    }
+}
