@@ -25,6 +25,27 @@ pub struct Message {
     pub text: String,
     /// The thread around the message, when the input says.
     pub thread: Option<Thread>,
+    /// What a mail's headers say (bulk-mail and list headers), for mail input only.
+    pub mail: Option<MailHeaders>,
+}
+
+/// Bulk-mail facts from a mail's headers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MailHeaders {
+    /// A List-Unsubscribe header is present (RFC 2369).
+    pub list_unsubscribe: bool,
+    /// List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058).
+    pub one_click_unsubscribe: bool,
+    /// Precedence: bulk, list or junk.
+    pub precedence_bulk: bool,
+    /// A List-Id header is present.
+    pub list_id: bool,
+    /// A Feedback-ID header is present (bulk senders' feedback loops).
+    pub feedback_id: bool,
+    /// A LinkedIn notification (from linkedin.com).
+    pub linkedin_notification: bool,
+    /// A LinkedIn invitation notification ("… wants to connect", "please add me to your LinkedIn network").
+    pub linkedin_invitation: bool,
 }
 
 /// A row's position in its file.

@@ -246,6 +246,7 @@ pub(super) fn build(
             subject: plain_text(&m.subject),
             text,
             thread: Some(thread),
+            mail: None,
         });
     }
     out
@@ -262,6 +263,7 @@ fn invitation_message(ctx: &Context, i: &RawInvitation) -> Message {
         subject: String::new(),
         text,
         thread: Some(thread),
+        mail: None,
     }
 }
 
