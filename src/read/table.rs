@@ -227,6 +227,7 @@ impl TableReader {
             subject,
             text,
             thread,
+            mail: None,
         })
     }
 
