@@ -6,6 +6,7 @@
 
 pub mod dates;
 pub mod linkedin;
+pub mod mail;
 pub mod table;
 
 use serde::Serialize;

@@ -1,0 +1,1 @@
+//! Mail input (being written).
