@@ -36,7 +36,7 @@ pub enum Command {
     Train(TrainArgs),
     /// Measure a model on a labeled file; optionally gate on a recorded baseline.
     Eval(EvalArgs),
-    /// Score messages with a model.
+    /// Score a LinkedIn export (folder or zip: one verdict per sender) or delimited files (one row per message).
     Score(ScoreArgs),
 }
 
@@ -145,10 +145,10 @@ pub enum EvalFormat {
 /// `hardsell score`.
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
-    /// Input files (`-` for standard input).
+    /// A LinkedIn export (folder or .zip), or CSV/TSV files (`-` for standard input).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
-    /// Model file.
+    /// Model file [default: the built-in model, trained on data/outreach by scripts/train-default.sh].
     #[arg(long)]
     pub model: Option<PathBuf>,
     /// How to read the input table.

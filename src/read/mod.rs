@@ -1,10 +1,11 @@
 //! Reading: turns input files into [`Message`]s.
 //!
 //! Owns file formats, encodings and the positions (`path:line`) that errors name. It knows
-//! nothing of features or models. [`table`] reads any delimited file with the user's column
-//! names; [`dates`] parses the date formats the exports use.
+//! nothing of features or models. [`table`] reads any delimited file (or [`jsonl`]) with the
+//! user's column names; [`dates`] parses the date formats the exports use.
 
 pub mod dates;
+pub mod jsonl;
 pub mod linkedin;
 pub mod mail;
 pub mod table;

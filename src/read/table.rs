@@ -14,6 +14,7 @@ use std::path::Path;
 
 use csv::ByteRecord;
 
+use super::jsonl::{looks_like_jsonl, JsonlRows};
 use super::{dates, Message, Origin, ReadReport, Thread};
 use crate::error::{Error, Result};
 
@@ -78,10 +79,15 @@ struct Columns {
     claim_checked: Option<usize>,
 }
 
-/// Streams [`Message`]s out of a delimited file.
+enum Source {
+    Csv(csv::Reader<BufReader<Box<dyn Read + Send>>>),
+    Jsonl(JsonlRows),
+}
+
+/// Streams [`Message`]s out of a delimited file or JSON Lines.
 pub struct TableReader {
     name: String,
-    reader: csv::Reader<BufReader<Box<dyn Read + Send>>>,
+    source: Source,
     cols: Columns,
     width: usize,
     record: ByteRecord,
@@ -125,6 +131,27 @@ impl TableReader {
         {
             return Err(Error::EmptyFile { path: name.into() });
         }
+        if looks_like_jsonl(name, head) {
+            let rows = JsonlRows::new(name, buffered)?;
+            let cols = resolve_columns(
+                name,
+                &rows.header,
+                &TableOptions {
+                    has_header: true,
+                    ..opts.clone()
+                },
+            )?;
+            return Ok(TableReader {
+                name: name.to_string(),
+                width: rows.header.len(),
+                source: Source::Jsonl(rows),
+                cols,
+                record: ByteRecord::new(),
+                crlf: false,
+                records_read: 0,
+                report: ReadReport::default(),
+            });
+        }
         let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(head));
         let crlf = head
             .split(|&b| b == b'\n')
@@ -151,7 +178,7 @@ impl TableReader {
         let cols = resolve_columns(name, &header, opts)?;
         Ok(TableReader {
             name: name.to_string(),
-            reader,
+            source: Source::Csv(reader),
             width: header.len(),
             cols,
             record: ByteRecord::new(),
@@ -163,9 +190,15 @@ impl TableReader {
 
     /// The next row as a message, or the error that row has; `None` at the end of the file.
     pub fn next_message(&mut self) -> Option<Result<Message>> {
-        match self.reader.read_byte_record(&mut self.record) {
+        let read = match &mut self.source {
+            Source::Csv(r) => r
+                .read_byte_record(&mut self.record)
+                .map_err(|e| csv_error(&self.name, e)),
+            Source::Jsonl(r) => r.read_record(&mut self.record),
+        };
+        match read {
             Ok(false) => None,
-            Err(e) => Some(Err(csv_error(&self.name, e))),
+            Err(e) => Some(Err(e)),
             Ok(true) => Some(self.current()),
         }
     }
@@ -478,6 +511,29 @@ mod tests {
         .unwrap();
         let lines: Vec<u64> = rows.iter().map(|m| m.origin.line).collect();
         assert_eq!(lines, vec![2, 3, 5]);
+    }
+
+    #[test]
+    fn reads_json_lines_by_key() {
+        let rows = read(b"{\"id\": \"a\", \"text\": \"hi there\", \"label\": \"ham\"}\n\n{\"text\": \"win\", \"label\": \"spam\", \"id\": 7}\n", &TableOptions::default()).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            (
+                rows[1].id.as_str(),
+                rows[1].text.as_str(),
+                rows[1].origin.line
+            ),
+            ("7", "win", 3)
+        );
+        let err = read(
+            b"{\"text\": \"a\", \"label\": \"x\"}\nnot json\n",
+            &TableOptions::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().starts_with("t.csv:2: invalid JSON"),
+            "{err}"
+        );
     }
 
     #[test]
