@@ -23,7 +23,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     match &cli.command {
         Command::Train(args) => run_train(args, &say),
         Command::Eval(args) => run_eval(args, &say),
-        Command::Score(args) => run_score(args, &say),
+        Command::Score(args) => run_score(args, cli.quiet, &say),
     }
 }
 
@@ -129,7 +129,7 @@ fn write_baseline(path: &Path, metrics: &serde_json::Value) -> Result<()> {
     report::write_atomically(path, |w| w.write_all(text.as_bytes()))
 }
 
-fn run_score(args: &ScoreArgs, say: &dyn Fn(&str)) -> Result<i32> {
+fn run_score(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
     let model = match args.model.as_deref() {
         Some(path) => Model::load(path)?,
         None => Model::default_model()?,
@@ -144,6 +144,7 @@ fn run_score(args: &ScoreArgs, say: &dyn Fn(&str)) -> Result<i32> {
         table: args.table.options(false)?,
         format: args.format,
         reasons: args.reasons,
+        progress: !quiet,
     };
     let sink = args.output.clone().map_or(Sink::Stdout, Sink::File);
     let mut result = None;

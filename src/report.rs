@@ -159,3 +159,21 @@ pub fn write_senders(
     }
     writer.finish()
 }
+
+/// A progress line on stderr (rows and rows/s), drawn only when `enabled` and stderr is a
+/// terminal; otherwise a hidden bar that costs nothing.
+pub fn progress(enabled: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !enabled || !io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {human_pos} rows scored ({per_sec}, {elapsed})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}

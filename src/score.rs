@@ -83,6 +83,8 @@ pub struct ScoreConfig {
     pub format: Format,
     /// Reasons per flagged message.
     pub reasons: usize,
+    /// Show a progress line on stderr (when it is a terminal).
+    pub progress: bool,
 }
 
 /// Counts for the summary line on stderr.
@@ -103,6 +105,7 @@ pub fn score_tables(model: &Model, cfg: &ScoreConfig, out: &mut dyn Write) -> Re
         .header(&ScoredMessage::csv_header(&model.labels))
         .map_err(|e| crate::error::Error::io("<output>", e))?;
     let mut summary = ScoreSummary::default();
+    let bar = crate::report::progress(cfg.progress);
     for path in &cfg.inputs {
         let mut reader = TableReader::open(path, &cfg.table)?;
         let mut chunk: Vec<Message> = Vec::with_capacity(CHUNK);
@@ -117,12 +120,15 @@ pub fn score_tables(model: &Model, cfg: &ScoreConfig, out: &mut dyn Write) -> Re
             }
             if chunk.len() >= CHUNK && !whole_file {
                 write_chunk(model, &chunk, cfg.reasons, &mut writer, &mut summary)?;
+                bar.inc(chunk.len() as u64);
                 chunk.clear();
             }
         }
         write_chunk(model, &chunk, cfg.reasons, &mut writer, &mut summary)?;
+        bar.inc(chunk.len() as u64);
         summary.read.merge(std::mem::take(&mut reader.report));
     }
+    bar.finish_and_clear();
     writer
         .finish()
         .map_err(|e| crate::error::Error::io("<output>", e))?;
