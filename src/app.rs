@@ -135,7 +135,8 @@ fn run_score(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
         None => Model::default_model()?,
     };
     if let [path] = args.inputs.as_slice() {
-        if linkedin::is_export(path) {
+        // A folder is read as an export, so a folder without messages.csv says what it holds.
+        if path.is_dir() || linkedin::is_export(path) {
             return run_score_export(&model, path, args, say);
         }
     }

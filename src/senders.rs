@@ -306,6 +306,22 @@ fn judge(
     } else {
         Verdict::Ok
     };
+    if verdict == Verdict::Ok {
+        let (p, kind) = if f.best.hard_sell >= f.best.collector {
+            (f.best.hard_sell, "hard sell")
+        } else {
+            (f.best.collector, "collector")
+        };
+        if p >= 0.5 {
+            evidence.push(
+                format!(
+                    "model: {:.0}% {kind}, not flagged under the {policy:?} policy",
+                    p * 100.0
+                )
+                .to_lowercase(),
+            );
+        }
+    }
     if f.you_replied {
         evidence.push("you replied".into());
     }
