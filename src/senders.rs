@@ -369,7 +369,7 @@ fn is_hard_sell(
             Policy::Balanced => chasing || (quick && !f.you_replied),
             Policy::Strict => chasing || quick || f.website_only,
         };
-    if !(by_model || by_behaviour) || f.pitches == 0 && !by_model {
+    if !(by_model || by_behaviour) {
         return false;
     }
     if let Some(d) = pitch_delay {

@@ -50,19 +50,162 @@ const CHAR_SEED: u64 = 0x5eed_0002;
 /// URLs, e-mail addresses and long digit runs collapse to placeholder tokens so that their
 /// presence, not their exact value, is learned.
 pub fn tokens(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for raw in text.split_whitespace() {
-        if looks_like_url(raw) {
-            out.push("_url_".to_string());
-            continue;
-        }
-        if raw.contains('@') && raw.contains('.') && raw.len() > 5 {
-            out.push("_email_".to_string());
-            continue;
-        }
-        push_word_tokens(raw, &mut out);
+    let mut toks = Tokens::default();
+    toks.fill(text);
+    (0..toks.len()).map(|i| toks.token(i).to_string()).collect()
+}
+
+/// Placeholders of long digit runs, by digit count (5..=12).
+const NUM_TOKENS: [&str; 13] = [
+    "", "", "", "", "", "_num5_", "_num6_", "_num7_", "_num8_", "_num9_", "_num10_", "_num11_",
+    "_num12_",
+];
+
+/// The tokens of one message, lower-cased, in one buffer: `" tok1 tok2 … tokN "`.
+///
+/// Every token is preceded and followed by exactly one space, so a run of consecutive
+/// tokens joined by spaces (a word n-gram) and a token padded with spaces (the input of its
+/// character n-grams) are both plain slices of the buffer: nothing is allocated per token or
+/// per n-gram, and the buffer is reused from message to message.
+#[derive(Debug, Default)]
+struct Tokens {
+    buf: String,
+    /// Byte range of each token in `buf`.
+    spans: Vec<(usize, usize)>,
+    /// Start of the word being built, and its char and ASCII-digit counts.
+    word_start: usize,
+    word_chars: usize,
+    word_digits: usize,
+}
+
+impl Tokens {
+    fn len(&self) -> usize {
+        self.spans.len()
     }
-    out
+
+    fn token(&self, i: usize) -> &str {
+        let (a, b) = self.spans[i];
+        &self.buf[a..b]
+    }
+
+    fn fill(&mut self, text: &str) {
+        self.buf.clear();
+        self.spans.clear();
+        self.buf.reserve(text.len() + 2);
+        self.buf.push(' ');
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let (ws, len) = whitespace_at(text, i);
+            if ws {
+                i += len;
+                continue;
+            }
+            let start = i;
+            i += len;
+            while i < bytes.len() {
+                let (ws, len) = whitespace_at(text, i);
+                if ws {
+                    break;
+                }
+                i += len;
+            }
+            self.push_raw(&text[start..i]);
+        }
+    }
+
+    /// One whitespace-separated piece of the text.
+    fn push_raw(&mut self, raw: &str) {
+        if looks_like_url(raw) {
+            self.push_token("_url_");
+            return;
+        }
+        let b = raw.as_bytes();
+        if b.contains(&b'@') && b.contains(&b'.') && raw.len() > 5 {
+            self.push_token("_email_");
+            return;
+        }
+        self.begin_word();
+        let mut rest = raw;
+        while let Some(&byte) = rest.as_bytes().first() {
+            if byte < 0x80 {
+                rest = &rest[1..];
+                if byte.is_ascii_alphanumeric() {
+                    self.buf.push(char::from(byte.to_ascii_lowercase()));
+                    self.word_chars += 1;
+                    self.word_digits += usize::from(byte.is_ascii_digit());
+                } else {
+                    self.flush_word();
+                    if matches!(byte, b'$' | b'!' | b'%') {
+                        self.push_token(if byte == b'$' {
+                            "$"
+                        } else if byte == b'!' {
+                            "!"
+                        } else {
+                            "%"
+                        });
+                    }
+                }
+            } else {
+                let ch = rest.chars().next().expect("non-empty");
+                rest = &rest[ch.len_utf8()..];
+                if ch.is_alphanumeric() {
+                    for lower in ch.to_lowercase() {
+                        self.buf.push(lower);
+                        self.word_chars += 1;
+                        self.word_digits += usize::from(lower.is_ascii_digit());
+                    }
+                } else {
+                    self.flush_word();
+                    if matches!(ch, '£' | '€') {
+                        let mut tmp = [0u8; 4];
+                        self.push_token(ch.encode_utf8(&mut tmp));
+                    }
+                }
+            }
+        }
+        self.flush_word();
+    }
+
+    fn begin_word(&mut self) {
+        self.word_start = self.buf.len();
+        self.word_chars = 0;
+        self.word_digits = 0;
+    }
+
+    /// Ends the word being built (if any) as a token, collapsing long digit runs.
+    fn flush_word(&mut self) {
+        if self.buf.len() > self.word_start {
+            let digits = self.word_digits;
+            if digits >= 5 && digits * 2 >= self.word_chars {
+                self.buf.truncate(self.word_start);
+                self.buf.push_str(NUM_TOKENS[digits.min(12)]);
+            }
+            self.spans.push((self.word_start, self.buf.len()));
+            self.buf.push(' ');
+        }
+        self.begin_word();
+    }
+
+    fn push_token(&mut self, tok: &str) {
+        let start = self.buf.len();
+        self.buf.push_str(tok);
+        self.spans.push((start, self.buf.len()));
+        self.buf.push(' ');
+        self.begin_word();
+    }
+}
+
+/// Whether the char at byte `i` of `text` is whitespace (as `char::is_whitespace`), and its length.
+#[inline]
+fn whitespace_at(text: &str, i: usize) -> (bool, usize) {
+    let b = text.as_bytes()[i];
+    if b < 0x80 {
+        (matches!(b, b' ' | b'\t'..=b'\r'), 1)
+    } else {
+        let ch = text[i..].chars().next().expect("char boundary");
+        (ch.is_whitespace(), ch.len_utf8())
+    }
 }
 
 fn looks_like_url(raw: &str) -> bool {
@@ -73,48 +216,58 @@ fn looks_like_url(raw: &str) -> bool {
         || lower.starts_with("HTTP")
 }
 
-fn push_word_tokens(raw: &str, out: &mut Vec<String>) {
-    let mut word = String::new();
-    for ch in raw.chars() {
-        if ch.is_alphanumeric() {
-            word.extend(ch.to_lowercase());
-        } else {
-            flush_word(&mut word, out);
-            if matches!(ch, '$' | '£' | '€' | '!' | '%') {
-                out.push(ch.to_string());
-            }
-        }
-    }
-    flush_word(&mut word, out);
+/// Reused per-thread buffers, so hashing a message allocates nothing but its result.
+#[derive(Debug, Default)]
+struct Scratch {
+    tokens: Tokens,
+    /// Byte offsets of the chars of a padded token, plus its end.
+    bounds: Vec<usize>,
+    /// A padded token cut short by the char limit.
+    cut: String,
+    buckets: Vec<u32>,
+    sorted: Vec<u32>,
 }
 
-fn flush_word(word: &mut String, out: &mut Vec<String>) {
-    if word.is_empty() {
-        return;
-    }
-    let digits = word.chars().filter(|c| c.is_ascii_digit()).count();
-    if digits >= 5 && digits * 2 >= word.chars().count() {
-        out.push(format!("_num{}_", digits.min(12)));
-    } else {
-        out.push(std::mem::take(word));
-    }
-    word.clear();
+thread_local! {
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch buffers (fresh ones if `f` re-enters).
+fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    let mut scratch = SCRATCH.with(|s| s.take());
+    let out = f(&mut scratch);
+    SCRATCH.with(|s| s.set(scratch));
+    out
 }
 
 /// Calls `visit(bucket, kind, gram)` for every word n-gram and character n-gram of `text`.
 pub fn for_each_gram(spec: &TextSpec, text: &str, mut visit: impl FnMut(u32, GramKind, &str)) {
+    with_scratch(|s| {
+        s.tokens.fill(text);
+        grams(spec, s, &mut visit);
+    })
+}
+
+#[inline]
+fn bucket(gram: &str, seed: u64, mask: u64) -> u32 {
+    (xxh3_64_with_seed(gram.as_bytes(), seed) & mask) as u32
+}
+
+fn grams(spec: &TextSpec, s: &mut Scratch, visit: &mut impl FnMut(u32, GramKind, &str)) {
     let mask = (1u64 << spec.hash_bits) - 1;
-    let toks = tokens(text);
-    let mut joined = String::new();
-    for start in 0..toks.len() {
-        joined.clear();
-        for (n, tok) in toks[start..].iter().take(spec.word_ngrams).enumerate() {
-            if n > 0 {
-                joined.push(' ');
-            }
-            joined.push_str(tok);
-            let bucket = (xxh3_64_with_seed(joined.as_bytes(), WORD_SEED) & mask) as u32;
-            visit(bucket, GramKind::Word, &joined);
+    let Scratch {
+        tokens,
+        bounds,
+        cut,
+        ..
+    } = s;
+    let (buf, spans) = (tokens.buf.as_str(), tokens.spans.as_slice());
+    // Word n-grams: tokens are separated by single spaces, so `start..end` is the joined gram.
+    for first in 0..spans.len() {
+        let a = spans[first].0;
+        for &(_, b) in spans[first..].iter().take(spec.word_ngrams) {
+            let gram = &buf[a..b];
+            visit(bucket(gram, WORD_SEED, mask), GramKind::Word, gram);
         }
     }
     let (lo, hi) = spec.char_ngrams;
@@ -122,26 +275,50 @@ pub fn for_each_gram(spec: &TextSpec, text: &str, mut visit: impl FnMut(u32, Gra
         return;
     }
     let mut budget = spec.char_limit;
-    let mut padded: Vec<char> = Vec::new();
-    let mut gram = String::new();
-    for tok in &toks {
+    for &(a, b) in spans {
         if budget == 0 {
             break;
         }
-        padded.clear();
-        padded.push(' ');
-        padded.extend(tok.chars().take(budget));
-        padded.push(' ');
+        let tok = &buf[a..b];
+        let ascii = tok.is_ascii();
+        let chars = if ascii { tok.len() } else { tok.chars().count() };
+        // The token padded with a space on both sides, its first `budget` chars only.
+        let padded: &str = if chars <= budget {
+            &buf[a - 1..b + 1]
+        } else {
+            cut.clear();
+            cut.push(' ');
+            cut.extend(tok.chars().take(budget));
+            cut.push(' ');
+            cut
+        };
         budget = budget.saturating_sub(tok.len() + 1);
-        for n in lo..=hi {
-            if n > padded.len() {
-                break;
+        if ascii {
+            let bytes_len = padded.len();
+            for n in lo..=hi {
+                if n > bytes_len {
+                    break;
+                }
+                assert!(n != 0, "window size must be non-zero");
+                for j in 0..=bytes_len - n {
+                    let gram = &padded[j..j + n];
+                    visit(bucket(gram, CHAR_SEED, mask), GramKind::Char, gram);
+                }
             }
-            for window in padded.windows(n) {
-                gram.clear();
-                gram.extend(window);
-                let bucket = (xxh3_64_with_seed(gram.as_bytes(), CHAR_SEED) & mask) as u32;
-                visit(bucket, GramKind::Char, &gram);
+        } else {
+            bounds.clear();
+            bounds.extend(padded.char_indices().map(|(i, _)| i));
+            bounds.push(padded.len());
+            let nchars = bounds.len() - 1;
+            for n in lo..=hi {
+                if n > nchars {
+                    break;
+                }
+                assert!(n != 0, "window size must be non-zero");
+                for j in 0..=nchars - n {
+                    let gram = &padded[bounds[j]..bounds[j + n]];
+                    visit(bucket(gram, CHAR_SEED, mask), GramKind::Char, gram);
+                }
             }
         }
     }
@@ -149,20 +326,85 @@ pub fn for_each_gram(spec: &TextSpec, text: &str, mut visit: impl FnMut(u32, Gra
 
 /// Sparse hashed counts of `text`: sorted buckets with sublinear term frequency (1 + ln count).
 pub fn hashed_counts(spec: &TextSpec, text: &str) -> Vec<(u32, f32)> {
-    let mut buckets: Vec<u32> = Vec::with_capacity(text.len() * 2);
-    for_each_gram(spec, text, |bucket, _, _| buckets.push(bucket));
-    buckets.sort_unstable();
+    with_scratch(|s| {
+        s.tokens.fill(text);
+        let mut buckets = std::mem::take(&mut s.buckets);
+        buckets.clear();
+        grams(spec, s, &mut |bucket, _, _| buckets.push(bucket));
+        sort_buckets(&mut buckets, &mut s.sorted, spec.hash_bits);
+        let out = counts_of_sorted(&buckets);
+        s.buckets = buckets;
+        out
+    })
+}
+
+/// `(bucket, 1 + ln count)` of sorted buckets.
+fn counts_of_sorted(buckets: &[u32]) -> Vec<(u32, f32)> {
     let mut out: Vec<(u32, f32)> = Vec::with_capacity(buckets.len() / 2 + 1);
-    for bucket in buckets {
-        match out.last_mut() {
-            Some((last, count)) if *last == bucket => *count += 1.0,
-            _ => out.push((bucket, 1.0)),
+    let mut i = 0;
+    while i < buckets.len() {
+        let b = buckets[i];
+        let mut j = i + 1;
+        while j < buckets.len() && buckets[j] == b {
+            j += 1;
         }
-    }
-    for (_, value) in &mut out {
-        *value = 1.0 + value.ln();
+        out.push((b, sublinear_tf(j - i)));
+        i = j;
     }
     out
+}
+
+/// `1 + ln count`, exactly as counting in `f32` one at a time and taking `f32::ln` gives it
+/// (an `f32` count stops growing at 2^24), with small counts from a table.
+fn sublinear_tf(count: usize) -> f32 {
+    const TABLE: usize = 256;
+    static LN: std::sync::OnceLock<[f32; TABLE]> = std::sync::OnceLock::new();
+    let f32_count = |c: usize| c.min(1 << 24) as f32;
+    if count < TABLE {
+        LN.get_or_init(|| {
+            let mut t = [0.0f32; TABLE];
+            for (c, v) in t.iter_mut().enumerate() {
+                *v = 1.0 + f32_count(c).ln();
+            }
+            t
+        })[count]
+    } else {
+        1.0 + f32_count(count).ln()
+    }
+}
+
+/// Sorts buckets below `2^bits`: LSD radix sort (two or three passes) for long messages.
+fn sort_buckets(v: &mut Vec<u32>, tmp: &mut Vec<u32>, bits: u32) {
+    if v.len() < 512 || bits > 32 {
+        v.sort_unstable();
+        return;
+    }
+    let passes = bits.div_ceil(11).max(1);
+    let digit = bits.div_ceil(passes);
+    let radix = 1usize << digit;
+    let mask = (radix - 1) as u32;
+    let mut counts = vec![0usize; radix];
+    tmp.clear();
+    tmp.resize(v.len(), 0);
+    for pass in 0..passes {
+        let shift = pass * digit;
+        counts.iter_mut().for_each(|c| *c = 0);
+        for &x in v.iter() {
+            counts[((x >> shift) & mask) as usize] += 1;
+        }
+        let mut sum = 0;
+        for c in counts.iter_mut() {
+            let n = *c;
+            *c = sum;
+            sum += n;
+        }
+        for &x in v.iter() {
+            let d = ((x >> shift) & mask) as usize;
+            tmp[counts[d]] = x;
+            counts[d] += 1;
+        }
+        std::mem::swap(v, tmp);
+    }
 }
 
 #[cfg(test)]
