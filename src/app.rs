@@ -7,7 +7,7 @@ use crate::cli::{Cli, Command, EvalArgs, EvalFormat, ScoreArgs, TrainArgs};
 use crate::error::{Error, Result, EXIT_INPUT, EXIT_OK};
 use crate::evaluate;
 use crate::model::{train, Model};
-use crate::read::{linkedin, table};
+use crate::read::{linkedin, mail, table, Message, ReadReport};
 use crate::report::{self, Sink};
 use crate::score::{self, ScoreConfig};
 use crate::senders;
@@ -44,7 +44,7 @@ fn run_train(args: &TrainArgs, say: &dyn Fn(&str)) -> Result<i32> {
     let opts = args.table.options(true)?;
     let mut messages = Vec::new();
     for path in &args.data {
-        let (rows, read_report) = table::read_all(path, &opts)?;
+        let (rows, read_report) = read_labeled(path, &opts, &args.label_map)?;
         read_report.warnings().iter().for_each(|w| say(w));
         messages.extend(rows);
     }
@@ -93,7 +93,7 @@ fn run_train(args: &TrainArgs, say: &dyn Fn(&str)) -> Result<i32> {
 fn run_eval(args: &EvalArgs, say: &dyn Fn(&str)) -> Result<i32> {
     let model = Model::load(&args.model)?;
     let opts = args.table.options(true)?;
-    let (messages, read_report) = table::read_all(&args.data, &opts)?;
+    let (messages, read_report) = read_labeled(&args.data, &opts, &args.label_map)?;
     read_report.warnings().iter().for_each(|w| say(w));
     let metrics = evaluate::evaluate(&model, &messages, &args.data.display().to_string())?;
     let text = match args.format {
@@ -135,7 +135,11 @@ fn run_score(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
         None => Model::default_model()?,
     };
     if let [path] = args.inputs.as_slice() {
-        // A folder is read as an export, so a folder without messages.csv says what it holds.
+        // Mail first: a Takeout .zip is mail, a LinkedIn .zip is an export. A folder that is
+        // neither is read as an export, so a folder without messages.csv says what it holds.
+        if mail::is_mail(path) {
+            return run_score_mail(&model, path, args, say);
+        }
         if path.is_dir() || linkedin::is_export(path) {
             return run_score_export(&model, path, args, say);
         }
@@ -180,28 +184,12 @@ fn run_score_export(
     say: &dyn Fn(&str),
 ) -> Result<i32> {
     let export = linkedin::read_export(path, args.me.as_deref())?;
-    export.report.warnings().iter().for_each(|w| say(w));
-    let predictions = model.predict(&export.messages, args.reasons);
-    let reports =
-        senders::sender_reports(&export.messages, &predictions, &model.labels, args.policy);
-    let sink = args.output.clone().map_or(Sink::Stdout, Sink::File);
-    report::to_sink(&sink, |w| report::write_senders(&reports, args.format, w))?;
-    if let Some(out) = &args.messages_out {
-        let rows = score::scored_rows(model, &export.messages, predictions);
-        report::write_atomically(out, |w| score::write_scored(model, &rows, args.format, w))?;
-    }
-    let count = |v: senders::Verdict| reports.iter().filter(|r| r.verdict == v).count();
-    say(&format!(
-        "you: {} {}; {} messages and invitations read; {} senders: {} hard_sell, {} collector, {} sponsored, {} ok",
+    let you = format!(
+        "{} {}",
         export.owner.name,
-        export.owner.profile_url.as_deref().unwrap_or(""),
-        export.messages.len(),
-        reports.len(),
-        count(senders::Verdict::HardSell),
-        count(senders::Verdict::Collector),
-        count(senders::Verdict::Sponsored),
-        count(senders::Verdict::Ok)
-    ));
+        export.owner.profile_url.as_deref().unwrap_or("")
+    );
+    let code = score_senders(model, &export.messages, &export.report, &you, args, say)?;
     if let Some((from, to)) = export.invitations_window {
         say(&format!(
             "invitations cover {} to {}",
@@ -209,9 +197,68 @@ fn run_score_export(
             &crate::read::dates::format(to)[..10]
         ));
     }
-    Ok(if export.report.bad_rows.is_empty() {
+    Ok(code)
+}
+
+fn run_score_mail(model: &Model, path: &Path, args: &ScoreArgs, say: &dyn Fn(&str)) -> Result<i32> {
+    let mailbox = mail::read_mail(path, args.me.as_deref())?;
+    let you = mailbox
+        .owner
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "(not found; use --me)".into());
+    score_senders(model, &mailbox.messages, &mailbox.report, &you, args, say)
+}
+
+/// Scores messages with thread context and writes one verdict per sender.
+fn score_senders(
+    model: &Model,
+    messages: &[Message],
+    read_report: &ReadReport,
+    you: &str,
+    args: &ScoreArgs,
+    say: &dyn Fn(&str),
+) -> Result<i32> {
+    read_report.warnings().iter().for_each(|w| say(w));
+    let predictions = model.predict(messages, args.reasons);
+    let reports = senders::sender_reports(messages, &predictions, &model.labels, args.policy);
+    let sink = args.output.clone().map_or(Sink::Stdout, Sink::File);
+    report::to_sink(&sink, |w| report::write_senders(&reports, args.format, w))?;
+    if let Some(out) = &args.messages_out {
+        let rows = score::scored_rows(model, messages, predictions);
+        report::write_atomically(out, |w| score::write_scored(model, &rows, args.format, w))?;
+    }
+    let count = |v: senders::Verdict| reports.iter().filter(|r| r.verdict == v).count();
+    say(&format!(
+        "you: {you}; {} messages read; {} senders: {} hard_sell, {} collector, {} sponsored, {} ok; {} unreadable",
+        messages.len(),
+        reports.len(),
+        count(senders::Verdict::HardSell),
+        count(senders::Verdict::Collector),
+        count(senders::Verdict::Sponsored),
+        count(senders::Verdict::Ok),
+        read_report.bad_rows.len()
+    ));
+    Ok(if read_report.bad_rows.is_empty() {
         EXIT_OK
     } else {
         EXIT_INPUT
     })
+}
+
+/// Labeled rows from a table, or from raw mail (a folder or archive whose sub-folders are labels).
+fn read_labeled(
+    path: &Path,
+    opts: &table::TableOptions,
+    label_map: &[(String, String)],
+) -> Result<(Vec<Message>, ReadReport)> {
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    let archive = [".tar.gz", ".tgz", ".zip"]
+        .iter()
+        .any(|e| name.ends_with(e));
+    if path.is_dir() || archive {
+        mail::read_labeled_mail(path, label_map)
+    } else {
+        table::read_all(path, opts)
+    }
 }

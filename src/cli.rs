@@ -69,9 +69,13 @@ pub struct TableArgs {
 /// `hardsell train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Labeled input file(s); repeat the flag to train on several files with the same columns.
+    /// Labeled input(s): tables with the same columns, or a folder / .tar.gz / .zip of raw mail
+    /// whose sub-folders are labels (`spam/`, `ham/`); repeat the flag for several.
     #[arg(long, required = true)]
     pub data: Vec<PathBuf>,
+    /// For raw-mail training data: rename label folders, `spam-1=spam,easy-ham-1=ham` (`=-` skips one).
+    #[arg(long, value_parser = parse_label_map, default_value = "")]
+    pub label_map: LabelMap,
     /// Where to write the model (JSON).
     #[arg(long)]
     pub out: PathBuf,
@@ -113,9 +117,12 @@ pub struct EvalArgs {
     /// Model file.
     #[arg(long)]
     pub model: PathBuf,
-    /// Labeled input file.
+    /// Labeled input: a table, or a folder / .tar.gz / .zip of raw mail with one sub-folder per label.
     #[arg(long)]
     pub data: PathBuf,
+    /// For raw-mail data: rename label folders, as for `train`.
+    #[arg(long, value_parser = parse_label_map, default_value = "")]
+    pub label_map: LabelMap,
     /// How to read the input table.
     #[command(flatten)]
     pub table: TableArgs,
@@ -241,4 +248,20 @@ fn parse_range(v: &str) -> Result<(usize, usize)> {
         (a, b) if 1 <= a && a <= b && b <= 8 => Ok((a, b)),
         _ => Err(bad()),
     }
+}
+
+/// Folder-name → label renames for raw-mail training data.
+pub type LabelMap = Vec<(String, String)>;
+
+fn parse_label_map(v: &str) -> std::result::Result<LabelMap, String> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+                Ok((from.trim().to_string(), to.trim().to_string()))
+            }
+            _ => Err(format!("'{pair}' is not FOLDER=LABEL")),
+        })
+        .collect()
 }

@@ -190,6 +190,7 @@ pub fn sender_reports(
 #[derive(Debug, Default)]
 struct Facts {
     from_sender: usize,
+    invitations: usize,
     sponsored: usize,
     first_contact: Option<i64>,
     connected_on: Option<i64>,
@@ -203,6 +204,10 @@ struct Facts {
     generic_text: Option<String>,
     opt_out: bool,
     website_only: bool,
+    /// Every message from them is bulk mail (List-Unsubscribe, List-Id or Precedence: bulk).
+    bulk: bool,
+    /// The sender address is an automated one (no-reply, notifications).
+    automated: bool,
     claim: Option<bool>,
     best: Signals,
     name: String,
@@ -214,7 +219,10 @@ fn gather(
     predictions: &[Prediction],
     labels: &[String],
 ) -> Facts {
-    let mut f = Facts::default();
+    let mut f = Facts {
+        bulk: true,
+        ..Facts::default()
+    };
     let (mut run, mut run_start) = (0usize, None::<i64>);
     for &i in rows {
         let m = &messages[i];
@@ -239,13 +247,29 @@ fn gather(
         f.best.collector = f.best.collector.max(s.collector);
         let c = cues::cue_counts(&m.text);
         let cue = |n: &str| c[cues::CUE_NAMES.iter().position(|x| *x == n).expect("cue")];
-        f.opt_out |= cue("opt_out") > 0.0;
+        let headers = m.mail.clone().unwrap_or_default();
+        f.opt_out |= cue("opt_out") > 0.0 || headers.list_unsubscribe;
+        f.bulk &= headers.list_unsubscribe || headers.list_id || headers.precedence_bulk;
+        f.automated |= [
+            "no-reply",
+            "noreply",
+            "donotreply",
+            "do-not-reply",
+            "notifications@",
+            "mailer-daemon",
+        ]
+        .iter()
+        .any(|a| t.contact.contains(a));
         f.website_only |= cue("website_only") > 0.0;
         if t.invitation {
+            f.invitations += 1;
             f.note = Some(if m.text.trim().is_empty() {
                 "none"
-            } else if cue("generic_opener") > 0.0 && cue("words") < 25.0 {
-                f.generic_text = Some(m.text.trim().chars().take(60).collect());
+            } else if cue("generic_opener") > 0.0
+                && (cue("words") < 25.0 || headers.linkedin_invitation)
+            {
+                let note = m.text.split_whitespace().collect::<Vec<_>>().join(" ");
+                f.generic_text = Some(note.chars().take(60).collect());
                 "generic"
             } else {
                 "personal"
@@ -299,6 +323,13 @@ fn judge(
     let verdict = if f.sponsored == f.from_sender {
         evidence = vec!["sponsored message (an ad)".into()];
         Verdict::Sponsored
+    } else if f.bulk && f.opt_out && f.note.is_none() {
+        evidence =
+            vec!["bulk mail with an unsubscribe link (a newsletter or list, not a person)".into()];
+        Verdict::Ok
+    } else if f.automated && f.note.is_none() {
+        evidence = vec!["automated notification (a no-reply address)".into()];
+        Verdict::Ok
     } else if hard_sell {
         Verdict::HardSell
     } else if collector {
@@ -362,7 +393,8 @@ fn is_hard_sell(
 ) -> bool {
     let quick = pitch_delay.is_some_and(|d| d <= 2 * 86_400);
     let chasing = followups >= 2 && !f.you_replied;
-    let by_model = f.best.hard_sell >= policy.model_cut();
+    // A hard sell happens after connecting: someone who only ever sent an invitation is not one.
+    let by_model = f.best.hard_sell >= policy.model_cut() && f.from_sender > f.invitations;
     let by_behaviour = f.pitches > 0
         && match policy {
             Policy::Open => chasing && quick,

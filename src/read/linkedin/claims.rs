@@ -2,6 +2,7 @@
 //! against the owner's connections. A heuristic: a sentence with a claim keyword (English,
 //! Spanish, German, French) and a capitalised name of two or three words in it.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -77,6 +78,23 @@ pub fn claimed_contact(
     connections: &[Connection],
     exclude: &[&str],
 ) -> Option<(String, bool)> {
+    claimed_contact_in(text, &known_names(connections), exclude)
+}
+
+/// The connections' names, folded for [`claimed_contact_in`]; built once per export.
+pub fn known_names(connections: &[Connection]) -> HashSet<String> {
+    connections.iter().map(|c| fold(&c.name)).collect()
+}
+
+/// [`claimed_contact`] against names already folded by [`known_names`] (one lookup per claim).
+pub fn claimed_contact_in(
+    text: &str,
+    known_names: &HashSet<String>,
+    exclude: &[&str],
+) -> Option<(String, bool)> {
+    if !CLAIM.is_match(text) {
+        return None;
+    }
     let excluded: Vec<String> = exclude.iter().map(|n| fold(n)).collect();
     for sentence in SENTENCE_END.split(text).filter(|s| CLAIM.is_match(s)) {
         for found in NAME.find_iter(sentence) {
@@ -87,7 +105,7 @@ pub fn claimed_contact(
             if excluded.contains(&key) || key.contains("linkedin") {
                 continue;
             }
-            let known = connections.iter().any(|c| fold(&c.name) == key);
+            let known = known_names.contains(&key);
             return Some((name, known));
         }
     }

@@ -4,10 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use super::claims::{claimed_contact_in, known_names};
 use super::invitations::RawInvitation;
 use super::messages::RawMessage;
 use super::text::plain_text;
-use super::{claimed_contact, Connection, Owner};
+use super::{Connection, Owner};
 use crate::read::{Message, Thread};
 
 const HIDDEN_MEMBER: &str = "LinkedIn Member";
@@ -26,6 +27,8 @@ pub(super) struct Context<'a> {
     connected_by_url: HashMap<String, i64>,
     /// Used only when Connections.csv has no URL column.
     connected_by_name: Option<HashMap<String, i64>>,
+    /// Folded names of every connection, for claimed mutual contacts.
+    known_names: std::collections::HashSet<String>,
 }
 
 /// The other party of a row: the thread key and a display name.
@@ -49,6 +52,7 @@ impl<'a> Context<'a> {
             name_url: HashMap::new(),
             connected_by_url: HashMap::new(),
             connected_by_name: None,
+            known_names: known_names(connections),
         };
         ctx.index_messages(messages, invitations);
         ctx.index_connections();
@@ -200,7 +204,7 @@ impl<'a> Context<'a> {
 
     fn thread(&self, party: Party, incoming: bool, text: &str, timestamp: Option<i64>) -> Thread {
         let claimed = incoming
-            .then(|| claimed_contact(text, self.connections, &[&self.owner.name, &party.name]))
+            .then(|| claimed_contact_in(text, &self.known_names, &[&self.owner.name, &party.name]))
             .flatten()
             .map(|(_, known)| known);
         Thread {

@@ -54,7 +54,10 @@ pub fn read_mail(path: &Path, me: Option<&str>) -> Result<MailBox> {
     let mut collector = Collector::default();
     let files = sources::visit(path, Select::Mail, &mut |entry| collector.read(entry, None))?;
     if files == 0 {
-        return Err(no_mail(path, "no mail found (no *.mbox, *.eml, maildir or Apple Mail mbox)"));
+        return Err(no_mail(
+            path,
+            "no mail found (no *.mbox, *.eml, maildir or Apple Mail mbox)",
+        ));
     }
     let owner = threads::detect_owner(me, &collector.mails);
     Ok(MailBox {
@@ -85,7 +88,10 @@ pub fn read_labeled_mail(
         collector.read(entry, Some(label))
     })?;
     if collector.mails.is_empty() && collector.report.bad_rows.is_empty() {
-        return Err(no_mail(path, "no labeled messages found (expected label folders such as spam/ and ham/)"));
+        return Err(no_mail(
+            path,
+            "no labeled messages found (expected label folders such as spam/ and ham/)",
+        ));
     }
     let owner = threads::detect_owner(None, &collector.mails);
     Ok((threads::build(&owner, collector.mails), collector.report))
@@ -112,7 +118,8 @@ impl Collector {
         let display = entry.display;
         let io_error = |e| Error::io(&display, e);
         let mut reader = BufReader::with_capacity(1 << 16, entry.reader);
-        let is_mbox = entry.kind == Kind::Mbox || reader.fill_buf().map_err(io_error)?.starts_with(b"From ");
+        let is_mbox =
+            entry.kind == Kind::Mbox || reader.fill_buf().map_err(io_error)?.starts_with(b"From ");
         if is_mbox {
             let mut count = 0;
             for (index, raw) in MboxSplitter::new(reader).enumerate() {
@@ -120,16 +127,36 @@ impl Collector {
                 count += 1;
             }
             if count == 0 {
-                self.report.bad_rows.push(format!("{display}:1: empty file, no message"));
+                self.report
+                    .bad_rows
+                    .push(format!("{display}:1: empty file, no message"));
             }
             return Ok(());
         }
         let mut bytes = Vec::new();
         let limit = MAX_MESSAGE_BYTES as u64 + 1;
-        reader.take(limit).read_to_end(&mut bytes).map_err(io_error)?;
+        reader
+            .take(limit)
+            .read_to_end(&mut bytes)
+            .map_err(io_error)?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            self.report
+                .bad_rows
+                .push(format!("{display}:1: empty file, no message"));
+            return Ok(());
+        }
         let truncated = bytes.len() > MAX_MESSAGE_BYTES;
         bytes.truncate(MAX_MESSAGE_BYTES);
-        self.add(&display, 1, RawMail { line: 1, bytes, truncated }, &label);
+        self.add(
+            &display,
+            1,
+            RawMail {
+                line: 1,
+                bytes,
+                truncated,
+            },
+            &label,
+        );
         Ok(())
     }
 
@@ -140,17 +167,17 @@ impl Collector {
             line: raw.line,
         };
         let Some(mail) = parse::parse(&raw.bytes) else {
-            let problem = if raw.bytes.iter().all(u8::is_ascii_whitespace) {
-                "empty message (nothing after the separator line)"
-            } else {
-                "no mail header could be read"
-            };
-            self.report.bad_rows.push(format!("{origin}: message {number}: {problem}"));
+            let problem = "empty message (nothing after the separator line)";
+            self.report
+                .bad_rows
+                .push(format!("{origin}: message {number}: {problem}"));
             return;
         };
         if mail.lossy {
             self.report.lossy_rows += 1;
-            self.report.first_lossy.get_or_insert_with(|| origin.clone());
+            self.report
+                .first_lossy
+                .get_or_insert_with(|| origin.clone());
         }
         self.mails.push(Collected {
             origin,

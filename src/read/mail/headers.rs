@@ -1,0 +1,192 @@
+//! What a mail's headers say about how it was sent: list and bulk-mail headers (RFC 2369,
+//! RFC 8058, `Precedence`, `Feedback-ID`), Gmail's labels, and LinkedIn's own notification
+//! mail. Header values are read from the raw bytes and decoded leniently, so a header with
+//! 8-bit junk in it still counts.
+
+use std::borrow::Cow;
+
+use mail_parser::Message as Mime;
+
+use crate::read::MailHeaders;
+
+/// The default notes of a LinkedIn invitation ("no personal note"), lower-case, with a
+/// straight apostrophe (curly ones are straightened before matching).
+const INVITATION_NOTES: [&str; 2] = [
+    "i'd like to join your linkedin network",
+    "i'd like to add you to my professional network",
+];
+
+/// The raw values of every top-level header called `name` (case-insensitive), unfolded and
+/// trimmed, invalid UTF-8 replaced with U+FFFD.
+pub(super) fn raw_values<'a>(message: &'a Mime<'_>, name: &'a str) -> Vec<Cow<'a, str>> {
+    let raw = message.raw_message();
+    message
+        .headers()
+        .iter()
+        .filter(|h| h.name().eq_ignore_ascii_case(name))
+        .map(|h| {
+            let bytes = raw
+                .get(h.offset_start() as usize..h.offset_end() as usize)
+                .unwrap_or_default();
+            unfold(String::from_utf8_lossy(bytes))
+        })
+        .collect()
+}
+
+/// The first raw value of header `name`, or `""`.
+pub(super) fn raw_value<'a>(message: &'a Mime<'_>, name: &'a str) -> Cow<'a, str> {
+    raw_values(message, name)
+        .into_iter()
+        .next()
+        .unwrap_or(Cow::Borrowed(""))
+}
+
+fn unfold(value: Cow<'_, str>) -> Cow<'_, str> {
+    if value.contains(['\r', '\n']) {
+        let joined: Vec<&str> = value.split(['\r', '\n']).map(str::trim).collect();
+        Cow::Owned(
+            joined
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    } else {
+        match value {
+            Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+            Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
+        }
+    }
+}
+
+/// True when the message has a top-level header called `name`.
+fn has_header(message: &Mime<'_>, name: &str) -> bool {
+    message
+        .headers()
+        .iter()
+        .any(|h| h.name().eq_ignore_ascii_case(name))
+}
+
+/// Gmail's `X-Gmail-Labels` (comma-separated, a label with a comma in double quotes).
+pub(super) fn gmail_labels(message: &Mime<'_>) -> Vec<String> {
+    let raw = raw_value(message, "X-Gmail-Labels");
+    let mut labels = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in raw.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => labels.push(std::mem::take(&mut current)),
+            _ => current.push(c),
+        }
+    }
+    labels.push(current);
+    labels
+        .into_iter()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// The addresses of every `Delivered-To` header, lower-case (qmail writes
+/// `Delivered-To: mailing list x@y`, so the last word with an `@` is taken).
+pub(super) fn delivered_to(message: &Mime<'_>) -> Vec<String> {
+    raw_values(message, "Delivered-To")
+        .iter()
+        .filter_map(|v| {
+            v.split_whitespace()
+                .rev()
+                .find(|w| w.contains('@'))
+                .map(|w| w.trim_matches(['<', '>', ',', ';']).to_lowercase())
+        })
+        .collect()
+}
+
+/// The bulk-mail facts of a message; the LinkedIn flags need the sender, subject and text.
+pub(super) fn mail_headers(
+    message: &Mime<'_>,
+    from: &str,
+    subject: &str,
+    text: &str,
+) -> MailHeaders {
+    let precedence = raw_value(message, "Precedence").to_ascii_lowercase();
+    let linkedin_notification = from_linkedin(from);
+    MailHeaders {
+        list_unsubscribe: has_header(message, "List-Unsubscribe"),
+        one_click_unsubscribe: raw_values(message, "List-Unsubscribe-Post")
+            .iter()
+            .any(|v| {
+                v.replace(' ', "")
+                    .eq_ignore_ascii_case("List-Unsubscribe=One-Click")
+            }),
+        precedence_bulk: matches!(precedence.as_str(), "bulk" | "list" | "junk"),
+        list_id: has_header(message, "List-Id"),
+        feedback_id: has_header(message, "Feedback-ID"),
+        linkedin_notification,
+        linkedin_invitation: is_linkedin_invitation(from, subject, text),
+    }
+}
+
+/// From linkedin.com or one of its subdomains.
+fn from_linkedin(from: &str) -> bool {
+    from.rsplit_once('@')
+        .is_some_and(|(_, domain)| domain == "linkedin.com" || domain.ends_with(".linkedin.com"))
+}
+
+/// A LinkedIn connection invitation: sent by `invitations@linkedin.com`, or with the
+/// subject or default note LinkedIn uses for one.
+pub(super) fn is_linkedin_invitation(from: &str, subject: &str, text: &str) -> bool {
+    if from == "invitations@linkedin.com" {
+        return true;
+    }
+    let subject = subject.trim().to_lowercase();
+    if subject.ends_with("wants to connect")
+        || subject.contains("please add me to your linkedin network")
+    {
+        return true;
+    }
+    let text = text.to_lowercase().replace('\u{2019}', "'");
+    INVITATION_NOTES.iter().any(|note| text.contains(note))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_invitations_by_sender_subject_or_default_note() {
+        assert!(is_linkedin_invitation("invitations@linkedin.com", "", ""));
+        assert!(is_linkedin_invitation(
+            "x@y.com",
+            "Jane Doe wants to connect",
+            ""
+        ));
+        assert!(is_linkedin_invitation(
+            "x@y.com",
+            "Paul, please add me to your LinkedIn network",
+            ""
+        ));
+        assert!(is_linkedin_invitation(
+            "x@y.com",
+            "hi",
+            "I\u{2019}d like to add you to my professional network on LinkedIn."
+        ));
+        assert!(!is_linkedin_invitation(
+            "messages-noreply@linkedin.com",
+            "New message",
+            "Hello"
+        ));
+    }
+
+    #[test]
+    fn reads_one_click_and_precedence_from_raw_headers() {
+        let raw = b"From: a@b.com\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\nList-Unsubscribe: <https://x/y>\r\nPrecedence: Bulk\r\nFeedback-ID: 1:2\r\nX-Gmail-Labels: Inbox,\"a,b\",Sent\r\n\r\nbody\r\n";
+        let message = mail_parser::MessageParser::default().parse(raw).unwrap();
+        let h = mail_headers(&message, "a@b.com", "", "");
+        assert!(
+            h.list_unsubscribe && h.one_click_unsubscribe && h.precedence_bulk && h.feedback_id
+        );
+        assert!(!h.list_id && !h.linkedin_notification);
+        assert_eq!(gmail_labels(&message), ["Inbox", "a,b", "Sent"]);
+    }
+}

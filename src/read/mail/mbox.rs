@@ -1,0 +1,210 @@
+//! Splitting an mbox stream into messages, one at a time, without holding the file in memory.
+//!
+//! A message starts at a `From ` separator line. The first line of the stream is a separator
+//! whenever it starts with `From `; later ones must follow an empty line and look like a real
+//! `From_` line (`From <sender> … hh:mm …`), so that a body paragraph beginning "From home
+//! recordings to …" (SpamAssassin `hard-ham-1/00108`) does not split a message in two. Line
+//! endings may be LF or CRLF. One level of mboxrd quoting is removed (`>From ` → `From `,
+//! `>>From ` → `>From `). Each message keeps at most [`MAX_MESSAGE_BYTES`]; the rest of an
+//! oversized message (a huge attachment) is read and thrown away, and so is the rest of an
+//! over-long line.
+
+use std::io::{self, BufRead};
+
+use regex::bytes::Regex;
+
+/// The most bytes kept of one message (64 MiB); the rest is skipped.
+pub(super) const MAX_MESSAGE_BYTES: usize = 64 << 20;
+
+/// One message cut out of an mbox stream.
+#[derive(Debug, Default)]
+pub(super) struct RawMail {
+    /// 1-based line of the `From ` separator (1 for text before the first separator).
+    pub line: u64,
+    /// The message bytes after the separator line, unquoted.
+    pub bytes: Vec<u8>,
+    /// True when the message was longer than [`MAX_MESSAGE_BYTES`] and was cut.
+    pub truncated: bool,
+}
+
+/// An iterator over the messages of an mbox stream.
+pub(super) struct MboxSplitter<R> {
+    reader: R,
+    /// The message being filled, once its start has been seen.
+    current: Option<RawMail>,
+    line_no: u64,
+    previous_blank: bool,
+    limit: usize,
+    separator: Regex,
+    line: Vec<u8>,
+    done: bool,
+}
+
+impl<R: BufRead> MboxSplitter<R> {
+    /// Splits `reader`, keeping at most [`MAX_MESSAGE_BYTES`] of each message.
+    pub(super) fn new(reader: R) -> Self {
+        Self::with_limit(reader, MAX_MESSAGE_BYTES)
+    }
+
+    /// Splits `reader`, keeping at most `limit` bytes of each message (tests use small limits).
+    pub(super) fn with_limit(reader: R, limit: usize) -> Self {
+        MboxSplitter {
+            reader,
+            current: None,
+            line_no: 0,
+            previous_blank: true,
+            limit,
+            // A From_ line names a sender and carries a time of day (every writer puts the
+            // asctime-like date there: classic, Thunderbird `From - …`, Takeout `… +0000 2020`).
+            separator: Regex::new(r"^From \S+\s.*\d{1,2}:\d{2}").expect("valid regex"),
+            line: Vec::with_capacity(256),
+            done: false,
+        }
+    }
+
+    fn is_separator(&self) -> bool {
+        if !self.line.starts_with(b"From ") || !self.previous_blank {
+            return false;
+        }
+        self.line_no == 1 || self.separator.is_match(&self.line)
+    }
+
+    /// Adds the current line to the message being built, unquoting `>From `.
+    fn append_line(&mut self) {
+        if self.current.is_none() && is_blank(&self.line) {
+            return; // blank lines before the first message belong to no message
+        }
+        let start = usize::from(is_quoted_from(&self.line));
+        let message = self.current.get_or_insert_with(|| RawMail {
+            line: 1,
+            ..RawMail::default()
+        });
+        let room = self.limit.saturating_sub(message.bytes.len());
+        let line = &self.line[start..];
+        if line.len() > room {
+            message.truncated = true;
+        }
+        message
+            .bytes
+            .extend_from_slice(&line[..line.len().min(room)]);
+    }
+}
+
+impl<R: BufRead> Iterator for MboxSplitter<R> {
+    type Item = io::Result<RawMail>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            match read_line_capped(&mut self.reader, &mut self.line, self.limit) {
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+                Ok(0) => self.done = true,
+                Ok(_) => {
+                    self.line_no += 1;
+                    let finished = if self.is_separator() {
+                        let start = RawMail {
+                            line: self.line_no,
+                            ..RawMail::default()
+                        };
+                        self.current.replace(start)
+                    } else {
+                        self.append_line();
+                        None
+                    };
+                    self.previous_blank = is_blank(&self.line);
+                    if finished.is_some() {
+                        return finished.map(Ok);
+                    }
+                }
+            }
+        }
+        self.current.take().map(Ok)
+    }
+}
+
+/// True for `>From `, `>>From `, …: mboxrd quoting, of which one `>` is removed.
+fn is_quoted_from(line: &[u8]) -> bool {
+    let quotes = line.iter().take_while(|&&b| b == b'>').count();
+    quotes > 0 && line[quotes..].starts_with(b"From ")
+}
+
+fn is_blank(line: &[u8]) -> bool {
+    matches!(line, b"\n" | b"\r\n")
+}
+
+/// Reads one line (with its `\n`) into `out`, keeping at most `limit` bytes of it; returns the
+/// bytes consumed (0 at the end of the stream).
+fn read_line_capped<R: BufRead>(
+    reader: &mut R,
+    out: &mut Vec<u8>,
+    limit: usize,
+) -> io::Result<usize> {
+    out.clear();
+    let mut consumed = 0;
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok(consumed);
+        }
+        let (take, found) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        let room = limit.saturating_sub(out.len());
+        out.extend_from_slice(&chunk[..take.min(room)]);
+        reader.consume(take);
+        consumed += take;
+        if found {
+            return Ok(consumed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(text: &[u8], limit: usize) -> Vec<RawMail> {
+        MboxSplitter::with_limit(text, limit)
+            .collect::<io::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn splits_only_on_from_lines_after_a_blank_line() {
+        let mbox = b"From a@b Sat Jan  3 01:05:34 1996\r\nSubject: one\r\n\r\nFrom here on\r\n\r\nFrom b@c Sat Jan  3 01:05:35 1996\r\nSubject: two\r\n";
+        let mails = split(mbox, 1 << 20);
+        assert_eq!(mails.len(), 2);
+        assert_eq!(mails[0].line, 1);
+        assert_eq!(mails[1].line, 6);
+        assert!(mails[0].bytes.ends_with(b"From here on\r\n\r\n"));
+        assert_eq!(mails[1].bytes, b"Subject: two\r\n");
+    }
+
+    #[test]
+    fn keeps_text_before_the_first_separator_as_a_message() {
+        let mails = split(b"Subject: x\n\nbody\n", 1 << 20);
+        assert_eq!(mails.len(), 1);
+        assert_eq!(mails[0].line, 1);
+        assert_eq!(mails[0].bytes, b"Subject: x\n\nbody\n");
+    }
+
+    #[test]
+    fn caps_each_message_and_each_line() {
+        let mut mbox = b"From a@b Sat Jan  3 01:05:34 1996\nSubject: big\n\n".to_vec();
+        mbox.extend(std::iter::repeat_n(b'x', 10_000));
+        mbox.extend_from_slice(b"\n\nFrom b@c Sat Jan  3 01:05:35 1996\nSubject: small\n");
+        let mails = split(&mbox, 100);
+        assert_eq!(mails.len(), 2);
+        assert_eq!(mails[0].bytes.len(), 100);
+        assert!(mails[0].truncated);
+        assert!(!mails[1].truncated);
+        assert_eq!(mails[1].bytes, b"Subject: small\n");
+    }
+}

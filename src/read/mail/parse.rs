@@ -1,0 +1,272 @@
+//! One raw message → the facts the reader keeps: subject, plain text, parties, date, labels
+//! and bulk-mail headers. mail-parser does the MIME work (charsets, RFC 2047, quoted-printable,
+//! base64); only text/plain and text/html parts become text (HTML converted only when there is
+//! no plain alternative), and the text is cut at [`MAX_TEXT_CHARS`]. Broken input is read as
+//! far as it goes: invalid UTF-8 is replaced with U+FFFD and flagged as lossy.
+
+use std::borrow::Cow;
+
+use mail_parser::{Address, Message as Mime, MessageParser, MessagePart, MimeHeaders, PartType};
+
+use super::{headers, html};
+use crate::read::{dates, MailHeaders};
+
+/// The most characters of body text kept per message (100,000).
+pub(super) const MAX_TEXT_CHARS: usize = 100_000;
+
+/// A party of a message: address (lower-case) and display name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Party {
+    pub address: String,
+    pub name: String,
+}
+
+/// What the reader keeps of one message.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ParsedMail {
+    pub subject: String,
+    pub text: String,
+    /// From (or Sender when From is missing).
+    pub from: Party,
+    /// Every To address, then every Cc address.
+    pub recipients: Vec<Party>,
+    pub delivered_to: Vec<String>,
+    /// Gmail's `X-Gmail-Labels`.
+    pub labels: Vec<String>,
+    /// The `Date:` header, as Unix seconds.
+    pub timestamp: Option<i64>,
+    pub headers: MailHeaders,
+    /// Invalid UTF-8 was replaced with U+FFFD somewhere.
+    pub lossy: bool,
+}
+
+impl ParsedMail {
+    /// True when Gmail filed the message under `Sent` (the owner wrote it).
+    pub fn has_sent_label(&self) -> bool {
+        self.labels.iter().any(|l| l.eq_ignore_ascii_case("Sent"))
+    }
+}
+
+/// Parses one message. Bytes with no header at all (a bare body in an mbox) are kept as the
+/// text of a message without sender or subject; `None` only for blank input.
+pub(super) fn parse(bytes: &[u8]) -> Option<ParsedMail> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    match MessageParser::default().parse(bytes) {
+        Some(message) if !message.headers().is_empty() => Some(from_mime(&message, bytes)),
+        _ => Some(headerless(bytes)),
+    }
+}
+
+fn headerless(bytes: &[u8]) -> ParsedMail {
+    let text = String::from_utf8_lossy(bytes);
+    let text = prefix_chars(&text, MAX_TEXT_CHARS).0.to_string();
+    ParsedMail {
+        lossy: std::str::from_utf8(bytes).is_err(),
+        headers: MailHeaders {
+            linkedin_invitation: headers::is_linkedin_invitation("", "", &text),
+            ..MailHeaders::default()
+        },
+        text,
+        ..ParsedMail::default()
+    }
+}
+
+fn from_mime(message: &Mime<'_>, bytes: &[u8]) -> ParsedMail {
+    let subject = message.subject().unwrap_or_default().trim().to_string();
+    let text = body_text(message);
+    let from = first_party(message.from()).or_else(|| first_party(message.sender()));
+    let from = from.unwrap_or_default();
+    let headers = headers::mail_headers(message, &from.address, &subject, &text);
+    let recipients = message
+        .to()
+        .into_iter()
+        .chain(message.cc())
+        .flat_map(parties)
+        .collect();
+    let lossy = [subject.as_str(), &text, &from.name, &from.address]
+        .iter()
+        .any(|s| s.contains('\u{FFFD}'))
+        && !contains_replacement_char(bytes);
+    ParsedMail {
+        timestamp: timestamp(message),
+        delivered_to: headers::delivered_to(message),
+        labels: headers::gmail_labels(message),
+        subject,
+        text,
+        from,
+        recipients,
+        headers,
+        lossy,
+    }
+}
+
+/// The text of the message's body parts (HTML converted when a part has no plain
+/// alternative), joined by blank lines and cut at [`MAX_TEXT_CHARS`]. When they hold no text,
+/// text parts that mail-parser filed as attachments are used instead (a `text/html` part in
+/// `multipart/mixed` whose base64 starts after an extra blank line is one).
+fn body_text(message: &Mime<'_>) -> String {
+    let text = join_parts(message, &message.text_body);
+    if !text.trim().is_empty() {
+        return text;
+    }
+    let html = join_parts(message, &message.html_body);
+    if !html.trim().is_empty() {
+        return html;
+    }
+    join_parts(message, &message.attachments)
+}
+
+fn join_parts(message: &Mime<'_>, ids: &[u32]) -> String {
+    let mut text = String::new();
+    let mut chars = 0;
+    for part in ids.iter().filter_map(|&id| message.parts.get(id as usize)) {
+        if chars >= MAX_TEXT_CHARS {
+            break;
+        }
+        let Some(part_text) = part_text(part) else {
+            continue;
+        };
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        let (kept, count) = prefix_chars(&part_text, MAX_TEXT_CHARS - chars);
+        text.push_str(kept);
+        chars += count;
+    }
+    text
+}
+
+/// The text of a text/plain or text/html part (HTML converted); `None` for anything else.
+fn part_text<'a>(part: &'a MessagePart<'_>) -> Option<Cow<'a, str>> {
+    match &part.body {
+        PartType::Text(text) => Some(Cow::Borrowed(text.as_ref())),
+        PartType::Html(html) => Some(Cow::Owned(html::to_text(html))),
+        PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
+            let content_type = part.content_type()?;
+            if !content_type.ctype().eq_ignore_ascii_case("text") {
+                return None;
+            }
+            let text = String::from_utf8_lossy(bytes);
+            match content_type.subtype() {
+                Some(sub) if sub.eq_ignore_ascii_case("html") => {
+                    Some(Cow::Owned(html::to_text(&text)))
+                }
+                Some(sub) if sub.eq_ignore_ascii_case("plain") => Some(text),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The first `max` characters of `s`, and how many characters that is.
+pub(super) fn prefix_chars(s: &str, max: usize) -> (&str, usize) {
+    match s.char_indices().nth(max) {
+        Some((end, _)) => (&s[..end], max),
+        None => (s, s.chars().count()),
+    }
+}
+
+/// The `Date:` header as mail-parser reads it, else as [`dates::parse`] reads its raw text.
+/// Years below 1000 get 1900 added: Outlook Express wrote 2002 as `0102` (a Y2K bug), and
+/// RFC 5322's obsolete syntax says so for three-digit years.
+fn timestamp(message: &Mime<'_>) -> Option<i64> {
+    let parsed = message.date().map(|date| {
+        let mut date = *date;
+        if date.year < 1000 {
+            date.year += 1900;
+        }
+        date
+    });
+    match parsed {
+        Some(date) if date.is_valid() => Some(date.to_timestamp()),
+        _ => {
+            let raw = headers::raw_value(message, "Date");
+            dates::parse(&raw).or_else(|| zoneless_date(&raw))
+        }
+    }
+}
+
+/// `[Day,] DD Mon YYYY HH:MM[:SS]` with no zone (2002 bulk mailers wrote that), as UTC.
+fn zoneless_date(raw: &str) -> Option<i64> {
+    let words: Vec<&str> = raw.split_whitespace().collect();
+    let start = usize::from(words.first()?.ends_with(','));
+    let value = words.get(start..(start + 4).min(words.len()))?.join(" ");
+    ["%d %b %Y %H:%M:%S", "%d %b %Y %H:%M"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(&value, f).ok())
+        .map(|dt| dt.and_utc().timestamp())
+}
+
+fn first_party(address: Option<&Address<'_>>) -> Option<Party> {
+    address.and_then(|a| parties(a).into_iter().next())
+}
+
+/// The parties of an address header that have an address (groups flattened).
+fn parties(address: &Address<'_>) -> Vec<Party> {
+    address
+        .iter()
+        .filter_map(|a| {
+            let addr = a.address()?.trim().trim_matches(['<', '>']).to_lowercase();
+            (!addr.is_empty()).then(|| Party {
+                address: addr,
+                name: a
+                    .name()
+                    .unwrap_or_default()
+                    .trim()
+                    .trim_matches('"')
+                    .to_string(),
+            })
+        })
+        .collect()
+}
+
+/// True when the raw bytes themselves hold a U+FFFD (so its presence in the text is no loss).
+fn contains_replacement_char(bytes: &[u8]) -> bool {
+    bytes.windows(3).any(|w| w == "\u{FFFD}".as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converts_html_when_there_is_no_plain_part() {
+        let raw = b"From: A <a@b.com>\nSubject: hi\nContent-Type: text/html\n\n<p>Hello &amp; welcome</p>\n";
+        let mail = parse(raw).unwrap();
+        assert!(mail.text.contains("Hello & welcome"), "{:?}", mail.text);
+        assert!(!mail.text.contains("<p>"));
+        assert_eq!(mail.from.address, "a@b.com");
+        assert_eq!(mail.from.name, "A");
+    }
+
+    #[test]
+    fn reads_y2k_years_and_dates_without_a_zone() {
+        let utc = dates::parse("Thu, 22 Aug 2002 04:07:35 +0000");
+        let raw = b"From: a@b.com\nDate: Thu, 22 Aug 0102 12:07:35 +0800\n\nx\n";
+        assert_eq!(parse(raw).unwrap().timestamp, utc);
+        let raw = b"From: a@b.com\nDate: Thu, 22 Aug 2002 04:07:35\n\nx\n";
+        assert_eq!(parse(raw).unwrap().timestamp, utc);
+    }
+
+    #[test]
+    fn cuts_text_at_a_char_boundary() {
+        assert_eq!(prefix_chars("héllo", 2), ("hé", 2));
+        assert_eq!(prefix_chars("hé", 5), ("hé", 2));
+    }
+
+    #[test]
+    fn flags_non_utf8_headers_as_lossy_but_keeps_them() {
+        let raw = b"From: Jos\xe9 <jose@b.com>\nSubject: caf\xe9 \xff\nDate: Wed, 6 Mar 2002 16:49:39 -0800 (PST)\n\nbody\n";
+        let mail = parse(raw).unwrap();
+        assert_eq!(mail.from.address, "jose@b.com");
+        assert!(mail.subject.starts_with("caf"), "{:?}", mail.subject);
+        assert_eq!(
+            mail.timestamp,
+            dates::parse("Thu, 07 Mar 2002 00:49:39 +0000")
+        );
+        assert_eq!(mail.text.trim(), "body");
+    }
+}

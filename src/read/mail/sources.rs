@@ -1,0 +1,359 @@
+//! Finding the mail in what the user points at, and handing each file to the reader as a
+//! stream: an mbox file (Thunderbird, Takeout, anything starting with a `From ` line), a single
+//! `.eml`, a folder (Apple Mail's `Name.mbox/mbox`, `.eml` files, maildirs with `cur/` and
+//! `new/`, unzipped Takeout `*.mbox`), or a Takeout archive (`.zip`, `.tgz`, `.tar.gz`) read
+//! entry by entry without unpacking. For labeled corpora every file below a folder counts and
+//! the folder directly containing it names its label.
+
+use std::fs::{self, File};
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use flate2::read::GzDecoder;
+
+use crate::error::{Error, Result};
+
+/// How deep below the given folder mail is looked for.
+const MAX_DEPTH: usize = 4;
+
+/// How a file holds its mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// Many messages behind `From ` separator lines.
+    Mbox,
+    /// One message (an mbox when it starts with a `From ` line).
+    Single,
+}
+
+/// Which files count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Select {
+    /// Mail files only: `*.mbox`, Apple's `mbox`, `*.eml`, maildir messages.
+    Mail,
+    /// Every file inside a folder (labeled corpora: `spam/…`, `ham/…`).
+    Labeled,
+}
+
+/// One file handed to the reader.
+pub(super) struct Entry<'a> {
+    /// The file's path, or `<archive>/<entry>`.
+    pub display: String,
+    pub kind: Kind,
+    /// The name of the folder directly containing the file, if any.
+    pub folder: Option<String>,
+    pub reader: &'a mut dyn Read,
+}
+
+/// Called once per file; an error stops the walk.
+pub(super) type Visit<'v> = dyn FnMut(Entry<'_>) -> Result<()> + 'v;
+
+/// True for something [`visit`] can read mail from (see the module docs).
+pub(super) fn is_mail(path: &Path) -> bool {
+    if path.is_dir() {
+        return !dir_files(path, Select::Mail).is_empty();
+    }
+    match archive_type(path) {
+        Some(Archive::Zip) => zip_names(path).is_ok_and(|n| n.iter().any(|n| kind_of(n).is_some())),
+        Some(Archive::TarGz) => tar_has_mail(path),
+        None => file_kind(path).is_some(),
+    }
+}
+
+/// Hands every file of `path` to `visit`; returns how many there were.
+pub(super) fn visit(path: &Path, select: Select, visit: &mut Visit<'_>) -> Result<usize> {
+    if path.is_dir() {
+        let files = dir_files(path, select);
+        for file in &files {
+            let mut reader = File::open(&file.path).map_err(|e| Error::io(&file.path, e))?;
+            visit(Entry {
+                display: file.path.display().to_string(),
+                kind: file.kind,
+                folder: file.folder.clone(),
+                reader: &mut reader,
+            })?;
+        }
+        return Ok(files.len());
+    }
+    let metadata = fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if metadata.len() == 0 {
+        return Err(Error::EmptyFile { path: path.into() });
+    }
+    match archive_type(path) {
+        Some(Archive::Zip) => visit_zip(path, select, visit),
+        Some(Archive::TarGz) => visit_tar(path, select, visit),
+        None if select == Select::Labeled => Err(not_labeled(path)),
+        None => visit_file(path, visit),
+    }
+}
+
+fn visit_file(path: &Path, visit: &mut Visit<'_>) -> Result<usize> {
+    let Some(kind) = file_kind(path) else {
+        return Err(Error::Export {
+            path: path.into(),
+            message: "not mail: expected an mbox file (starting with a `From ` line), an .eml \
+                      file, a maildir or Apple Mail .mbox folder, or a Takeout .zip/.tgz"
+                .into(),
+        });
+    };
+    let mut reader = File::open(path).map_err(|e| Error::io(path, e))?;
+    visit(Entry {
+        display: path.display().to_string(),
+        kind,
+        folder: None,
+        reader: &mut reader,
+    })?;
+    Ok(1)
+}
+
+fn not_labeled(path: &Path) -> Error {
+    Error::Export {
+        path: path.into(),
+        message: "a labeled mail corpus must be a folder (or .zip/.tar.gz) whose sub-folders \
+                  are the labels, e.g. spam/ and ham/"
+            .into(),
+    }
+}
+
+/// Header names a saved message commonly starts with (a raw `.txt` or extension-less file).
+const FIRST_HEADERS: [&str; 12] = [
+    "return-path",
+    "received",
+    "delivered-to",
+    "from",
+    "to",
+    "subject",
+    "date",
+    "message-id",
+    "mime-version",
+    "dkim-signature",
+    "authentication-results",
+    "reply-to",
+];
+
+/// The kind of a plain file: by extension; else an mbox when it starts with `From `, or a
+/// single message when its first line is a common mail header (`From: …`, `Received: …`).
+fn file_kind(path: &Path) -> Option<Kind> {
+    let name = path.file_name()?.to_string_lossy();
+    if let Some(kind) = kind_of(&name) {
+        return Some(kind);
+    }
+    let mut head = Vec::with_capacity(512);
+    File::open(path)
+        .ok()?
+        .take(512)
+        .read_to_end(&mut head)
+        .ok()?;
+    if head.starts_with(b"From ") {
+        return Some(Kind::Mbox);
+    }
+    let first_line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let field = first_line.split(|&b| b == b':').next().unwrap_or_default();
+    let field = String::from_utf8_lossy(field).to_ascii_lowercase();
+    let is_header = first_line.len() > field.len()
+        && (FIRST_HEADERS.contains(&field.as_str())
+            || field.starts_with("x-") && !field.contains(char::is_whitespace));
+    is_header.then_some(Kind::Single)
+}
+
+/// The kind a mail file's name says: `*.mbox` and Apple's `mbox`, or `*.eml`.
+fn kind_of(name: &str) -> Option<Kind> {
+    let base = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+    if base == "mbox" || base.ends_with(".mbox") {
+        Some(Kind::Mbox)
+    } else if base.ends_with(".eml") {
+        Some(Kind::Single)
+    } else {
+        None
+    }
+}
+
+enum Archive {
+    Zip,
+    TarGz,
+}
+
+fn archive_type(path: &Path) -> Option<Archive> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    if name.ends_with(".zip") {
+        Some(Archive::Zip)
+    } else if name.ends_with(".tgz") || name.ends_with(".tar.gz") {
+        Some(Archive::TarGz)
+    } else {
+        None
+    }
+}
+
+/// A file found in a folder.
+struct DirFile {
+    path: PathBuf,
+    kind: Kind,
+    folder: Option<String>,
+}
+
+/// The files of a folder that [`Select`] wants, in name order, at most [`MAX_DEPTH`] deep.
+fn dir_files(root: &Path, select: Select) -> Vec<DirFile> {
+    let mut found = Vec::new();
+    walk(root, 0, select, &mut found);
+    found
+}
+
+fn walk(dir: &Path, depth: usize, select: Select, found: &mut Vec<DirFile>) {
+    let maildir = select == Select::Mail && is_maildir(dir);
+    for path in sorted_entries(dir) {
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        if path.is_dir() {
+            if maildir && matches!(name.as_str(), "cur" | "new") {
+                let folder = Some(name.clone());
+                found.extend(
+                    sorted_entries(&path)
+                        .into_iter()
+                        .filter(|p| is_message_file(p))
+                        .map(|path| DirFile {
+                            path,
+                            kind: Kind::Single,
+                            folder: folder.clone(),
+                        }),
+                );
+            } else if depth < MAX_DEPTH && !(maildir && name == "tmp") {
+                walk(&path, depth + 1, select, found);
+            }
+            continue;
+        }
+        if !is_message_file(&path) {
+            continue;
+        }
+        let kind = match select {
+            Select::Mail => kind_of(&name),
+            // Files directly in the corpus folder have no label folder (a NOTICE, a README).
+            Select::Labeled => (depth > 0 && name != "cmds").then_some(Kind::Single),
+        };
+        if let Some(kind) = kind {
+            let folder = dir.file_name().map(|n| n.to_string_lossy().to_string());
+            found.push(DirFile { path, kind, folder });
+        }
+    }
+}
+
+fn is_maildir(dir: &Path) -> bool {
+    dir.join("cur").is_dir() || dir.join("new").is_dir()
+}
+
+/// A regular file that is not hidden (`.DS_Store`, editor droppings).
+fn is_message_file(path: &Path) -> bool {
+    path.is_file()
+        && !path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+}
+
+fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    entries.sort();
+    entries
+}
+
+/// Splits an archive entry name into the kind [`Select`] gives it and its folder's name.
+fn entry_kind(name: &str, select: Select) -> Option<(Kind, Option<String>)> {
+    let mut parts: Vec<&str> = name.split('/').filter(|p| !p.is_empty()).collect();
+    let base = parts.pop()?;
+    let folder = parts.last().map(|f| f.to_string());
+    if base.starts_with('.') {
+        return None;
+    }
+    match select {
+        Select::Mail => kind_of(base).map(|k| (k, folder)),
+        Select::Labeled => (folder.is_some() && base != "cmds").then_some((Kind::Single, folder)),
+    }
+}
+
+fn open_zip(path: &Path) -> Result<zip::ZipArchive<BufReader<File>>> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    zip::ZipArchive::new(BufReader::new(file)).map_err(|e| Error::Export {
+        path: path.into(),
+        message: format!("not a readable zip archive: {e}"),
+    })
+}
+
+fn zip_names(path: &Path) -> Result<Vec<String>> {
+    Ok(open_zip(path)?.file_names().map(str::to_string).collect())
+}
+
+fn visit_zip(path: &Path, select: Select, visit: &mut Visit<'_>) -> Result<usize> {
+    let mut archive = open_zip(path)?;
+    let mut count = 0;
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).map_err(|e| Error::Export {
+            path: path.into(),
+            message: format!("zip entry {index}: {e}"),
+        })?;
+        let name = entry.name().to_string();
+        let Some((kind, folder)) = entry.is_file().then(|| entry_kind(&name, select)).flatten()
+        else {
+            continue;
+        };
+        count += 1;
+        visit(Entry {
+            display: format!("{}/{name}", path.display()),
+            kind,
+            folder,
+            reader: &mut entry,
+        })?;
+    }
+    Ok(count)
+}
+
+fn open_tar(path: &Path) -> Result<tar::Archive<GzDecoder<BufReader<File>>>> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    Ok(tar::Archive::new(GzDecoder::new(BufReader::new(file))))
+}
+
+/// True when a `.tgz` holds an `*.mbox` (reads the archive up to the first one).
+fn tar_has_mail(path: &Path) -> bool {
+    let Ok(mut archive) = open_tar(path) else {
+        return false;
+    };
+    let Ok(entries) = archive.entries() else {
+        return false;
+    };
+    entries.map_while(|e| e.ok()).any(|e| {
+        e.path()
+            .is_ok_and(|p| kind_of(&p.to_string_lossy()).is_some())
+    })
+}
+
+fn visit_tar(path: &Path, select: Select, visit: &mut Visit<'_>) -> Result<usize> {
+    let tar_error = |e: std::io::Error| Error::Export {
+        path: path.into(),
+        message: format!("not a readable .tar.gz archive: {e}"),
+    };
+    let mut archive = open_tar(path)?;
+    let mut count = 0;
+    for entry in archive.entries().map_err(tar_error)? {
+        let mut entry = entry.map_err(tar_error)?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let name = entry
+            .path()
+            .map_err(tar_error)?
+            .to_string_lossy()
+            .to_string();
+        let Some((kind, folder)) = entry_kind(&name, select) else {
+            continue;
+        };
+        count += 1;
+        visit(Entry {
+            display: format!("{}/{name}", path.display()),
+            kind,
+            folder,
+            reader: &mut entry,
+        })?;
+    }
+    Ok(count)
+}
