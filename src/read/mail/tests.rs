@@ -148,7 +148,8 @@ fn recognises_a_linkedin_invitation_mail() {
         "{:?}",
         &m.text[..500.min(m.text.len())]
     );
-    assert_eq!(thread(m).contact, "invitations@linkedin.com");
+    // Each inviter is a sender of their own, keyed by the display name LinkedIn sends as.
+    assert_eq!(thread(m).contact, "linkedin:steven footle");
 }
 
 #[test]
