@@ -6,7 +6,7 @@
 //! Aho–Corasick over the lower-cased text, in English, Spanish, German and French.
 //! This module owns the phrase lists; thread and timing context lives in [`super::context`].
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use std::sync::OnceLock;
 
 /// The cue names, in vector order.
@@ -364,9 +364,23 @@ const PHRASES: [(&str, &[&str]); 13] = [
 ];
 
 struct Matchers {
-    automaton: AhoCorasick,
+    /// The phrases plus the URL markers, over lower-cased text.
+    exact: AhoCorasick,
+    /// The same patterns matching ASCII letters of either case, for ASCII text as it is:
+    /// on ASCII text, lower-casing is ASCII lower-casing and every pattern is lower-case, so
+    /// both automata report the same matches.
+    ascii_folding: AhoCorasick,
     /// For each pattern id, the index into [`CUE_NAMES`].
     cue_of_pattern: Vec<usize>,
+}
+
+/// Counted like the phrases: `count_urls` of the original design, which counted each marker's
+/// non-overlapping occurrences; none of them can overlap itself, so overlapping matches count
+/// the same.
+const URL_MARKERS: [&str; 3] = ["http://", "https://", "www."];
+
+fn cue_index(name: &str) -> usize {
+    CUE_NAMES.iter().position(|n| *n == name).expect("cue name")
 }
 
 fn matchers() -> &'static Matchers {
@@ -375,50 +389,183 @@ fn matchers() -> &'static Matchers {
         let mut patterns = Vec::new();
         let mut cue_of_pattern = Vec::new();
         for (name, phrases) in PHRASES {
-            let cue = CUE_NAMES
-                .iter()
-                .position(|n| *n == name)
-                .expect("phrase cue is named");
+            let cue = cue_index(name);
             for phrase in phrases {
                 patterns.push(*phrase);
                 cue_of_pattern.push(cue);
             }
         }
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(&patterns)
-            .expect("phrase automaton builds");
+        for marker in URL_MARKERS {
+            patterns.push(marker);
+            cue_of_pattern.push(cue_index("urls"));
+        }
+        debug_assert!(patterns
+            .iter()
+            .all(|p| !p.bytes().any(|b| b.is_ascii_uppercase())));
+        let build = |fold: bool| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .ascii_case_insensitive(fold)
+                .build(&patterns)
+                .expect("phrase automaton builds")
+        };
         Matchers {
-            automaton,
+            exact: build(false),
+            ascii_folding: build(true),
             cue_of_pattern,
         }
     })
 }
 
+/// What one pass over the text counts besides phrases.
+#[derive(Debug, Default)]
+struct Shape {
+    words: usize,
+    emails: usize,
+    exclamations: usize,
+    letters: usize,
+    upper: usize,
+    phones: usize,
+    ascii: bool,
+}
+
+/// Whitespace-separated words (and those with `@` and `.`), `!`, letters, upper-case letters and
+/// phone numbers (runs of at least 9 digits, allowing up to two of ` -.()+` between them).
+fn shape(text: &str) -> Shape {
+    let bytes = text.as_bytes();
+    if !bytes.is_ascii() {
+        return shape_unicode(text);
+    }
+    // ASCII: simple counting loops the compiler vectorises, then the rare `@` and digits.
+    let ws = |b: u8| matches!(b, b' ' | b'\t'..=b'\r');
+    let words = match bytes.first() {
+        None => 0,
+        Some(&first) => {
+            usize::from(!ws(first))
+                + bytes
+                    .iter()
+                    .zip(&bytes[1..])
+                    .filter(|&(&a, &b)| ws(a) && !ws(b))
+                    .count()
+        }
+    };
+    let mut emails = 0;
+    let mut counted_to = 0;
+    let mut from = 0;
+    while let Some(p) = bytes[from..].iter().position(|&b| b == b'@') {
+        let at = from + p;
+        let start = bytes[..at]
+            .iter()
+            .rposition(|&b| ws(b))
+            .map_or(0, |i| i + 1);
+        let end = bytes[at..]
+            .iter()
+            .position(|&b| ws(b))
+            .map_or(bytes.len(), |i| at + i);
+        if start >= counted_to && bytes[start..end].contains(&b'.') {
+            emails += 1;
+        }
+        counted_to = end;
+        from = end.max(at + 1);
+    }
+    Shape {
+        words,
+        emails,
+        exclamations: bytes.iter().filter(|&&b| b == b'!').count(),
+        letters: bytes.iter().filter(|b| b.is_ascii_alphabetic()).count(),
+        upper: bytes.iter().filter(|b| b.is_ascii_uppercase()).count(),
+        phones: count_phone_numbers(bytes),
+        ascii: true,
+    }
+}
+
+/// Runs of at least 9 digits, allowing up to two of ` -.()+` between them. Works on bytes:
+/// a non-ASCII char ends a run at its first byte, as it did char by char, and its other bytes
+/// then change nothing.
+fn count_phone_numbers(bytes: &[u8]) -> usize {
+    let mut found = 0;
+    let mut i = 0;
+    // Outside a run, only a digit matters: skip to the next one.
+    while let Some(p) = bytes[i..].iter().position(|b| b.is_ascii_digit()) {
+        i += p;
+        let (mut digits, mut gap) = (0, 0);
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii_digit() {
+                digits += 1;
+                gap = 0;
+            } else if matches!(b, b' ' | b'-' | b'.' | b'(' | b')' | b'+') && gap < 2 {
+                gap += 1;
+            } else {
+                break;
+            }
+            i += 1;
+        }
+        found += usize::from(digits >= 9);
+    }
+    found
+}
+
+/// [`shape`] char by char, for text with non-ASCII chars.
+fn shape_unicode(text: &str) -> Shape {
+    let mut s = Shape {
+        ascii: false,
+        ..Shape::default()
+    };
+    let (mut in_word, mut at, mut dot) = (false, false, false);
+    for ch in text.chars() {
+        if ch.is_whitespace() {
+            if in_word {
+                s.emails += usize::from(at && dot);
+                in_word = false;
+            }
+        } else {
+            if !in_word {
+                s.words += 1;
+                in_word = true;
+                at = false;
+                dot = false;
+            }
+            at |= ch == '@';
+            dot |= ch == '.';
+        }
+        s.exclamations += usize::from(ch == '!');
+        s.letters += usize::from(ch.is_alphabetic());
+        s.upper += usize::from(ch.is_uppercase());
+    }
+    if in_word {
+        s.emails += usize::from(at && dot);
+    }
+    s.phones = count_phone_numbers(text.as_bytes());
+    s
+}
+
 /// Raw counts per cue for `text` (already lower-cased phrase matches, plus shape counts).
 pub fn cue_counts(text: &str) -> [f64; CUE_NAMES.len()] {
     let mut counts = [0.0; CUE_NAMES.len()];
-    let lower = text.to_lowercase();
+    let shape = shape(text);
     let m = matchers();
-    for hit in m.automaton.find_overlapping_iter(&lower) {
-        counts[m.cue_of_pattern[hit.pattern().as_usize()]] += 1.0;
+    let mut count_phrases = |automaton: &AhoCorasick, haystack: &str| {
+        for hit in automaton.find_overlapping_iter(haystack) {
+            counts[m.cue_of_pattern[hit.pattern().as_usize()]] += 1.0;
+        }
+    };
+    if shape.ascii {
+        count_phrases(&m.ascii_folding, text);
+    } else {
+        count_phrases(&m.exact, &text.to_lowercase());
     }
-    let words = text.split_whitespace().count();
-    let idx = |name: &str| CUE_NAMES.iter().position(|n| *n == name).expect("cue name");
-    counts[idx("urls")] = count_urls(&lower) as f64;
-    counts[idx("phone_number")] = count_phone_numbers(text) as f64;
-    counts[idx("email_address")] = text
-        .split_whitespace()
-        .filter(|w| w.contains('@') && w.contains('.'))
-        .count() as f64;
+    let words = shape.words;
+    let idx = cue_index;
+    counts[idx("phone_number")] = shape.phones as f64;
+    counts[idx("email_address")] = shape.emails as f64;
     counts[idx("words")] = words as f64;
-    counts[idx("exclamations")] = text.matches('!').count() as f64;
-    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
-    let upper = text.chars().filter(|c| c.is_uppercase()).count();
-    counts[idx("upper_case_share")] = if letters == 0 {
+    counts[idx("exclamations")] = shape.exclamations as f64;
+    counts[idx("upper_case_share")] = if shape.letters == 0 {
         0.0
     } else {
-        upper as f64 / letters as f64
+        shape.upper as f64 / shape.letters as f64
     };
     counts[idx("empty_text")] = if words == 0 { 1.0 } else { 0.0 };
     // Website-only: a link or website phrase with little else to justify the contact.
@@ -442,34 +589,6 @@ pub fn cue_values(text: &str) -> [f64; CUE_NAMES.len()] {
         }
     }
     values
-}
-
-fn count_urls(lower: &str) -> usize {
-    lower.matches("http://").count()
-        + lower.matches("https://").count()
-        + lower.matches("www.").count()
-}
-
-fn count_phone_numbers(text: &str) -> usize {
-    // A run of at least 9 digits, allowing spaces, dots, dashes and brackets between them.
-    let mut found = 0;
-    let mut digits = 0;
-    let mut gap = 0;
-    for ch in text.chars() {
-        if ch.is_ascii_digit() {
-            digits += 1;
-            gap = 0;
-        } else if matches!(ch, ' ' | '-' | '.' | '(' | ')' | '+') && digits > 0 && gap < 2 {
-            gap += 1;
-        } else {
-            if digits >= 9 {
-                found += 1;
-            }
-            digits = 0;
-            gap = 0;
-        }
-    }
-    found + usize::from(digits >= 9)
 }
 
 #[cfg(test)]

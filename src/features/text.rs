@@ -225,7 +225,11 @@ struct Scratch {
     /// A padded token cut short by the char limit.
     cut: String,
     buckets: Vec<u32>,
+    distinct: Vec<u32>,
     sorted: Vec<u32>,
+    bins: Vec<u32>,
+    /// Dense per-bucket counts, all zero between messages.
+    table: Vec<u16>,
 }
 
 thread_local! {
@@ -281,7 +285,11 @@ fn grams(spec: &TextSpec, s: &mut Scratch, visit: &mut impl FnMut(u32, GramKind,
         }
         let tok = &buf[a..b];
         let ascii = tok.is_ascii();
-        let chars = if ascii { tok.len() } else { tok.chars().count() };
+        let chars = if ascii {
+            tok.len()
+        } else {
+            tok.chars().count()
+        };
         // The token padded with a space on both sides, its first `budget` chars only.
         let padded: &str = if chars <= budget {
             &buf[a - 1..b + 1]
@@ -331,11 +339,49 @@ pub fn hashed_counts(spec: &TextSpec, text: &str) -> Vec<(u32, f32)> {
         let mut buckets = std::mem::take(&mut s.buckets);
         buckets.clear();
         grams(spec, s, &mut |bucket, _, _| buckets.push(bucket));
-        sort_buckets(&mut buckets, &mut s.sorted, spec.hash_bits);
-        let out = counts_of_sorted(&buckets);
+        let out = if buckets.len() >= DENSE_MIN_GRAMS && spec.hash_bits <= DENSE_BITS {
+            dense_counts(&buckets, spec.hash_bits, s)
+        } else {
+            sort_buckets(&mut buckets, &mut s.sorted, &mut s.bins, spec.hash_bits);
+            counts_of_sorted(&buckets)
+        };
         s.buckets = buckets;
         out
     })
+}
+
+/// Widest hashed space counted in a dense per-thread table (2^20 `u16`s, 2 MB).
+const DENSE_BITS: u32 = 20;
+/// Fewer grams than this are sorted with their repeats (it all stays in L1).
+const DENSE_MIN_GRAMS: usize = 2048;
+
+/// Counts buckets in a dense table, then sorts only the distinct ones.
+fn dense_counts(buckets: &[u32], bits: u32, s: &mut Scratch) -> Vec<(u32, f32)> {
+    let size = 1usize << bits;
+    if s.table.len() != size {
+        s.table = vec![0u16; size];
+    }
+    let table = s.table.as_mut_slice();
+    let distinct = &mut s.distinct;
+    distinct.clear();
+    // Counts saturate at u16::MAX; such a bucket is counted again exactly below.
+    for &b in buckets {
+        let c = &mut table[b as usize];
+        if *c == 0 {
+            distinct.push(b);
+        }
+        *c = c.saturating_add(1);
+    }
+    sort_buckets(distinct, &mut s.sorted, &mut s.bins, bits);
+    let mut out = Vec::with_capacity(distinct.len());
+    for &b in distinct.iter() {
+        let mut c = usize::from(std::mem::take(&mut table[b as usize]));
+        if c == usize::from(u16::MAX) {
+            c = buckets.iter().filter(|&&x| x == b).count();
+        }
+        out.push((b, sublinear_tf(c)));
+    }
+    out
 }
 
 /// `(bucket, 1 + ln count)` of sorted buckets.
@@ -373,17 +419,71 @@ fn sublinear_tf(count: usize) -> f32 {
     }
 }
 
-/// Sorts buckets below `2^bits`: LSD radix sort (two or three passes) for long messages.
-fn sort_buckets(v: &mut Vec<u32>, tmp: &mut Vec<u32>, bits: u32) {
-    if v.len() < 512 || bits > 32 {
+/// Sorts buckets below `2^bits` (hashes, so close to uniform): a distribution over about as
+/// many bins as buckets for short lists, an LSD radix sort for long ones.
+/// `examples/profile_sort.rs` compares them with `sort_unstable`.
+fn sort_buckets(v: &mut Vec<u32>, tmp: &mut Vec<u32>, aux: &mut Vec<u32>, bits: u32) {
+    let n = v.len();
+    if n < 24 || bits > 24 {
         v.sort_unstable();
-        return;
+    } else if n < 640 {
+        bin_sort(v, tmp, aux, bits);
+    } else {
+        radix_sort(v, tmp, aux, bits);
     }
-    let passes = bits.div_ceil(11).max(1);
+}
+
+/// Spreads `v` over `2^k ≥ n` bins by its top bits, then sorts within the bins (about one
+/// value each).
+fn bin_sort(v: &mut Vec<u32>, tmp: &mut Vec<u32>, ends: &mut Vec<u32>, bits: u32) {
+    let n = v.len();
+    let k = bits.min(usize::BITS - (n - 1).leading_zeros());
+    let shift = bits - k;
+    let bins = 1usize << k;
+    ends.clear();
+    ends.resize(bins, 0);
+    for &x in v.iter() {
+        ends[(x >> shift) as usize] += 1;
+    }
+    let mut sum = 0;
+    for c in ends.iter_mut() {
+        let n = *c;
+        *c = sum;
+        sum += n;
+    }
+    tmp.clear();
+    tmp.resize(n, 0);
+    for &x in v.iter() {
+        let slot = &mut ends[(x >> shift) as usize];
+        tmp[*slot as usize] = x;
+        *slot += 1;
+    }
+    // Now ordered by top bits: one insertion pass moves each value within its bin only
+    // (n < 640 bounds the worst case).
+    insertion_sort(tmp);
+    std::mem::swap(v, tmp);
+}
+
+fn insertion_sort(v: &mut [u32]) {
+    for i in 1..v.len() {
+        let x = v[i];
+        let mut j = i;
+        while j > 0 && v[j - 1] > x {
+            v[j] = v[j - 1];
+            j -= 1;
+        }
+        v[j] = x;
+    }
+}
+
+/// LSD radix sort in two passes of at most 12 bits.
+fn radix_sort(v: &mut Vec<u32>, tmp: &mut Vec<u32>, counts: &mut Vec<u32>, bits: u32) {
+    let passes = bits.div_ceil(12).max(1);
     let digit = bits.div_ceil(passes);
     let radix = 1usize << digit;
     let mask = (radix - 1) as u32;
-    let mut counts = vec![0usize; radix];
+    counts.clear();
+    counts.resize(radix, 0);
     tmp.clear();
     tmp.resize(v.len(), 0);
     for pass in 0..passes {
@@ -400,7 +500,7 @@ fn sort_buckets(v: &mut Vec<u32>, tmp: &mut Vec<u32>, bits: u32) {
         }
         for &x in v.iter() {
             let d = ((x >> shift) & mask) as usize;
-            tmp[counts[d]] = x;
+            tmp[counts[d] as usize] = x;
             counts[d] += 1;
         }
         std::mem::swap(v, tmp);
