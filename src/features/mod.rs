@@ -7,6 +7,7 @@
 
 pub mod context;
 pub mod cues;
+pub mod mail;
 pub mod text;
 
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,8 @@ pub struct FeatureSpec {
     pub cues: Vec<String>,
     /// Context feature names, in vector order (`context:` prefix implied).
     pub context: Vec<String>,
+    /// Mail-header feature names, in vector order (`mail:` prefix implied).
+    pub mail: Vec<String>,
 }
 
 impl FeatureSpec {
@@ -35,14 +38,16 @@ impl FeatureSpec {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            mail: mail::MAIL_NAMES.iter().map(|s| s.to_string()).collect(),
         }
     }
 
-    /// Names of the side features (cues then context), prefixed with their family.
+    /// Names of the side features (cues, context, mail), prefixed with their family.
     pub fn side_names(&self) -> Vec<String> {
         let cues = self.cues.iter().map(|c| format!("cue:{c}"));
-        cues.chain(self.context.iter().map(|c| format!("context:{c}")))
-            .collect()
+        let context = self.context.iter().map(|c| format!("context:{c}"));
+        let mail = self.mail.iter().map(|c| format!("mail:{c}"));
+        cues.chain(context).chain(mail).collect()
     }
 }
 
@@ -71,6 +76,13 @@ pub fn side_features(messages: &[Message]) -> Vec<Vec<f64>> {
     cue_rows
         .iter()
         .zip(ctx_rows)
-        .map(|(c, x)| c.iter().chain(x.iter()).copied().collect())
+        .zip(messages)
+        .map(|((c, x), m)| {
+            c.iter()
+                .chain(x.iter())
+                .chain(mail::mail_values(m).iter())
+                .copied()
+                .collect()
+        })
         .collect()
 }

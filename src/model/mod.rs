@@ -194,7 +194,10 @@ impl Model {
 
     fn check(&self) -> std::result::Result<(), String> {
         let current = FeatureSpec::current(self.features.text.clone());
-        if current.cues != self.features.cues || current.context != self.features.context {
+        if current.cues != self.features.cues
+            || current.context != self.features.context
+            || current.mail != self.features.mail
+        {
             return Err(
                 "its feature list differs from this hardsell's; retrain it with `hardsell train`"
                     .into(),
@@ -353,17 +356,25 @@ impl Model {
         top: usize,
     ) -> Vec<Contribution> {
         let text = features::full_text(message);
+        // The row is sorted by position (buckets are kept sorted), so values are found by
+        // binary search; only word n-grams are named, so character n-grams are not walked.
         let row = self.text.vectorize(&self.features.text, &text);
-        let value: std::collections::HashMap<u32, f32> = row.into_iter().collect();
+        let words_only = text::TextSpec {
+            char_ngrams: (0, 0),
+            ..self.features.text.clone()
+        };
         let mut grams: Vec<Contribution> = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        text::for_each_gram(&self.features.text, &text, |bucket, kind, gram| {
+        text::for_each_gram(&words_only, &text, |bucket, _, gram| {
             let pos = self.text.lookup[bucket as usize];
-            if kind != text::GramKind::Word || pos == u32::MAX || !seen.insert(pos) {
+            if pos == u32::MAX || !seen.insert(pos) {
                 return;
             }
+            let Ok(at) = row.binary_search_by_key(&pos, |&(p, _)| p) else {
+                return;
+            };
             let c =
-                f64::from(self.text.weights[class][pos as usize]) * f64::from(value[&pos]) * scale;
+                f64::from(self.text.weights[class][pos as usize]) * f64::from(row[at].1) * scale;
             if c > 0.0 {
                 grams.push(Contribution {
                     feature: format!("ngram:{gram}"),

@@ -307,26 +307,43 @@ impl Vocabulary {
 }
 
 /// Stratified fold of every row. Rows of one thread share a fold (so a sender's other
-/// messages never vouch for each other out of fold); rows without a thread are their own
-/// group. Groups are ordered by label and a hash of their key, so the folds do not depend on
-/// row order.
+/// messages never vouch for each other out of fold), and so do identical texts; a label with
+/// too few groups to fill every fold twice (one spammer's whole mailbox, say) is split row by
+/// row instead. Groups are ordered by label and a hash of their key, so the folds do not
+/// depend on row order.
 fn assign_folds(labeled: &[&Message], y: &[usize], k: usize) -> Vec<usize> {
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, m) in labeled.iter().enumerate() {
-        let key = match &m.thread {
+    let key_of = |i: usize| -> String {
+        let m = labeled[i];
+        match &m.thread {
             Some(t) => format!("thread\n{}", t.conversation),
-            None => format!("text\n{}\n{}\n{i}", m.subject, m.text),
-        };
-        groups.entry(key).or_default().push(i);
+            None => format!("text\n{}\n{}", m.subject, m.text),
+        }
+    };
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for i in 0..labeled.len() {
+        groups.entry(key_of(i)).or_default().push(i);
     }
-    let mut order: Vec<(usize, u64, &Vec<usize>)> = groups
-        .iter()
-        .map(|(key, rows)| (y[rows[0]], xxh3_64(key.as_bytes()), rows))
-        .collect();
+    let classes = y.iter().copied().max().map_or(0, |m| m + 1);
+    let mut groups_per_class = vec![0usize; classes];
+    for rows in groups.values() {
+        groups_per_class[y[rows[0]]] += 1;
+    }
+    let mut order: Vec<(usize, u64, Vec<usize>)> = Vec::new();
+    for (key, rows) in &groups {
+        let class = y[rows[0]];
+        if groups_per_class[class] >= 2 * k {
+            order.push((class, xxh3_64(key.as_bytes()), rows.clone()));
+        } else {
+            for &i in rows {
+                let row_key = format!("{key}\n{}\n{}\n{i}", labeled[i].subject, labeled[i].text);
+                order.push((y[i], xxh3_64(row_key.as_bytes()), vec![i]));
+            }
+        }
+    }
     order.sort();
     let mut fold = vec![0; y.len()];
     for (n, (_, _, rows)) in order.iter().enumerate() {
-        for &i in rows.iter() {
+        for &i in rows {
             fold[i] = n % k;
         }
     }
