@@ -35,8 +35,10 @@ for path in files:
             held = hashlib.sha1(row[ci].encode()).digest()[0] < 52
             writers["test" if held else "train"].writerow(row)
 PY
+# Relative paths: the model records its training source, and it must not depend on the checkout.
+cd "$here"
 data_args=()
-for f in "$here"/data/outreach/*.csv; do data_args+=(--data "$f"); done
+for f in data/outreach/*.csv; do data_args+=(--data "$f"); done
 "$bin" train -q --data "$work/train.csv" --out "$work/split.model.json"
 "$bin" train -q "${data_args[@]}" --out "$work/default.json"
 if [ $check = 1 ]; then
