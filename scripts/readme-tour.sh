@@ -17,6 +17,12 @@ $hs train --data data/outreach/tech.csv --data data/outreach/business.csv --data
 echo '$ hardsell eval --model en.json --data data/outreach/international.csv'
 $hs eval --model "$tmp/en.json" --data data/outreach/international.csv
 $hs score --model "$tmp/en.json" data/sample-export -q > /dev/null
+if [ -f ../shared/corpora/spamassassin/spamassassin-publiccorpus-stdlib-0.2.3.tar.gz ]; then
+  echo '$ hardsell train --data ../shared/corpora/spamassassin/spamassassin-publiccorpus-stdlib-0.2.3.tar.gz --label-map ... --out sa.json'
+  $hs train -q --data ../shared/corpora/spamassassin/spamassassin-publiccorpus-stdlib-0.2.3.tar.gz \
+    --label-map spam-1=spam,spam-2=spam,easy-ham-1=ham,easy-ham-2=ham,hard-ham-1=ham --out "$tmp/sa.json"
+  $hs score --model "$tmp/sa.json" ../shared/fixtures/gmail-takeout-mbox/takeout-sample.mbox -q > /dev/null
+fi
 if [ -f ../shared/corpora/sms/SMSSpamCollection ]; then
   head -n 4000 ../shared/corpora/sms/SMSSpamCollection > "$tmp/sms-train.tsv"
   tail -n +4001 ../shared/corpora/sms/SMSSpamCollection > "$tmp/sms-test.tsv"
