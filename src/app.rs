@@ -220,7 +220,13 @@ fn score_senders(
     say: &dyn Fn(&str),
 ) -> Result<i32> {
     read_report.warnings().iter().for_each(|w| say(w));
-    let predictions = model.predict(messages, args.reasons);
+    // Per-message reasons are only written with --messages-out; the sender report has its own.
+    let reasons = if args.messages_out.is_some() {
+        args.reasons
+    } else {
+        0
+    };
+    let predictions = model.predict(messages, reasons);
     let reports = senders::sender_reports(messages, &predictions, &model.labels, args.policy);
     let sink = args.output.clone().map_or(Sink::Stdout, Sink::File);
     report::to_sink(&sink, |w| report::write_senders(&reports, args.format, w))?;

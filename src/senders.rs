@@ -161,8 +161,10 @@ pub fn sender_reports(
             by_contact.entry(t.contact.as_str()).or_default().push(i);
         }
     }
-    let mut out: Vec<SenderReport> = by_contact
-        .into_iter()
+    use rayon::prelude::*;
+    let groups: Vec<(&str, Vec<usize>)> = by_contact.into_iter().collect();
+    let mut out: Vec<SenderReport> = groups
+        .into_par_iter()
         .filter_map(|(contact, mut rows)| {
             rows.sort_by_key(|&i| {
                 (

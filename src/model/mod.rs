@@ -26,6 +26,8 @@ pub const FORMAT: &str = "hardsell-model";
 pub const FORMAT_VERSION: u32 = 1;
 /// models/default.json, trained by scripts/train-default.sh from data/ alone.
 const DEFAULT_MODEL: &[u8] = include_bytes!("../../models/default.json");
+/// Messages whose dense combiner rows are built at once by [`Model::predict`].
+const PREDICT_CHUNK: usize = 8192;
 /// Text-model scores are clipped to ±this before the combiner, to keep it well conditioned.
 const LOGIT_CLIP: f64 = 20.0;
 
@@ -247,7 +249,11 @@ impl Model {
 
     /// The combiner inputs of a batch: text scores then cues and context, one row per message.
     pub fn dense_rows(&self, messages: &[Message]) -> Array2<f64> {
-        let side = features::side_features(messages);
+        self.dense_rows_with(messages, &features::side_features(messages))
+    }
+
+    /// The combiner inputs of `messages`, given their side features (computed over whole threads).
+    fn dense_rows_with(&self, messages: &[Message], side: &[Vec<f64>]) -> Array2<f64> {
         let logits: Vec<Vec<f64>> = messages
             .par_iter()
             .map(|m| {
@@ -260,7 +266,7 @@ impl Model {
             .collect();
         let width = self.dense_names.len();
         let mut x = Array2::<f64>::zeros((messages.len(), width));
-        for (i, (l, s)) in logits.iter().zip(&side).enumerate() {
+        for (i, (l, s)) in logits.iter().zip(side).enumerate() {
             for (j, v) in l.iter().chain(s.iter()).enumerate() {
                 x[[i, j]] = *v;
             }
@@ -305,8 +311,27 @@ impl Model {
     }
 
     /// Predicts a batch of messages, with reasons for the flagged ones.
+    /// Context features are computed over the whole batch (they need whole threads); the
+    /// text scores and the combiner run a chunk at a time, so the dense matrix stays small.
     pub fn predict(&self, messages: &[Message], reasons: usize) -> Vec<Prediction> {
-        let x = self.dense_rows(messages);
+        let side = features::side_features(messages);
+        let mut out = Vec::with_capacity(messages.len());
+        for (chunk, side) in messages
+            .chunks(PREDICT_CHUNK)
+            .zip(side.chunks(PREDICT_CHUNK))
+        {
+            out.extend(self.predict_chunk(chunk, side, reasons));
+        }
+        out
+    }
+
+    fn predict_chunk(
+        &self,
+        messages: &[Message],
+        side: &[Vec<f64>],
+        reasons: usize,
+    ) -> Vec<Prediction> {
+        let x = self.dense_rows_with(messages, side);
         let probs = self.probabilities(&x);
         (0..messages.len())
             .into_par_iter()
