@@ -214,7 +214,7 @@ mod tests {
         let mut flagged = vec![true; 6];
         flagged.extend([false, false, true, true]);
         flagged.extend(vec![false; 10]);
-        let m = binary(&truth, &flagged, &vec![0.0; 20]);
+        let m = binary(&truth, &flagged, &[0.0; 20]);
         assert!((m.mcc - 56.0 / 96.0).abs() < 1e-12);
     }
 

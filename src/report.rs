@@ -84,7 +84,7 @@ pub struct RowWriter<'a> {
 }
 
 enum Inner<'a> {
-    Csv(csv::Writer<&'a mut dyn Write>),
+    Csv(Box<csv::Writer<&'a mut dyn Write>>),
     Json(&'a mut dyn Write),
 }
 
@@ -92,11 +92,11 @@ impl<'a> RowWriter<'a> {
     /// A writer of `format` into `out`.
     pub fn new(format: Format, out: &'a mut dyn Write) -> Self {
         let out = match format {
-            Format::Csv => Inner::Csv(
+            Format::Csv => Inner::Csv(Box::new(
                 csv::WriterBuilder::new()
                     .has_headers(false)
                     .from_writer(out),
-            ),
+            )),
             Format::Json | Format::Jsonl => Inner::Json(out),
         };
         RowWriter {

@@ -115,12 +115,15 @@ impl SparseLogit {
     }
 }
 
+/// A parameter vector with its loss and gradient.
+type Evaluation = (Array1<f64>, f64, Array1<f64>);
+
 struct Problem<'a> {
     x: &'a Csr,
     target: Vec<f64>,
     sample_weight: Vec<f64>,
     alpha: f64,
-    cache: Mutex<Option<(Array1<f64>, f64, Array1<f64>)>>,
+    cache: Mutex<Option<Evaluation>>,
 }
 
 impl Problem<'_> {
@@ -256,9 +259,9 @@ mod tests {
     fn separates_a_separable_toy_problem() {
         let (x, y) = toy();
         let model = fit(&x, &y, &LogitParams::default()).unwrap();
-        for i in 0..x.nrows() {
+        for (i, &positive) in y.iter().enumerate() {
             let (c, v) = x.row(i);
-            assert_eq!(model.decision(c, v) > 0.0, y[i], "row {i}");
+            assert_eq!(model.decision(c, v) > 0.0, positive, "row {i}");
         }
         assert!(model.converged);
     }

@@ -9,6 +9,7 @@
 //!    orientation trap (rust-ml/linfa#393): class indices are ours.
 //! 4. The text model is refitted on all rows for scoring. A two-label model picks the
 //!    threshold that maximises MCC on the out-of-fold probabilities.
+//!
 //! Deterministic: folds come from a hash of each row, never from a random generator.
 
 use std::collections::BTreeMap;
@@ -188,7 +189,8 @@ fn check_params(p: &TrainParams) -> Result<()> {
             p.folds
         )));
     }
-    if !(p.text_logit.alpha > 0.0 && p.text_logit.alpha.is_finite()) || !(p.combiner_alpha > 0.0) {
+    let positive = |a: f64| a > 0.0 && a.is_finite();
+    if !positive(p.text_logit.alpha) || !positive(p.combiner_alpha) {
         return Err(Error::Usage(
             "regularisation (--alpha, --combiner-alpha) must be positive".into(),
         ));
