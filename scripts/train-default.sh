@@ -13,7 +13,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$here/target/release/hardsell
 check=0; [ "${1:-}" = "--check" ] && check=1
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-python3 - "$here/data/outreach" "$work" <<'PY'
+split=$work/outreach-split; mkdir -p "$split"
+python3 - "$here/data/outreach" "$split" <<'PY'
 import csv, glob, hashlib, os, sys
 src, out = sys.argv[1], sys.argv[2]
 files = sorted(glob.glob(os.path.join(src, "*.csv")))
@@ -39,17 +40,17 @@ PY
 cd "$here"
 data_args=()
 for f in data/outreach/*.csv; do data_args+=(--data "$f"); done
-"$bin" train -q --data "$work/train.csv" --out "$work/split.model.json"
+"$bin" train -q --data "$split/train.csv" --out "$work/split.model.json"
 "$bin" train -q "${data_args[@]}" --out "$work/default.json"
 if [ $check = 1 ]; then
-  "$bin" eval --model "$work/split.model.json" --data "$work/test.csv" --format json \
+  "$bin" eval --model "$work/split.model.json" --data "$split/test.csv" --format json \
     --baseline "$here/models/default.heldout.json" --max-drop "${HARDSELL_MAX_DROP:-0.02}" > /dev/null
   cmp -s "$work/default.json" "$here/models/default.json" \
     || { echo "models/default.json is not reproduced by scripts/train-default.sh" >&2; exit 1; }
   echo "default model: reproduced byte for byte; held-out metrics within tolerance"
 else
-  "$bin" eval --model "$work/split.model.json" --data "$work/test.csv" --format json \
+  "$bin" eval --model "$work/split.model.json" --data "$split/test.csv" --format json \
     --write-baseline "$here/models/default.heldout.json" > /dev/null
   cp "$work/default.json" "$here/models/default.json"
-  "$bin" eval --model "$work/split.model.json" --data "$work/test.csv"
+  "$bin" eval --model "$work/split.model.json" --data "$split/test.csv"
 fi
