@@ -106,6 +106,9 @@ pub struct TrainArgs {
     /// Drop n-grams seen in fewer messages.
     #[arg(long, default_value_t = 2)]
     pub min_df: u32,
+    /// Iteration cap of the linfa-logistic combiner.
+    #[arg(long, default_value_t = 300)]
+    pub combiner_max_iterations: u64,
     /// Iteration cap of the text model's L-BFGS.
     #[arg(long, default_value_t = 200)]
     pub max_iterations: u64,
@@ -225,6 +228,7 @@ impl TrainArgs {
         };
         p.text_logit.alpha = self.alpha;
         p.text_logit.max_iterations = self.max_iterations;
+        p.combiner_max_iterations = self.combiner_max_iterations;
         p.text.hash_bits = self.hash_bits;
         p.text.char_ngrams = parse_range(&self.char_ngrams)?;
         p.text.char_limit = self.char_limit;
