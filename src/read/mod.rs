@@ -97,6 +97,8 @@ pub struct ReadReport {
     pub first_lossy: Option<Origin>,
     /// Rows that could not be read, each as `path:line: problem`.
     pub bad_rows: Vec<String>,
+    /// Rows read but left out by design (unsent drafts, rows with nothing in them), by reason.
+    pub left_out: std::collections::BTreeMap<String, usize>,
 }
 
 impl ReadReport {
@@ -107,6 +109,14 @@ impl ReadReport {
             self.first_lossy = other.first_lossy;
         }
         self.bad_rows.extend(other.bad_rows);
+        for (reason, n) in other.left_out {
+            *self.left_out.entry(reason).or_default() += n;
+        }
+    }
+
+    /// Counts a row left out by design, with its reason.
+    pub fn leave_out(&mut self, reason: &str) {
+        *self.left_out.entry(reason.to_string()).or_default() += 1;
     }
 
     /// Human-readable warnings, one per line.
@@ -118,6 +128,11 @@ impl ReadReport {
                 self.lossy_rows
             ));
         }
+        out.extend(
+            self.left_out
+                .iter()
+                .map(|(reason, n)| format!("note: left out {n} row(s): {reason}")),
+        );
         out.extend(self.bad_rows.iter().map(|b| format!("error: {b}")));
         out
     }

@@ -78,7 +78,14 @@ pub(super) fn read_messages<R: Read>(
     let layout = resolve_layout(&table)?;
     let mut out = Vec::new();
     for row in &table.rows {
-        if is_draft(row, &layout) || is_empty(row, &layout) {
+        if is_draft(row, &layout) {
+            report.leave_out(&format!("{display}: unsent drafts"));
+            continue;
+        }
+        if is_empty(row, &layout) {
+            report.leave_out(&format!(
+                "{display}: rows with no sender, text or attachment"
+            ));
             continue;
         }
         match parse_row(&table, row, &layout, file_name) {

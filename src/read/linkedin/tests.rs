@@ -151,6 +151,15 @@ fn excludes_drafts_and_coach_files_and_keys_groups_by_conversation() {
         );
     }
     assert!(e.messages.iter().all(|m| !m.origin.file.contains("coach")));
+    // Drafts are left out, but counted for the summary: no row disappears silently.
+    let drafts: usize = e
+        .report
+        .left_out
+        .iter()
+        .filter(|(r, _)| r.ends_with("unsent drafts"))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(drafts, 7);
     let group = thread(by_id(&e, "messages.csv:34"));
     assert!(group.contact.starts_with("conv:2-") && group.incoming && !group.sponsored);
     let clicks: Vec<&Message> = e.messages.iter().filter(|m| m.text == "Schedule").collect();
