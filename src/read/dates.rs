@@ -43,6 +43,18 @@ pub fn parse(value: &str) -> Option<i64> {
         .map(|dt| dt.timestamp())
 }
 
+/// Parses an optional date cell: `Ok(None)` when blank, else the date, or the message
+/// `column 'NAME': unrecognised date 'VALUE'` for the caller to prefix with `path:line`.
+pub fn parse_cell(value: &str, column: &str) -> Result<Option<i64>, String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    parse(v)
+        .map(Some)
+        .ok_or_else(|| format!("column '{column}': unrecognised date '{v}'"))
+}
+
 /// Formats Unix seconds as `YYYY-MM-DD HH:MM:SS UTC`.
 pub fn format(ts: i64) -> String {
     DateTime::from_timestamp(ts, 0)

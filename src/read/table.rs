@@ -278,13 +278,10 @@ impl TableReader {
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| contact.clone());
         let date = |value: String, column: &str| -> Result<Option<i64>> {
-            if value.trim().is_empty() {
-                return Ok(None);
-            }
-            dates::parse(&value).map(Some).ok_or_else(|| Error::BadRow {
+            dates::parse_cell(&value, column).map_err(|message| Error::BadRow {
                 path: origin.file.clone().into(),
                 line: origin.line,
-                message: format!("column '{column}': unrecognised date '{value}'"),
+                message,
             })
         };
         let direction = field(c.direction).to_ascii_lowercase();

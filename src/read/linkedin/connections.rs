@@ -91,16 +91,8 @@ fn resolve_layout(table: &Table) -> Result<Layout> {
 }
 
 fn parse_row(table: &Table, row: &Row, layout: &Layout) -> Result<Connection, String> {
-    let date = row.get(layout.connected_on).trim();
-    let connected_on = match date {
-        "" => None,
-        _ => Some(dates::parse(date).ok_or_else(|| {
-            format!(
-                "{}: column 'Connected On': unrecognised date '{date}'",
-                table.origin(row)
-            )
-        })?),
-    };
+    let connected_on = dates::parse_cell(row.get(layout.connected_on), "Connected On")
+        .map_err(|e| format!("{}: {e}", table.origin(row)))?;
     let name = format!(
         "{} {}",
         row.get(Some(layout.first)).trim(),

@@ -107,14 +107,8 @@ fn parse_row(
     file_name: &str,
 ) -> Result<RawInvitation, String> {
     let origin = table.origin(row);
-    let sent_at = row.get(Some(layout.sent_at)).trim();
-    let timestamp =
-        match sent_at {
-            "" => None,
-            _ => Some(dates::parse(sent_at).ok_or_else(|| {
-                format!("{origin}: column 'Sent At': unrecognised date '{sent_at}'")
-            })?),
-        };
+    let timestamp = dates::parse_cell(row.get(Some(layout.sent_at)), "Sent At")
+        .map_err(|e| format!("{origin}: {e}"))?;
     let direction = row.get(Some(layout.direction)).trim().to_ascii_uppercase();
     let outgoing = match direction.as_str() {
         "OUTGOING" => true,

@@ -163,14 +163,8 @@ fn parse_row(
     file_name: &str,
 ) -> Result<RawMessage, String> {
     let origin = table.origin(row);
-    let date = row.get(Some(layout.date)).trim();
-    let timestamp = match date {
-        "" => None,
-        _ => Some(
-            dates::parse(date)
-                .ok_or_else(|| format!("{origin}: column 'DATE': unrecognised date '{date}'"))?,
-        ),
-    };
+    let timestamp = dates::parse_cell(row.get(Some(layout.date)), "DATE")
+        .map_err(|e| format!("{origin}: {e}"))?;
     let outgoing = match layout
         .direction
         .map(|i| row.get(Some(i)).trim().to_ascii_uppercase())
