@@ -320,12 +320,14 @@ impl Model {
             .chunks(PREDICT_CHUNK)
             .zip(side.chunks(PREDICT_CHUNK))
         {
-            out.extend(self.predict_chunk(chunk, side, reasons));
+            out.extend(self.predict_with(chunk, side, reasons));
         }
         out
     }
 
-    fn predict_chunk(
+    /// Predicts messages whose side features (cues, context, mail; see
+    /// [`features::side_features`]) were computed by the caller, e.g. one chunk of a stream.
+    pub fn predict_with(
         &self,
         messages: &[Message],
         side: &[Vec<f64>],

@@ -12,6 +12,33 @@ pub mod table;
 
 use serde::Serialize;
 
+use crate::error::Result;
+
+/// Messages that can be read more than once, in the same order each time, so that scoring
+/// can take one pass for thread context and a second for the words, holding only compact
+/// per-message and per-sender state in between (memory does not hold the messages).
+pub trait MessageStream {
+    /// Calls `visit` with every message, in order. With `text` false the messages may come
+    /// without subject and body (only ids, origins, threads and mail headers are needed), so
+    /// a source can skip decoding them. Rows that cannot be read go to the returned report,
+    /// never silently dropped; an error from `visit` stops the pass and is returned.
+    fn each(&self, text: bool, visit: &mut dyn FnMut(Message) -> Result<()>) -> Result<ReadReport>;
+}
+
+/// Messages already in memory (training sets, tests) are a stream too.
+impl MessageStream for [Message] {
+    fn each(
+        &self,
+        _text: bool,
+        visit: &mut dyn FnMut(Message) -> Result<()>,
+    ) -> Result<ReadReport> {
+        for m in self {
+            visit(m.clone())?;
+        }
+        Ok(ReadReport::default())
+    }
+}
+
 /// One message (or invitation note) as read from an input, with where it came from.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Message {
