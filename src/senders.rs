@@ -7,7 +7,7 @@
 //! nearly everyone through to people who accept only those they know. This module computes;
 //! [`crate::report`] writes.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use serde::Serialize;
 
@@ -155,37 +155,188 @@ pub fn sender_reports(
     labels: &[String],
     policy: Policy,
 ) -> Vec<SenderReport> {
-    let mut by_contact: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, m) in messages.iter().enumerate() {
-        if let Some(t) = &m.thread {
-            by_contact.entry(t.contact.as_str()).or_default().push(i);
+    let mut book = SenderBook::new(labels);
+    for (m, p) in messages.iter().zip(predictions) {
+        book.observe(m, p);
+    }
+    book.reports(policy)
+}
+
+/// Gathers what the verdicts need, message by message in input order, keeping a compact
+/// [`Observation`] per message (no text) and a name per sender, so that a stream of any
+/// length can be judged once it ends.
+#[derive(Debug)]
+pub struct SenderBook {
+    labels: Vec<String>,
+    contacts: HashMap<String, u32>,
+    info: Vec<ContactInfo>,
+    observations: Vec<Observation>,
+    seen: u64,
+}
+
+/// Per sender: the key and the display name (from their latest message).
+#[derive(Debug)]
+struct ContactInfo {
+    key: String,
+    name: String,
+    name_at: Option<(i64, u64)>,
+}
+
+/// What one message contributes to its sender's verdict.
+#[derive(Debug, Clone)]
+struct Observation {
+    contact: u32,
+    row: u64,
+    timestamp: Option<i64>,
+    connected_on: Option<i64>,
+    claim: Option<bool>,
+    flags: u16,
+    best: Signals,
+    generic_text: Option<Box<str>>,
+}
+
+const INCOMING: u16 = 1;
+const SPONSORED: u16 = 1 << 1;
+const INVITATION: u16 = 1 << 2;
+const OPT_OUT: u16 = 1 << 3;
+const BULK: u16 = 1 << 4;
+const WEBSITE_ONLY: u16 = 1 << 5;
+const PITCH: u16 = 1 << 6;
+const NOTE_NONE: u16 = 1 << 7;
+const NOTE_GENERIC: u16 = 1 << 8;
+
+/// Sender addresses of automated mail.
+const AUTOMATED: [&str; 6] = [
+    "no-reply",
+    "noreply",
+    "donotreply",
+    "do-not-reply",
+    "notifications@",
+    "mailer-daemon",
+];
+
+impl SenderBook {
+    /// An empty book for a model with these labels.
+    pub fn new(labels: &[String]) -> Self {
+        SenderBook {
+            labels: labels.to_vec(),
+            contacts: HashMap::new(),
+            info: Vec::new(),
+            observations: Vec::new(),
+            seen: 0,
         }
     }
-    use rayon::prelude::*;
-    let groups: Vec<(&str, Vec<usize>)> = by_contact.into_iter().collect();
-    let mut out: Vec<SenderReport> = groups
-        .into_par_iter()
-        .filter_map(|(contact, mut rows)| {
-            rows.sort_by_key(|&i| {
-                (
-                    messages[i]
-                        .thread
-                        .as_ref()
-                        .and_then(|t| t.timestamp)
-                        .unwrap_or(i64::MIN),
-                    i,
-                )
-            });
-            judge(contact, &rows, messages, predictions, labels, policy)
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        a.verdict
-            .cmp(&b.verdict)
-            .then(b.score.total_cmp(&a.score))
-            .then(a.profile_url.cmp(&b.profile_url))
-    });
-    out
+
+    /// Records one message and the model's prediction for it; call in input order.
+    pub fn observe(&mut self, m: &Message, p: &Prediction) {
+        let row = self.seen;
+        self.seen += 1;
+        let Some(t) = &m.thread else {
+            return;
+        };
+        let contact = match self.contacts.get(t.contact.as_str()) {
+            Some(&id) => id,
+            None => {
+                let id = u32::try_from(self.info.len()).expect("fewer than 2^32 senders");
+                self.contacts.insert(t.contact.clone(), id);
+                self.info.push(ContactInfo {
+                    key: t.contact.clone(),
+                    name: String::new(),
+                    name_at: None,
+                });
+                id
+            }
+        };
+        let mut o = Observation {
+            contact,
+            row,
+            timestamp: t.timestamp,
+            connected_on: t.connected_on,
+            claim: None,
+            flags: if t.sponsored { SPONSORED } else { 0 },
+            best: Signals::default(),
+            generic_text: None,
+        };
+        if t.incoming {
+            let at = (t.timestamp.unwrap_or(i64::MIN), row);
+            let info = &mut self.info[contact as usize];
+            if info.name_at.is_none_or(|old| at >= old) {
+                info.name = t.contact_name.clone();
+                info.name_at = Some(at);
+            }
+            self.read_incoming(m, p, &mut o);
+        }
+        self.observations.push(o);
+    }
+
+    /// The incoming message's flags: cues, headers, note kind, model signals.
+    fn read_incoming(&self, m: &Message, p: &Prediction, o: &mut Observation) {
+        let t = m.thread.as_ref().expect("observed messages have threads");
+        o.flags |= INCOMING;
+        o.claim = t.claimed_contact;
+        let s = signals(&self.labels, p);
+        o.best = s;
+        let c = cues::cue_counts(&m.text);
+        let cue = |n: &str| c[cues::CUE_NAMES.iter().position(|x| *x == n).expect("cue")];
+        let headers = m.mail.clone().unwrap_or_default();
+        let mut set = |bit: u16, on: bool| {
+            if on {
+                o.flags |= bit;
+            }
+        };
+        set(OPT_OUT, cue("opt_out") > 0.0 || headers.list_unsubscribe);
+        set(
+            BULK,
+            headers.list_unsubscribe || headers.list_id || headers.precedence_bulk,
+        );
+        set(WEBSITE_ONLY, cue("website_only") > 0.0);
+        if t.invitation {
+            set(INVITATION, true);
+            if m.text.trim().is_empty() {
+                set(NOTE_NONE, true);
+            } else if cue("generic_opener") > 0.0
+                && (cue("words") < 25.0 || headers.linkedin_invitation)
+            {
+                set(NOTE_GENERIC, true);
+                let note = m.text.split_whitespace().collect::<Vec<_>>().join(" ");
+                o.generic_text = Some(note.chars().take(60).collect());
+            }
+            return;
+        }
+        set(
+            PITCH,
+            s.hard_sell >= 0.5 || (cue("pitch_language") > 0.0 && cue("call_to_action") > 0.0),
+        );
+    }
+
+    /// One verdict per sender who wrote anything, most certain flags first.
+    pub fn reports(self, policy: Policy) -> Vec<SenderReport> {
+        use rayon::prelude::*;
+        let SenderBook {
+            info,
+            mut observations,
+            ..
+        } = self;
+        observations
+            .par_sort_unstable_by_key(|o| (o.contact, o.timestamp.unwrap_or(i64::MIN), o.row));
+        let groups: Vec<&[Observation]> = observations
+            .chunk_by(|a, b| a.contact == b.contact)
+            .collect();
+        let mut out: Vec<SenderReport> = groups
+            .into_par_iter()
+            .filter_map(|rows| {
+                let contact = &info[rows[0].contact as usize];
+                judge(contact, rows, policy)
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            a.verdict
+                .cmp(&b.verdict)
+                .then(b.score.total_cmp(&a.score))
+                .then(a.profile_url.cmp(&b.profile_url))
+        });
+        out
+    }
 }
 
 /// What one sender's thread shows, gathered in time order.
@@ -212,101 +363,68 @@ struct Facts {
     automated: bool,
     claim: Option<bool>,
     best: Signals,
-    name: String,
 }
 
-fn gather(
-    rows: &[usize],
-    messages: &[Message],
-    predictions: &[Prediction],
-    labels: &[String],
-) -> Facts {
+fn gather(contact: &ContactInfo, rows: &[Observation]) -> Facts {
     let mut f = Facts {
         bulk: true,
         ..Facts::default()
     };
     let (mut run, mut run_start) = (0usize, None::<i64>);
-    for &i in rows {
-        let m = &messages[i];
-        let t = m.thread.as_ref().expect("grouped rows have threads");
-        f.connected_on = f.connected_on.or(t.connected_on);
-        if !t.incoming {
-            if !t.sponsored {
+    let has = |o: &Observation, bit: u16| o.flags & bit != 0;
+    for o in rows {
+        f.connected_on = f.connected_on.or(o.connected_on);
+        if !has(o, INCOMING) {
+            if !has(o, SPONSORED) {
                 f.you_replied = true;
-                f.first_exchange = f.first_exchange.or(t.timestamp);
+                f.first_exchange = f.first_exchange.or(o.timestamp);
                 run = 0;
                 run_start = None;
             }
             continue;
         }
-        f.name = t.contact_name.clone();
         f.from_sender += 1;
-        f.sponsored += usize::from(t.sponsored);
-        f.first_contact = f.first_contact.or(t.timestamp);
-        f.claim = f.claim.or(t.claimed_contact);
-        let s = signals(labels, &predictions[i]);
-        f.best.hard_sell = f.best.hard_sell.max(s.hard_sell);
-        f.best.collector = f.best.collector.max(s.collector);
-        let c = cues::cue_counts(&m.text);
-        let cue = |n: &str| c[cues::CUE_NAMES.iter().position(|x| *x == n).expect("cue")];
-        let headers = m.mail.clone().unwrap_or_default();
-        f.opt_out |= cue("opt_out") > 0.0 || headers.list_unsubscribe;
-        f.bulk &= headers.list_unsubscribe || headers.list_id || headers.precedence_bulk;
-        f.automated |= [
-            "no-reply",
-            "noreply",
-            "donotreply",
-            "do-not-reply",
-            "notifications@",
-            "mailer-daemon",
-        ]
-        .iter()
-        .any(|a| t.contact.contains(a));
-        f.website_only |= cue("website_only") > 0.0;
-        if t.invitation {
+        f.sponsored += usize::from(has(o, SPONSORED));
+        f.first_contact = f.first_contact.or(o.timestamp);
+        f.claim = f.claim.or(o.claim);
+        f.best.hard_sell = f.best.hard_sell.max(o.best.hard_sell);
+        f.best.collector = f.best.collector.max(o.best.collector);
+        f.opt_out |= has(o, OPT_OUT);
+        f.bulk &= has(o, BULK);
+        f.website_only |= has(o, WEBSITE_ONLY);
+        if has(o, INVITATION) {
             f.invitations += 1;
-            f.note = Some(if m.text.trim().is_empty() {
+            f.note = Some(if has(o, NOTE_NONE) {
                 "none"
-            } else if cue("generic_opener") > 0.0
-                && (cue("words") < 25.0 || headers.linkedin_invitation)
-            {
-                let note = m.text.split_whitespace().collect::<Vec<_>>().join(" ");
-                f.generic_text = Some(note.chars().take(60).collect());
+            } else if has(o, NOTE_GENERIC) {
+                f.generic_text = o.generic_text.as_deref().map(str::to_string);
                 "generic"
             } else {
                 "personal"
             });
             continue;
         }
-        f.first_exchange = f.first_exchange.or(t.timestamp);
-        let pitch =
-            s.hard_sell >= 0.5 || (cue("pitch_language") > 0.0 && cue("call_to_action") > 0.0);
-        if pitch {
+        f.first_exchange = f.first_exchange.or(o.timestamp);
+        if has(o, PITCH) {
             f.pitches += 1;
-            f.first_pitch = f.first_pitch.or(t.timestamp);
+            f.first_pitch = f.first_pitch.or(o.timestamp);
         }
         run += 1;
-        run_start = run_start.or(t.timestamp);
+        run_start = run_start.or(o.timestamp);
         if run > f.unanswered {
             f.unanswered = run;
-            f.unanswered_span_days = match (run_start, t.timestamp) {
+            f.unanswered_span_days = match (run_start, o.timestamp) {
                 (Some(a), Some(b)) => (b - a) as f64 / 86_400.0,
                 _ => 0.0,
             };
         }
     }
+    f.automated = f.from_sender > 0 && AUTOMATED.iter().any(|a| contact.key.contains(a));
     f
 }
 
-fn judge(
-    contact: &str,
-    rows: &[usize],
-    messages: &[Message],
-    predictions: &[Prediction],
-    labels: &[String],
-    policy: Policy,
-) -> Option<SenderReport> {
-    let f = gather(rows, messages, predictions, labels);
+fn judge(contact: &ContactInfo, rows: &[Observation], policy: Policy) -> Option<SenderReport> {
+    let f = gather(contact, rows);
     if f.from_sender == 0 {
         return None;
     }
@@ -368,8 +486,8 @@ fn judge(
         Verdict::Ok => f.best.hard_sell.max(f.best.collector),
     };
     Some(SenderReport {
-        sender: f.name.clone(),
-        profile_url: contact.to_string(),
+        sender: contact.name.clone(),
+        profile_url: contact.key.clone(),
         verdict,
         score: (score * 10_000.0).round() / 10_000.0,
         messages: f.from_sender,

@@ -4,6 +4,11 @@
 //! accepted — for every message that carries a [`crate::read::Thread`]. A message without
 //! thread information gets zeros and `has_thread = 0`, so text-only corpora train through the
 //! same interface. This module owns the thread arithmetic; it does not read files.
+//!
+//! It works in two steps so that a stream of any size needs only compact state: every
+//! message's [`ThreadRow`] (a few numbers, no text) is collected first, [`thread_context`]
+//! places each message in its thread, and [`values`] finishes one message's vector from
+//! its [`ThreadContext`] and what the message itself says.
 
 use std::collections::HashMap;
 
@@ -25,99 +30,213 @@ pub const CONTEXT_NAMES: [&str; 12] = [
     "claimed_contact_present",
 ];
 
-/// Per-thread facts gathered in one pass, for the per-message features.
-#[derive(Debug, Default, Clone)]
-pub struct ThreadFacts {
-    /// Indices of the thread's messages, in time order.
-    pub order: Vec<usize>,
-    /// Whether the owner wrote anything in the thread.
-    pub owner_replied: bool,
+/// One context vector.
+pub type ContextVector = [f64; CONTEXT_NAMES.len()];
+
+/// What the thread pass keeps of one message: where it sits, when, and which way it went.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ThreadRow {
+    /// The conversation, as a small integer ([`NO_THREAD`] when the message has none).
+    pub conversation: u32,
+    /// When it was sent (Unix seconds).
+    pub timestamp: Option<i64>,
+    /// When the owner accepted the connection (Unix seconds).
+    pub connected_on: Option<i64>,
+    /// The contact wrote it (not the owner).
+    pub incoming: bool,
+    /// A connection request.
+    pub invitation: bool,
+    /// An advertisement: the owner's clicks on it are not replies.
+    pub sponsored: bool,
 }
 
-/// Groups messages by conversation and orders each thread by time (then input order).
-pub fn threads(messages: &[Message]) -> HashMap<&str, ThreadFacts> {
-    let mut map: HashMap<&str, ThreadFacts> = HashMap::new();
-    for (i, m) in messages.iter().enumerate() {
-        if let Some(t) = &m.thread {
-            let facts = map.entry(t.conversation.as_str()).or_default();
-            facts.order.push(i);
-            // The owner's clicks on a sponsored message's buttons are not replies.
-            facts.owner_replied |= !t.incoming && !t.sponsored;
-        }
-    }
-    for facts in map.values_mut() {
-        facts.order.sort_by_key(|&i| {
-            (
-                messages[i]
-                    .thread
-                    .as_ref()
-                    .and_then(|t| t.timestamp)
-                    .unwrap_or(i64::MIN),
-                i,
-            )
-        });
-    }
-    map
+/// [`ThreadRow::conversation`] of a message without thread information.
+pub const NO_THREAD: u32 = u32::MAX;
+
+/// A message's place in its thread, computed from every [`ThreadRow`]; 32 bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ThreadContext {
+    /// `ln(1 + days)` from acceptance to this message (0 when either date is unknown).
+    days_after_connect: f64,
+    /// `ln(1 + mean days)` between the contact's messages so far.
+    mean_gap: f64,
+    /// The contact's messages so far, this one included (invitations not counted).
+    sender_number: u32,
+    /// The contact's messages since the owner last wrote, before this one.
+    unanswered_before: u32,
+    /// Bit flags: `HAS_THREAD`, `OWNER_EVER`, `OWNER_BEFORE`, `WITHIN_2_DAYS`, `INCOMING`.
+    flags: u8,
 }
 
-/// Context feature vectors for every message, in input order. `pitch` says, per message,
-/// whether its text reads as a pitch (from the cues), so "pitched soon after connecting" joins both.
-pub fn context_values(messages: &[Message], pitch: &[bool]) -> Vec<[f64; CONTEXT_NAMES.len()]> {
-    let mut out = vec![[0.0; CONTEXT_NAMES.len()]; messages.len()];
-    for facts in threads(messages).values() {
-        let mut sender_count = 0usize;
-        let mut unanswered = 0usize;
-        let mut owner_before = false;
-        let mut last_incoming: Option<i64> = None;
-        let mut gaps: Vec<f64> = Vec::new();
-        for &i in &facts.order {
-            let t = messages[i]
-                .thread
-                .as_ref()
-                .expect("grouped messages have threads");
-            let v = &mut out[i];
-            v[0] = 1.0;
-            if !t.incoming {
-                if t.sponsored {
-                    continue;
-                }
-                owner_before = true;
-                unanswered = 0;
-                continue;
-            }
-            v[1] = f64::from(u8::from(t.invitation));
-            v[2] = f64::from(u8::from(t.invitation && messages[i].text.trim().is_empty()));
-            if let (Some(ts), Some(conn)) = (t.timestamp, t.connected_on) {
-                if !t.invitation {
-                    let days = ((ts - conn) as f64 / 86_400.0).max(0.0);
-                    v[3] = days.ln_1p();
-                    v[4] = f64::from(u8::from(days <= 2.0 && pitch[i]));
-                }
-            }
-            if !t.invitation {
-                sender_count += 1;
-                if let (Some(ts), Some(prev)) = (t.timestamp, last_incoming) {
-                    gaps.push((ts - prev) as f64 / 86_400.0);
-                }
-                last_incoming = t.timestamp.or(last_incoming);
-            }
-            v[5] = (sender_count as f64).ln_1p();
-            v[6] = (unanswered as f64).ln_1p();
-            v[7] = f64::from(u8::from(facts.owner_replied));
-            v[8] = f64::from(u8::from(owner_before));
-            v[9] = if gaps.is_empty() {
-                0.0
-            } else {
-                (gaps.iter().sum::<f64>() / gaps.len() as f64)
-                    .max(0.0)
-                    .ln_1p()
-            };
-            v[10] = f64::from(u8::from(t.claimed_contact == Some(false)));
-            v[11] = f64::from(u8::from(t.claimed_contact == Some(true)));
-            if !t.invitation {
-                unanswered += 1;
-            }
+const HAS_THREAD: u8 = 1;
+const OWNER_EVER: u8 = 2;
+const OWNER_BEFORE: u8 = 4;
+const WITHIN_2_DAYS: u8 = 8;
+const INCOMING: u8 = 16;
+
+/// Gives conversation keys small integers, so thread rows hold no strings.
+#[derive(Debug, Default)]
+pub struct Interner {
+    ids: HashMap<String, u32>,
+}
+
+impl Interner {
+    /// The id of `key`, new keys numbered from 0 in order of first sight.
+    pub fn id(&mut self, key: &str) -> u32 {
+        if let Some(&id) = self.ids.get(key) {
+            return id;
         }
+        let id = u32::try_from(self.ids.len()).expect("fewer than 2^32 keys");
+        self.ids.insert(key.to_string(), id);
+        id
+    }
+
+    /// How many keys were seen.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// True when no key was seen.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+/// The thread row of a message, its conversation key interned in `conversations`.
+pub fn thread_row(m: &Message, conversations: &mut Interner) -> ThreadRow {
+    match &m.thread {
+        Some(t) => ThreadRow {
+            conversation: conversations.id(&t.conversation),
+            timestamp: t.timestamp,
+            connected_on: t.connected_on,
+            incoming: t.incoming,
+            invitation: t.invitation,
+            sponsored: t.sponsored,
+        },
+        None => ThreadRow {
+            conversation: NO_THREAD,
+            timestamp: None,
+            connected_on: None,
+            incoming: false,
+            invitation: false,
+            sponsored: false,
+        },
+    }
+}
+
+/// Places every message in its thread (threads ordered by time, then input order).
+pub fn thread_context(rows: &[ThreadRow]) -> Vec<ThreadContext> {
+    let mut out = vec![ThreadContext::default(); rows.len()];
+    let mut order: Vec<u32> = (0..rows.len() as u32)
+        .filter(|&i| rows[i as usize].conversation != NO_THREAD)
+        .collect();
+    order.sort_unstable_by_key(|&i| {
+        let r = &rows[i as usize];
+        (r.conversation, r.timestamp.unwrap_or(i64::MIN), i)
+    });
+    for thread in
+        order.chunk_by(|&a, &b| rows[a as usize].conversation == rows[b as usize].conversation)
+    {
+        place_thread(thread, rows, &mut out);
     }
     out
+}
+
+/// Walks one thread in time order.
+fn place_thread(thread: &[u32], rows: &[ThreadRow], out: &mut [ThreadContext]) {
+    // The owner's clicks on a sponsored message's buttons are not replies.
+    let owner_ever = thread.iter().any(|&i| {
+        let r = &rows[i as usize];
+        !r.incoming && !r.sponsored
+    });
+    let mut sender_count = 0u32;
+    let mut unanswered = 0u32;
+    let mut owner_before = false;
+    let mut last_incoming: Option<i64> = None;
+    let mut gaps: Vec<f64> = Vec::new();
+    for &i in thread {
+        let (r, c) = (&rows[i as usize], &mut out[i as usize]);
+        c.flags = HAS_THREAD;
+        if !r.incoming {
+            if !r.sponsored {
+                owner_before = true;
+                unanswered = 0;
+            }
+            continue;
+        }
+        c.flags |= INCOMING;
+        if let (Some(ts), Some(conn)) = (r.timestamp, r.connected_on) {
+            if !r.invitation {
+                let days = ((ts - conn) as f64 / 86_400.0).max(0.0);
+                c.days_after_connect = days.ln_1p();
+                if days <= 2.0 {
+                    c.flags |= WITHIN_2_DAYS;
+                }
+            }
+        }
+        if !r.invitation {
+            sender_count += 1;
+            if let (Some(ts), Some(prev)) = (r.timestamp, last_incoming) {
+                gaps.push((ts - prev) as f64 / 86_400.0);
+            }
+            last_incoming = r.timestamp.or(last_incoming);
+        }
+        c.sender_number = sender_count;
+        c.unanswered_before = unanswered;
+        if owner_ever {
+            c.flags |= OWNER_EVER;
+        }
+        if owner_before {
+            c.flags |= OWNER_BEFORE;
+        }
+        c.mean_gap = if gaps.is_empty() {
+            0.0
+        } else {
+            (gaps.iter().sum::<f64>() / gaps.len() as f64)
+                .max(0.0)
+                .ln_1p()
+        };
+        if !r.invitation {
+            unanswered += 1;
+        }
+    }
+}
+
+/// The context vector of one message, from its place in the thread and its own words:
+/// `pitch` says whether its text reads as a pitch (from the cues), so "pitched soon after
+/// connecting" joins both.
+pub fn values(place: &ThreadContext, m: &Message, pitch: bool) -> ContextVector {
+    let mut v = [0.0; CONTEXT_NAMES.len()];
+    let flag = |bit: u8| f64::from(u8::from(place.flags & bit != 0));
+    v[0] = flag(HAS_THREAD);
+    let Some(t) = m.thread.as_ref().filter(|_| place.flags & INCOMING != 0) else {
+        return v;
+    };
+    v[1] = f64::from(u8::from(t.invitation));
+    v[2] = f64::from(u8::from(t.invitation && m.text.trim().is_empty()));
+    v[3] = place.days_after_connect;
+    v[4] = f64::from(u8::from(place.flags & WITHIN_2_DAYS != 0 && pitch));
+    v[5] = f64::from(place.sender_number).ln_1p();
+    v[6] = f64::from(place.unanswered_before).ln_1p();
+    v[7] = flag(OWNER_EVER);
+    v[8] = flag(OWNER_BEFORE);
+    v[9] = place.mean_gap;
+    v[10] = f64::from(u8::from(t.claimed_contact == Some(false)));
+    v[11] = f64::from(u8::from(t.claimed_contact == Some(true)));
+    v
+}
+
+/// Context vectors for every message of a batch held in memory, in input order.
+pub fn context_values(messages: &[Message], pitch: &[bool]) -> Vec<ContextVector> {
+    let mut conversations = Interner::default();
+    let rows: Vec<ThreadRow> = messages
+        .iter()
+        .map(|m| thread_row(m, &mut conversations))
+        .collect();
+    thread_context(&rows)
+        .iter()
+        .zip(messages)
+        .zip(pitch)
+        .map(|((place, m), &p)| values(place, m, p))
+        .collect()
 }
