@@ -7,7 +7,7 @@ use crate::cli::{Cli, Command, EvalArgs, EvalFormat, ScoreArgs, TrainArgs};
 use crate::error::{Error, Result, EXIT_INPUT, EXIT_OK};
 use crate::evaluate;
 use crate::model::{train, Model};
-use crate::read::{linkedin, mail, table, Message, ReadReport};
+use crate::read::{linkedin, mail, table, Message, MessageStream, ReadReport};
 use crate::report::{self, Sink};
 use crate::score::{self, ScoreConfig};
 use crate::senders;
@@ -138,10 +138,10 @@ fn run_score(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
         // Mail first: a Takeout .zip is mail, a LinkedIn .zip is an export. A folder that is
         // neither is read as an export, so a folder without messages.csv says what it holds.
         if mail::is_mail(path) {
-            return run_score_mail(&model, path, args, say);
+            return run_score_mail(&model, path, args, quiet, say);
         }
         if path.is_dir() || linkedin::is_export(path) {
-            return run_score_export(&model, path, args, say);
+            return run_score_export(&model, path, args, quiet, say);
         }
     }
     let cfg = ScoreConfig {
@@ -181,6 +181,7 @@ fn run_score_export(
     model: &Model,
     path: &Path,
     args: &ScoreArgs,
+    quiet: bool,
     say: &dyn Fn(&str),
 ) -> Result<i32> {
     let export = linkedin::read_export(path, args.me.as_deref())?;
@@ -189,7 +190,8 @@ fn run_score_export(
         export.owner.name,
         export.owner.profile_url.as_deref().unwrap_or("")
     );
-    let code = score_senders(model, &export.messages, &export.report, &you, args, say)?;
+    let source = Loaded(&export.messages, &export.report);
+    let code = score_senders(model, &source, &you, args, quiet, say)?;
     if let Some((from, to)) = export.invitations_window {
         say(&format!(
             "invitations cover {} to {}",
@@ -200,56 +202,81 @@ fn run_score_export(
     Ok(code)
 }
 
-fn run_score_mail(model: &Model, path: &Path, args: &ScoreArgs, say: &dyn Fn(&str)) -> Result<i32> {
+fn run_score_mail(
+    model: &Model,
+    path: &Path,
+    args: &ScoreArgs,
+    quiet: bool,
+    say: &dyn Fn(&str),
+) -> Result<i32> {
     let mailbox = mail::read_mail(path, args.me.as_deref())?;
     let you = mailbox
         .owner
         .first()
         .cloned()
         .unwrap_or_else(|| "(not found; use --me)".into());
-    score_senders(model, &mailbox.messages, &mailbox.report, &you, args, say)
+    let source = Loaded(&mailbox.messages, &mailbox.report);
+    score_senders(model, &source, &you, args, quiet, say)
 }
 
-/// Scores messages with thread context and writes one verdict per sender.
+/// Scores a stream of messages with thread context and writes one verdict per sender (and,
+/// with `--messages-out`, every message's score).
 fn score_senders(
     model: &Model,
-    messages: &[Message],
-    read_report: &ReadReport,
+    source: &dyn MessageStream,
     you: &str,
     args: &ScoreArgs,
+    quiet: bool,
     say: &dyn Fn(&str),
 ) -> Result<i32> {
-    read_report.warnings().iter().for_each(|w| say(w));
-    // Per-message reasons are only written with --messages-out; the sender report has its own.
-    let reasons = if args.messages_out.is_some() {
-        args.reasons
-    } else {
-        0
+    let run = |rows: Option<score::MessageRows<'_>>| {
+        score::score_senders(model, source, args.policy, rows, !quiet)
     };
-    let predictions = model.predict(messages, reasons);
-    let reports = senders::sender_reports(messages, &predictions, &model.labels, args.policy);
+    let scored = match &args.messages_out {
+        Some(out) => {
+            let mut result = None;
+            report::write_atomically(out, |w| {
+                result = Some(run(Some(score::MessageRows {
+                    out: w,
+                    format: args.format,
+                    reasons: args.reasons,
+                })));
+                Ok(())
+            })?;
+            result.expect("scoring ran")?
+        }
+        None => run(None)?,
+    };
+    scored.read.warnings().iter().for_each(|w| say(w));
+    let reports = &scored.reports;
     let sink = args.output.clone().map_or(Sink::Stdout, Sink::File);
-    report::to_sink(&sink, |w| report::write_senders(&reports, args.format, w))?;
-    if let Some(out) = &args.messages_out {
-        let rows = score::scored_rows(model, messages, predictions);
-        report::write_atomically(out, |w| score::write_scored(model, &rows, args.format, w))?;
-    }
+    report::to_sink(&sink, |w| report::write_senders(reports, args.format, w))?;
     let count = |v: senders::Verdict| reports.iter().filter(|r| r.verdict == v).count();
     say(&format!(
         "you: {you}; {} messages read; {} senders: {} hard_sell, {} collector, {} sponsored, {} ok; {} unreadable",
-        messages.len(),
+        scored.messages,
         reports.len(),
         count(senders::Verdict::HardSell),
         count(senders::Verdict::Collector),
         count(senders::Verdict::Sponsored),
         count(senders::Verdict::Ok),
-        read_report.bad_rows.len()
+        scored.read.bad_rows.len()
     ));
-    Ok(if read_report.bad_rows.is_empty() {
+    Ok(if scored.read.bad_rows.is_empty() {
         EXIT_OK
     } else {
         EXIT_INPUT
     })
+}
+
+/// Messages read whole, with what reading reported.
+struct Loaded<'a>(&'a [Message], &'a ReadReport);
+
+impl MessageStream for Loaded<'_> {
+    fn each(&self, text: bool, visit: &mut dyn FnMut(Message) -> Result<()>) -> Result<ReadReport> {
+        self.0.each(text, visit)?;
+        Ok(self.1.clone())
+    }
 }
 
 /// Labeled rows from a table, or from raw mail (a folder or archive whose sub-folders are labels).

@@ -12,11 +12,16 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::features::{
+    self,
+    context::{thread_context, thread_row, Interner, ThreadContext, ThreadRow},
+};
 use crate::model::{Contribution, Model, Prediction};
 use crate::read::table::{TableOptions, TableReader};
-use crate::read::{Message, ReadReport};
+use crate::read::{Message, MessageStream, ReadReport};
 use crate::report::{Format, RowWriter};
+use crate::senders::{Policy, SenderBook, SenderReport};
 
 /// Messages predicted per chunk.
 pub const CHUNK: usize = 4096;
@@ -185,4 +190,111 @@ fn write_chunk(
             .map_err(|e| crate::error::Error::io("<output>", e))?;
     }
     Ok(())
+}
+
+/// What scoring a stream of messages by sender found.
+#[derive(Debug, Clone, Default)]
+pub struct SenderScore {
+    /// One verdict per sender, most certain flags first.
+    pub reports: Vec<SenderReport>,
+    /// Messages read and scored.
+    pub messages: usize,
+    /// Messages the model flagged.
+    pub flagged: usize,
+    /// What reading reported (bad rows, invalid UTF-8, rows left out).
+    pub read: ReadReport,
+}
+
+/// Where the per-message scores of [`score_senders`] go, if anywhere.
+pub struct MessageRows<'a> {
+    /// The writer.
+    pub out: &'a mut dyn Write,
+    /// Its format.
+    pub format: Format,
+    /// Reasons per flagged message.
+    pub reasons: usize,
+}
+
+/// Scores a stream in two passes and judges every sender: the first pass keeps a
+/// [`ThreadRow`] per message (no text) to place each message in its thread; the second
+/// scores [`CHUNK`] messages at a time in parallel and keeps a compact observation per
+/// message for the verdicts. Memory holds one chunk of messages, never the whole input.
+pub fn score_senders(
+    model: &Model,
+    source: &dyn MessageStream,
+    policy: Policy,
+    rows_out: Option<MessageRows<'_>>,
+    progress: bool,
+) -> Result<SenderScore> {
+    let places = place_in_threads(source)?;
+    let bar = crate::report::progress(progress);
+    let reasons = rows_out.as_ref().map_or(0, |r| r.reasons);
+    let mut writer = match rows_out {
+        Some(r) => {
+            let mut w = RowWriter::new(r.format, r.out);
+            w.header(&ScoredMessage::csv_header(&model.labels))
+                .map_err(|e| Error::io("<messages output>", e))?;
+            Some(w)
+        }
+        None => None,
+    };
+    let mut book = SenderBook::new(&model.labels);
+    let mut result = SenderScore::default();
+    let mut chunk: Vec<Message> = Vec::with_capacity(CHUNK);
+    let mut flush = |chunk: &mut Vec<Message>, result: &mut SenderScore| -> Result<()> {
+        let at = result.messages;
+        let Some(places) = places.get(at..at + chunk.len()) else {
+            return Err(changed_between_passes());
+        };
+        let side = features::side_features_placed(chunk, places);
+        let predictions = model.predict_with(chunk, &side, reasons);
+        for (m, p) in chunk.iter().zip(&predictions) {
+            book.observe(m, p);
+        }
+        result.messages += chunk.len();
+        result.flagged += predictions.iter().filter(|p| p.flagged).count();
+        if let Some(w) = &mut writer {
+            for row in scored_rows(model, chunk, predictions) {
+                w.row(&row, &row.csv_record())
+                    .map_err(|e| Error::io("<messages output>", e))?;
+            }
+        }
+        bar.inc(chunk.len() as u64);
+        chunk.clear();
+        Ok(())
+    };
+    result.read = source.each(true, &mut |m| {
+        chunk.push(m);
+        if chunk.len() == CHUNK {
+            flush(&mut chunk, &mut result)?;
+        }
+        Ok(())
+    })?;
+    flush(&mut chunk, &mut result)?;
+    bar.finish_and_clear();
+    if result.messages != places.len() {
+        return Err(changed_between_passes());
+    }
+    if let Some(w) = writer {
+        w.finish().map_err(|e| Error::io("<messages output>", e))?;
+    }
+    result.reports = book.reports(policy);
+    Ok(result)
+}
+
+/// The first pass: every message's place in its thread.
+fn place_in_threads(source: &dyn MessageStream) -> Result<Vec<ThreadContext>> {
+    let mut conversations = Interner::default();
+    let mut rows: Vec<ThreadRow> = Vec::new();
+    source.each(false, &mut |m| {
+        rows.push(thread_row(&m, &mut conversations));
+        Ok(())
+    })?;
+    Ok(thread_context(&rows))
+}
+
+fn changed_between_passes() -> Error {
+    Error::Usage(
+        "the input changed while it was being read (the second pass saw different rows)".into(),
+    )
 }

@@ -225,18 +225,3 @@ pub fn values(place: &ThreadContext, m: &Message, pitch: bool) -> ContextVector 
     v[11] = f64::from(u8::from(t.claimed_contact == Some(true)));
     v
 }
-
-/// Context vectors for every message of a batch held in memory, in input order.
-pub fn context_values(messages: &[Message], pitch: &[bool]) -> Vec<ContextVector> {
-    let mut conversations = Interner::default();
-    let rows: Vec<ThreadRow> = messages
-        .iter()
-        .map(|m| thread_row(m, &mut conversations))
-        .collect();
-    thread_context(&rows)
-        .iter()
-        .zip(messages)
-        .zip(pitch)
-        .map(|((place, m), &p)| values(place, m, p))
-        .collect()
-}

@@ -60,26 +60,37 @@ pub fn full_text(m: &Message) -> String {
     }
 }
 
-/// Cue and context values for every message of a batch, in input order.
+/// Cue, context and mail values for every message of a batch held in memory, in input order;
+/// threads are whatever the batch holds of them.
 pub fn side_features(messages: &[Message]) -> Vec<Vec<f64>> {
-    use rayon::prelude::*;
-    let cue_rows: Vec<[f64; cues::CUE_NAMES.len()]> = messages
-        .par_iter()
-        .map(|m| cues::cue_values(&full_text(m)))
+    let mut conversations = context::Interner::default();
+    let rows: Vec<context::ThreadRow> = messages
+        .iter()
+        .map(|m| context::thread_row(m, &mut conversations))
         .collect();
+    side_features_placed(messages, &context::thread_context(&rows))
+}
+
+/// Cue, context and mail values of `messages`, whose places in their threads were worked out
+/// beforehand (over a whole stream, say); same order.
+pub fn side_features_placed(
+    messages: &[Message],
+    places: &[context::ThreadContext],
+) -> Vec<Vec<f64>> {
+    use rayon::prelude::*;
     let pitch_idx = cues::CUE_NAMES
         .iter()
         .position(|n| *n == "pitch_language")
         .expect("pitch cue");
-    let pitch: Vec<bool> = cue_rows.iter().map(|c| c[pitch_idx] > 0.0).collect();
-    let ctx_rows = context::context_values(messages, &pitch);
-    cue_rows
-        .iter()
-        .zip(ctx_rows)
-        .zip(messages)
-        .map(|((c, x), m)| {
-            c.iter()
-                .chain(x.iter())
+    messages
+        .par_iter()
+        .zip(places)
+        .map(|(m, place)| {
+            let cue_row = cues::cue_values(&full_text(m));
+            let ctx = context::values(place, m, cue_row[pitch_idx] > 0.0);
+            cue_row
+                .iter()
+                .chain(ctx.iter())
                 .chain(mail::mail_values(m).iter())
                 .copied()
                 .collect()
