@@ -184,14 +184,14 @@ fn run_score_export(
     quiet: bool,
     say: &dyn Fn(&str),
 ) -> Result<i32> {
-    let export = linkedin::read_export(path, args.me.as_deref())?;
+    let export = linkedin::open_export(path, args.me.as_deref())?;
+    let owner = export.owner();
     let you = format!(
         "{} {}",
-        export.owner.name,
-        export.owner.profile_url.as_deref().unwrap_or("")
+        owner.name,
+        owner.profile_url.as_deref().unwrap_or("")
     );
-    let source = Loaded(&export.messages, &export.report);
-    let code = score_senders(model, &source, &you, args, quiet, say)?;
+    let code = score_senders(model, &export, &you, args, quiet, say)?;
     if let Some((from, to)) = export.invitations_window {
         say(&format!(
             "invitations cover {} to {}",

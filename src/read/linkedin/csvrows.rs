@@ -28,6 +28,13 @@ impl Row {
             .map_or("", |s| s.as_str())
     }
 
+    /// Takes the field at `idx` out of the row (`""` when missing).
+    pub fn take(&mut self, idx: Option<usize>) -> String {
+        idx.and_then(|i| self.fields.get_mut(i))
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
     /// True when every field is blank.
     pub fn is_blank(&self) -> bool {
         self.fields.iter().all(|f| f.trim().is_empty())
@@ -64,13 +71,46 @@ pub(super) fn read_table<R: Read>(
     lines_before: u64,
     report: &mut ReadReport,
 ) -> Result<Table> {
+    let mut rows = Vec::new();
+    let mut table = each_row(
+        name,
+        input,
+        lines_before,
+        report,
+        |_| Ok(()),
+        |_, _, _, row| {
+            rows.push(row);
+            Ok(())
+        },
+    )?;
+    table.rows = rows;
+    Ok(table)
+}
+
+/// Streams `input` as CSV with a header, one row at a time: `layout` is called once with the
+/// header (also for an empty file, whose header is empty), then `on_row` with every record.
+/// Returns the table's name and header (without rows).
+pub(super) fn each_row<R: Read, L>(
+    name: &str,
+    input: R,
+    lines_before: u64,
+    report: &mut ReadReport,
+    layout: impl FnOnce(&Table) -> Result<L>,
+    mut on_row: impl FnMut(&Table, &L, &mut ReadReport, Row) -> Result<()>,
+) -> Result<Table> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
+        .buffer_capacity(1 << 16)
         .from_reader(input);
     let mut record = ByteRecord::new();
-    let mut header = Vec::new();
-    let mut rows = Vec::new();
+    let mut table = Table {
+        name: name.to_string(),
+        header: Vec::new(),
+        rows: Vec::new(),
+    };
+    let mut resolved: Option<L> = None;
+    let mut layout = Some(layout);
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
@@ -79,13 +119,15 @@ pub(super) fn read_table<R: Read>(
         }
         let line = record.position().map_or(0, |p| p.line()) + lines_before;
         let (fields, lossy) = decode_fields(&record);
-        if header.is_empty() {
-            header = fields
+        let Some(l) = &resolved else {
+            table.header = fields
                 .iter()
                 .map(|f| f.trim_start_matches('\u{feff}').trim().to_string())
                 .collect();
+            let make = layout.take().expect("the header comes once");
+            resolved = Some(make(&table)?);
             continue;
-        }
+        };
         if lossy {
             report.lossy_rows += 1;
             report.first_lossy.get_or_insert_with(|| Origin {
@@ -93,13 +135,12 @@ pub(super) fn read_table<R: Read>(
                 line,
             });
         }
-        rows.push(Row { line, fields });
+        on_row(&table, l, report, Row { line, fields })?;
     }
-    Ok(Table {
-        name: name.to_string(),
-        header,
-        rows,
-    })
+    if let Some(make) = layout {
+        make(&table)?;
+    }
+    Ok(table)
 }
 
 fn decode_fields(record: &ByteRecord) -> (Vec<String>, bool) {

@@ -18,20 +18,100 @@ const MAX_DEPTH: usize = 2;
 /// The three files the reader needs (the other CSVs of an export are ignored).
 const WANTED: [&str; 3] = ["messages.csv", "invitations.csv", "connections.csv"];
 
-/// One file taken out of the export.
+/// One file of the export, found but not read: it is streamed once per pass.
+#[derive(Debug, Clone)]
 pub(super) struct ExportFile {
     /// Shown in messages: the file's path, or `<zip>/<entry>`.
     pub display: String,
     /// The file's own name, used in message ids.
     pub file_name: String,
-    pub bytes: Vec<u8>,
+    place: Place,
+}
+
+#[derive(Debug, Clone)]
+enum Place {
+    File(PathBuf),
+    Zip { archive: PathBuf, index: usize },
 }
 
 /// The files found in an export.
+#[derive(Debug, Clone)]
 pub(super) struct ExportFiles {
     pub messages: ExportFile,
     pub invitations: Option<ExportFile>,
     pub connections: Option<ExportFile>,
+}
+
+impl ExportFile {
+    /// Streams the file through `read` (a zip entry is decompressed as it is read); more than
+    /// [`MAX_FILE_BYTES`] is refused, so a zip bomb cannot run forever.
+    pub fn read<T>(&self, read: impl FnOnce(&mut dyn Read) -> Result<T>) -> Result<T> {
+        let exceeded = std::cell::Cell::new(false);
+        let guarded = |input: &mut dyn Read| {
+            let mut bounded = Bounded {
+                inner: input,
+                left: MAX_FILE_BYTES,
+                exceeded: &exceeded,
+            };
+            let out = read(&mut bounded);
+            if exceeded.get() {
+                return Err(too_large(&self.display, MAX_FILE_BYTES, "holds"));
+            }
+            out
+        };
+        match &self.place {
+            Place::File(path) => {
+                let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+                guarded(&mut file)
+            }
+            Place::Zip { archive, index } => {
+                let file = File::open(archive).map_err(|e| Error::io(archive, e))?;
+                let mut zip = zip::ZipArchive::new(file).map_err(|e| corrupt_zip(archive, &e))?;
+                let mut entry = zip.by_index(*index).map_err(|e| corrupt_zip(archive, &e))?;
+                check_declared_size(entry.size(), MAX_FILE_BYTES, &self.display)?;
+                guarded(&mut entry).map_err(|e| match e {
+                    Error::Io { source, .. } => Error::Export {
+                        path: archive.clone(),
+                        message: format!(
+                            "cannot read {} from the archive: {source} (is the download complete?)",
+                            self.file_name
+                        ),
+                    },
+                    other => other,
+                })
+            }
+        }
+    }
+
+    /// The whole file in memory (for the small files read once).
+    pub fn bytes(&self) -> Result<Vec<u8>> {
+        self.read(|input| {
+            let mut bytes = Vec::new();
+            input
+                .read_to_end(&mut bytes)
+                .map_err(|e| Error::io(&self.display, e))?;
+            Ok(bytes)
+        })
+    }
+}
+
+/// A reader that fails after `left` bytes and says so in `exceeded`.
+struct Bounded<'a> {
+    inner: &'a mut dyn Read,
+    left: u64,
+    exceeded: &'a std::cell::Cell<bool>,
+}
+
+impl Read for Bounded<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            self.exceeded.set(true);
+            return Err(std::io::Error::other("file too large"));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
 }
 
 /// A file inside the export, before it is read: its path relative to the root (`/`-separated).
@@ -59,8 +139,8 @@ pub(super) fn is_export(path: &Path) -> bool {
             .any(|c| c.base_name().eq_ignore_ascii_case(WANTED[0]))
 }
 
-/// Opens the export at `path` (a folder, a zip, or a `messages.csv` inside a folder).
-pub(super) fn load(path: &Path) -> Result<ExportFiles> {
+/// Finds the files of the export at `path` (a folder, a zip, or a `messages.csv` inside a folder).
+pub(super) fn locate(path: &Path) -> Result<ExportFiles> {
     if path.is_dir() {
         return load_folder(path);
     }
@@ -82,22 +162,16 @@ fn has_zip_extension(path: &Path) -> bool {
 
 fn load_folder(root: &Path) -> Result<ExportFiles> {
     let found = list_folder(root);
-    let read = |c: &Candidate| -> Result<ExportFile> {
-        let path = root.join(&c.relative);
-        let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
-        let display = path.display().to_string();
-        let bytes = read_bounded(file, MAX_FILE_BYTES, &display)?;
-        Ok(ExportFile {
-            display,
-            file_name: c.base_name().to_string(),
-            bytes,
-        })
+    let file = |c: &Candidate| ExportFile {
+        display: root.join(&c.relative).display().to_string(),
+        file_name: c.base_name().to_string(),
+        place: Place::File(root.join(&c.relative)),
     };
     let messages = pick(&found, WANTED[0]).ok_or_else(|| missing_messages(root, &found))?;
     Ok(ExportFiles {
-        messages: read(messages)?,
-        invitations: pick(&found, WANTED[1]).map(read).transpose()?,
-        connections: pick(&found, WANTED[2]).map(read).transpose()?,
+        messages: file(messages),
+        invitations: pick(&found, WANTED[1]).map(file),
+        connections: pick(&found, WANTED[2]).map(file),
     })
 }
 
@@ -161,7 +235,7 @@ fn missing_messages(path: &Path, found: &[Candidate]) -> Error {
 
 fn load_zip(path: &Path) -> Result<ExportFiles> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut archive = zip::ZipArchive::new(file).map_err(|e| corrupt_zip(path, &e))?;
+    let archive = zip::ZipArchive::new(file).map_err(|e| corrupt_zip(path, &e))?;
     let found: Vec<Candidate> = (0..archive.len())
         .filter_map(|index| {
             let name = archive.name_for_index(index)?;
@@ -175,40 +249,18 @@ fn load_zip(path: &Path) -> Result<ExportFiles> {
         })
         .collect();
     let messages = pick(&found, WANTED[0]).ok_or_else(|| missing_messages(path, &found))?;
-    let mut read =
-        |c: &Candidate| read_zip_entry(path, &mut archive, c.index, c.base_name().to_string());
-    let messages = read(messages)?;
-    let invitations = pick(&found, WANTED[1]).map(&mut read).transpose()?;
-    let connections = pick(&found, WANTED[2]).map(&mut read).transpose()?;
-    Ok(ExportFiles {
-        messages,
-        invitations,
-        connections,
-    })
-}
-
-fn read_zip_entry(
-    path: &Path,
-    archive: &mut zip::ZipArchive<File>,
-    index: usize,
-    file_name: String,
-) -> Result<ExportFile> {
-    let entry = archive.by_index(index).map_err(|e| corrupt_zip(path, &e))?;
-    let display = format!("{}/{}", path.display(), entry.name());
-    check_declared_size(entry.size(), MAX_FILE_BYTES, &display)?;
-    let bytes = read_bounded(entry, MAX_FILE_BYTES, &display).map_err(|e| match e {
-        Error::Io { source, .. } => Error::Export {
-            path: path.into(),
-            message: format!(
-                "cannot read {file_name} from the archive: {source} (is the download complete?)"
-            ),
+    let file = |c: &Candidate| ExportFile {
+        display: format!("{}/{}", path.display(), c.relative),
+        file_name: c.base_name().to_string(),
+        place: Place::Zip {
+            archive: path.to_path_buf(),
+            index: c.index,
         },
-        other => other,
-    })?;
-    Ok(ExportFile {
-        display,
-        file_name,
-        bytes,
+    };
+    Ok(ExportFiles {
+        messages: file(messages),
+        invitations: pick(&found, WANTED[1]).map(file),
+        connections: pick(&found, WANTED[2]).map(file),
     })
 }
 
@@ -227,20 +279,6 @@ fn check_declared_size(declared: u64, limit: u64, display: &str) -> Result<()> {
     Ok(())
 }
 
-/// Reads at most `limit` bytes; one byte more means the file is too large (whatever its
-/// header said), so memory stays bounded.
-fn read_bounded<R: Read>(input: R, limit: u64, display: &str) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    input
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(display, e))?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large(display, limit, "holds"));
-    }
-    Ok(bytes)
-}
-
 fn too_large(display: &str, limit: u64, verb: &str) -> Error {
     Error::Export {
         path: display.into(),
@@ -255,21 +293,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stops_reading_one_byte_past_the_limit() {
-        let endless = std::io::repeat(b'x');
-        let err = read_bounded(endless, 16, "bomb.csv")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("bomb.csv") && err.contains("more than 16 bytes"),
-            "{err}"
-        );
-        assert_eq!(
-            read_bounded(&b"0123456789abcdef"[..], 16, "ok.csv")
-                .unwrap()
-                .len(),
-            16
-        );
+    fn stops_reading_past_the_limit() {
+        let exceeded = std::cell::Cell::new(false);
+        let mut endless = std::io::repeat(b'x');
+        let mut bounded = Bounded {
+            inner: &mut endless,
+            left: 16,
+            exceeded: &exceeded,
+        };
+        let mut sink = Vec::new();
+        assert!(bounded.read_to_end(&mut sink).is_err());
+        assert!(exceeded.get() && sink.len() <= 16);
     }
 
     #[test]

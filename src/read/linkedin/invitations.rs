@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use super::csvrows::{read_table, Row, Table};
+use super::csvrows::{each_row, Row, Table};
 use super::normalize_profile_url;
 use crate::error::{Error, Result};
 use crate::read::{dates, Origin, ReadReport};
@@ -56,25 +56,58 @@ struct Layout {
 }
 
 /// Reads every invitation; bad rows go to `report`.
+#[cfg(test)]
 pub(super) fn read_invitations<R: Read>(
     display: &str,
     file_name: &str,
     input: R,
     report: &mut ReadReport,
 ) -> Result<Vec<RawInvitation>> {
-    let table = read_table(display, input, 0, report)?;
-    if table.header.iter().all(|h| h.is_empty()) {
-        return Ok(Vec::new());
-    }
-    let layout = resolve_layout(&table)?;
     let mut out = Vec::new();
-    for row in table.rows.iter().filter(|r| !r.is_blank()) {
-        match parse_row(&table, row, &layout, file_name) {
-            Ok(invitation) => out.push(invitation),
-            Err(problem) => report.bad_rows.push(problem),
-        }
-    }
+    each_invitation(display, file_name, input, report, &mut |i| {
+        out.push(i);
+        Ok(())
+    })?;
     Ok(out)
+}
+
+/// Streams the invitations to `visit`, in file order; bad rows go to `report`.
+pub(super) fn each_invitation<R: Read>(
+    display: &str,
+    file_name: &str,
+    input: R,
+    report: &mut ReadReport,
+    visit: &mut dyn FnMut(RawInvitation) -> Result<()>,
+) -> Result<()> {
+    let layout = |table: &Table| {
+        if table.header.iter().all(|h| h.is_empty()) {
+            return Ok(None);
+        }
+        resolve_layout(table).map(Some)
+    };
+    each_row(
+        display,
+        input,
+        0,
+        report,
+        layout,
+        |table, layout, report, row| {
+            let Some(layout) = layout else {
+                return Ok(());
+            };
+            if row.is_blank() {
+                return Ok(());
+            }
+            match parse_row(table, &row, layout, file_name) {
+                Ok(invitation) => visit(invitation),
+                Err(problem) => {
+                    report.bad_rows.push(problem);
+                    Ok(())
+                }
+            }
+        },
+    )?;
+    Ok(())
 }
 
 fn resolve_layout(table: &Table) -> Result<Layout> {

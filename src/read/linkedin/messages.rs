@@ -5,10 +5,13 @@
 
 use std::io::Read;
 
-use super::csvrows::{read_table, Row, Table};
+use super::csvrows::{each_row, Row, Table};
 use super::normalize_profile_url;
 use crate::error::{Error, Result};
 use crate::read::{dates, Origin, ReadReport};
+
+/// The Message-Ad editor's class, found in sponsored messages' HTML.
+const SPINMAIL_MARK: &str = "spinmail-quill-editor";
 
 /// Columns every layout has.
 const COMMON: [&str; 6] = ["FROM", "TO", "DATE", "SUBJECT", "CONTENT", "FOLDER"];
@@ -46,6 +49,8 @@ pub(super) struct RawMessage {
     pub subject: String,
     /// CONTENT as written (may be HTML).
     pub content: String,
+    /// CONTENT holds LinkedIn's Message-Ad editor mark (a sponsored message's HTML).
+    pub spinmail: bool,
     /// `Some(true)` for Direction OUTGOING (2018 layout); `None` when the file does not say.
     pub outgoing: Option<bool>,
 }
@@ -68,32 +73,58 @@ struct Layout {
 }
 
 /// Reads every row of a messages file; `file_name` prefixes the ids.
+#[cfg(test)]
 pub(super) fn read_messages<R: Read>(
     display: &str,
     file_name: &str,
     input: R,
     report: &mut ReadReport,
 ) -> Result<Vec<RawMessage>> {
-    let table = read_table(display, input, 0, report)?;
-    let layout = resolve_layout(&table)?;
     let mut out = Vec::new();
-    for row in &table.rows {
-        if is_draft(row, &layout) {
-            report.leave_out(&format!("{display}: unsent drafts"));
-            continue;
-        }
-        if is_empty(row, &layout) {
-            report.leave_out(&format!(
-                "{display}: rows with no sender, text or attachment"
-            ));
-            continue;
-        }
-        match parse_row(&table, row, &layout, file_name) {
-            Ok(message) => out.push(message),
-            Err(problem) => report.bad_rows.push(problem),
-        }
-    }
+    each_message(display, file_name, input, true, report, &mut |m| {
+        out.push(m);
+        Ok(())
+    })?;
     Ok(out)
+}
+
+/// Streams the rows of a messages file to `visit`, in file order; `file_name` prefixes the
+/// ids. Without `text`, SUBJECT and CONTENT are left empty (`spinmail` is still set).
+pub(super) fn each_message<R: Read>(
+    display: &str,
+    file_name: &str,
+    input: R,
+    text: bool,
+    report: &mut ReadReport,
+    visit: &mut dyn FnMut(RawMessage) -> Result<()>,
+) -> Result<()> {
+    each_row(
+        display,
+        input,
+        0,
+        report,
+        resolve_layout,
+        |table, layout, report, row| {
+            if is_draft(&row, layout) {
+                report.leave_out(&format!("{display}: unsent drafts"));
+                return Ok(());
+            }
+            if is_empty(&row, layout) {
+                report.leave_out(&format!(
+                    "{display}: rows with no sender, text or attachment"
+                ));
+                return Ok(());
+            }
+            match parse_row(table, row, layout, file_name, text) {
+                Ok(message) => visit(message),
+                Err(problem) => {
+                    report.bad_rows.push(problem);
+                    Ok(())
+                }
+            }
+        },
+    )?;
+    Ok(())
 }
 
 fn resolve_layout(table: &Table) -> Result<Layout> {
@@ -158,11 +189,12 @@ fn is_empty(row: &Row, layout: &Layout) -> bool {
 
 fn parse_row(
     table: &Table,
-    row: &Row,
+    mut row: Row,
     layout: &Layout,
     file_name: &str,
+    text: bool,
 ) -> Result<RawMessage, String> {
-    let origin = table.origin(row);
+    let origin = table.origin(&row);
     let timestamp = dates::parse_cell(row.get(Some(layout.date)), "DATE")
         .map_err(|e| format!("{origin}: {e}"))?;
     let outgoing = match layout
@@ -194,8 +226,17 @@ fn parse_row(
             .filter_map(url)
             .collect(),
         timestamp,
-        subject: row.get(Some(layout.subject)).to_string(),
-        content: row.get(Some(layout.content)).to_string(),
+        spinmail: row.get(Some(layout.content)).contains(SPINMAIL_MARK),
+        subject: if text {
+            row.get(Some(layout.subject)).to_string()
+        } else {
+            String::new()
+        },
+        content: if text {
+            row.take(Some(layout.content))
+        } else {
+            String::new()
+        },
         outgoing,
         origin,
     })

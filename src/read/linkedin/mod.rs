@@ -24,10 +24,12 @@ pub use claims::claimed_contact;
 pub use connections::read_connections;
 pub use text::normalize_profile_url;
 
-use super::{Message, ReadReport};
+use super::{Message, MessageStream, ReadReport};
 use crate::error::Result;
 use files::ExportFile;
 use invitations::RawInvitation;
+use messages::RawMessage;
+use owner::RawRow;
 
 /// Everything read from one export.
 #[derive(Debug, Clone, Default)]
@@ -70,50 +72,146 @@ pub fn is_export(path: &Path) -> bool {
     files::is_export(path)
 }
 
-/// Reads the export at `path`; `me` (a profile URL or a display name) overrides owner detection.
+/// Reads the export at `path` whole; `me` (a profile URL or a display name) overrides owner
+/// detection. For large exports use [`open_export`], which streams.
 pub fn read_export(path: &Path, me: Option<&str>) -> Result<Export> {
-    let found = files::load(path)?;
-    let mut report = ReadReport::default();
-    let raw_messages = read_messages_file(&found.messages, &mut report)?;
-    let raw_invitations = match &found.invitations {
-        Some(file) => invitations::read_invitations(
-            &file.display,
-            &file.file_name,
-            &file.bytes[..],
-            &mut report,
-        )?,
-        None => Vec::new(),
-    };
-    let connections = match &found.connections {
-        Some(file) => {
-            let (rows, connections_report) = read_connections(&file.display, &file.bytes[..])?;
-            report.merge(connections_report);
-            rows
-        }
-        None => Vec::new(),
-    };
-    let owner = owner::detect(me, &raw_messages, &raw_invitations);
-    let context = threads::Context::new(&owner, &connections, &raw_messages, &raw_invitations);
-    let messages = threads::build(&context, &raw_messages, &raw_invitations);
+    let stream = open_export(path, me)?;
+    let mut messages = Vec::new();
+    let report = stream.each(true, &mut |m| {
+        messages.push(m);
+        Ok(())
+    })?;
     Ok(Export {
         messages,
-        invitations_window: window(&raw_invitations),
-        owner,
-        connections,
+        owner: stream.owner().clone(),
+        connections: stream.context.connections().to_vec(),
         report,
+        invitations_window: stream.invitations_window,
     })
 }
 
-fn read_messages_file(
-    file: &ExportFile,
-    report: &mut ReadReport,
-) -> Result<Vec<messages::RawMessage>> {
-    messages::read_messages(&file.display, &file.file_name, &file.bytes[..], report)
+/// An export opened for streaming: its files found, its owner and the joins worked out by
+/// passes that keep per-conversation and per-name state only; [`MessageStream::each`] then
+/// reads the rows again, invitations first, then messages.csv in file order.
+pub struct ExportStream {
+    files: ExportFile,
+    invitations: Option<ExportFile>,
+    context: threads::Context,
+    /// What reading Connections.csv reported, added to every pass's report.
+    connections_report: ReadReport,
+    /// Earliest and latest invitation `Sent At` (Unix seconds): the window the invitation
+    /// evidence covers.
+    pub invitations_window: Option<(i64, i64)>,
 }
 
-fn window(invitations: &[RawInvitation]) -> Option<(i64, i64)> {
-    let times = invitations.iter().filter_map(|i| i.timestamp);
-    Some((times.clone().min()?, times.max()?))
+/// Opens the export at `path` for streaming; `me` (a profile URL or a display name)
+/// overrides owner detection.
+pub fn open_export(path: &Path, me: Option<&str>) -> Result<ExportStream> {
+    let found = files::locate(path)?;
+    let (connections, connections_report) = match &found.connections {
+        Some(file) => read_connections(&file.display, &file.bytes()?[..])?,
+        None => (Vec::new(), ReadReport::default()),
+    };
+    let mut window: Option<(i64, i64)> = None;
+    let mut pass = |visit: &mut dyn FnMut(RawRow<'_>)| -> Result<()> {
+        let mut ignored = ReadReport::default();
+        let found = &found;
+        each_raw(
+            &found.messages,
+            found.invitations.as_ref(),
+            false,
+            &mut ignored,
+            &mut |row| {
+                if let Raw::Invitation(RawInvitation {
+                    timestamp: Some(t), ..
+                }) = &row
+                {
+                    window = Some(window.map_or((*t, *t), |(a, b)| (a.min(*t), b.max(*t))));
+                }
+                visit(row.as_row());
+                Ok(())
+            },
+        )
+    };
+    let owner = owner::detect_streamed(me, &mut pass)?;
+    let context = threads::Context::new(owner, connections, &mut pass)?;
+    Ok(ExportStream {
+        files: found.messages,
+        invitations: found.invitations,
+        context,
+        connections_report,
+        invitations_window: window,
+    })
+}
+
+impl ExportStream {
+    /// The account owner.
+    pub fn owner(&self) -> &Owner {
+        self.context.owner()
+    }
+}
+
+impl MessageStream for ExportStream {
+    fn each(&self, text: bool, visit: &mut dyn FnMut(Message) -> Result<()>) -> Result<ReadReport> {
+        let mut report = self.connections_report.clone();
+        let ctx = &self.context;
+        each_raw(
+            &self.files,
+            self.invitations.as_ref(),
+            text,
+            &mut report,
+            &mut |row| {
+                visit(match row {
+                    Raw::Invitation(i) => ctx.invitation(i),
+                    Raw::Message(m) => ctx.message(m),
+                })
+            },
+        )?;
+        Ok(report)
+    }
+}
+
+/// One row as read, before it is joined.
+enum Raw {
+    Invitation(RawInvitation),
+    Message(RawMessage),
+}
+
+impl Raw {
+    fn as_row(&self) -> RawRow<'_> {
+        match self {
+            Raw::Invitation(i) => RawRow::Invitation(i),
+            Raw::Message(m) => RawRow::Message(m),
+        }
+    }
+}
+
+/// Streams Invitations.csv then messages.csv, row by row; without `text` the messages'
+/// subject and content are skipped.
+fn each_raw(
+    messages: &ExportFile,
+    invitations: Option<&ExportFile>,
+    text: bool,
+    report: &mut ReadReport,
+    visit: &mut dyn FnMut(Raw) -> Result<()>,
+) -> Result<()> {
+    if let Some(file) = invitations {
+        file.read(|input| {
+            invitations::each_invitation(&file.display, &file.file_name, input, report, &mut |i| {
+                visit(Raw::Invitation(i))
+            })
+        })?;
+    }
+    messages.read(|input| {
+        messages::each_message(
+            &messages.display,
+            &messages.file_name,
+            input,
+            text,
+            report,
+            &mut |m| visit(Raw::Message(m)),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -3,47 +3,141 @@
 //! Invitations.csv (inviter of OUTGOING rows, invitee of INCOMING rows); the profile URL seen
 //! in most conversations; the name on the owner's side of the 2018 Direction column or of
 //! 5-column invitations; the name in most messages.
+//!
+//! The rows are streamed: one pass gathers counts (per name and URL, never per message), and
+//! a second pass, when needed, finds the name that goes with the URL found.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashSet};
 
 use super::invitations::RawInvitation;
 use super::messages::RawMessage;
 use super::{normalize_profile_url, Owner};
+use crate::error::Result;
 
 const HIDDEN_MEMBER: &str = "LinkedIn Member";
 
-/// Works out the owner; `me` is a profile URL or a display name.
+/// One row of the export as the owner detection sees it.
+#[derive(Clone, Copy)]
+pub(super) enum RawRow<'a> {
+    /// A row of Invitations.csv.
+    Invitation(&'a RawInvitation),
+    /// A row of messages.csv.
+    Message(&'a RawMessage),
+}
+
+/// Reads every row of the export once more, in order, giving each to the visitor.
+pub(super) type Pass<'p> = dyn FnMut(&mut dyn FnMut(RawRow<'_>)) -> Result<()> + 'p;
+
+/// Works out the owner from rows in memory; `me` is a profile URL or a display name.
+#[cfg(test)]
 pub(super) fn detect(
     me: Option<&str>,
     messages: &[RawMessage],
     invitations: &[RawInvitation],
 ) -> Owner {
-    if let Some(me) = me.map(str::trim).filter(|m| !m.is_empty()) {
-        return from_override(me, messages, invitations);
-    }
-    let profile_url = invitation_url(invitations).or_else(|| conversation_url(messages));
-    let name = profile_url
-        .as_deref()
-        .and_then(|url| name_for_url(url, messages, invitations))
-        .or_else(|| directional_name(messages, invitations))
-        .or_else(|| participant_name(messages))
-        .unwrap_or_default();
-    Owner { name, profile_url }
+    detect_streamed(me, &mut |visit| {
+        invitations
+            .iter()
+            .for_each(|i| visit(RawRow::Invitation(i)));
+        messages.iter().for_each(|m| visit(RawRow::Message(m)));
+        Ok(())
+    })
+    .expect("rows in memory")
 }
 
-fn from_override(me: &str, messages: &[RawMessage], invitations: &[RawInvitation]) -> Owner {
+/// Works out the owner, reading the rows through `pass` once or twice.
+pub(super) fn detect_streamed(me: Option<&str>, pass: &mut Pass<'_>) -> Result<Owner> {
+    if let Some(me) = me.map(str::trim).filter(|m| !m.is_empty()) {
+        return from_override(me, pass);
+    }
+    let mut counts = Counts::default();
+    pass(&mut |row| counts.add(row))?;
+    let profile_url =
+        most_common(counts.invitation_urls).or_else(|| most_common(counts.conversation_urls));
+    let name = match profile_url.as_deref() {
+        Some(url) => name_for_url(url, pass)?,
+        None => None,
+    };
+    let name = name
+        .or_else(|| most_common(counts.directional_names))
+        .or_else(|| most_common(counts.participant_names))
+        .unwrap_or_default();
+    Ok(Owner { name, profile_url })
+}
+
+/// What one pass counts.
+#[derive(Default)]
+struct Counts {
+    /// The owner's side of invitations: URL → rows.
+    invitation_urls: BTreeMap<String, usize>,
+    /// URL → distinct conversations it is in (as sender or recipient).
+    conversation_urls: BTreeMap<String, usize>,
+    /// (URL, conversation) pairs seen, hashed.
+    pairs: HashSet<(u64, u64)>,
+    /// The owner's side where the file says which way a row went: invitations, 2018 messages.
+    directional_names: BTreeMap<String, usize>,
+    /// Names as sender or recipient: the owner is on every row.
+    participant_names: BTreeMap<String, usize>,
+}
+
+impl Counts {
+    fn add(&mut self, row: RawRow<'_>) {
+        match row {
+            RawRow::Invitation(i) => {
+                let (name, url) = i.owner_side();
+                if let Some(url) = url {
+                    count(&mut self.invitation_urls, url);
+                }
+                count(&mut self.directional_names, name);
+            }
+            RawRow::Message(m) => {
+                let conversation = hash(&m.conversation);
+                for url in m.sender_url.iter().chain(&m.recipient_urls) {
+                    if self.pairs.insert((hash(url), conversation)) {
+                        count(&mut self.conversation_urls, url);
+                    }
+                }
+                match m.outgoing {
+                    Some(true) => count(&mut self.directional_names, &m.from),
+                    Some(false) => count(&mut self.directional_names, &m.to),
+                    None => {}
+                }
+                count(&mut self.participant_names, &m.from);
+                count(&mut self.participant_names, &m.to);
+            }
+        }
+    }
+}
+
+fn hash(text: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(text.as_bytes())
+}
+
+fn count(counts: &mut BTreeMap<String, usize>, key: &str) {
+    if key.is_empty() || key == HIDDEN_MEMBER {
+        return;
+    }
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_string(), 1);
+        }
+    }
+}
+
+fn from_override(me: &str, pass: &mut Pass<'_>) -> Result<Owner> {
     if looks_like_url(me) {
         let url = normalize_profile_url(me);
-        let name = name_for_url(&url, messages, invitations).unwrap_or_else(|| me.to_string());
-        return Owner {
+        let name = name_for_url(&url, pass)?.unwrap_or_else(|| me.to_string());
+        return Ok(Owner {
             name,
             profile_url: Some(url),
-        };
+        });
     }
-    Owner {
+    Ok(Owner {
         name: me.to_string(),
-        profile_url: url_for_name(me, messages, invitations),
-    }
+        profile_url: url_for_name(me, pass)?,
+    })
 }
 
 fn looks_like_url(text: &str) -> bool {
@@ -52,92 +146,43 @@ fn looks_like_url(text: &str) -> bool {
 }
 
 /// The most common key, ties broken by the smallest key so the result is stable.
-fn most_common<I: IntoIterator<Item = String>>(items: I) -> Option<String> {
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for item in items
-        .into_iter()
-        .filter(|i| !i.is_empty() && i != HIDDEN_MEMBER)
-    {
-        *counts.entry(item).or_default() += 1;
-    }
+fn most_common(counts: BTreeMap<String, usize>) -> Option<String> {
     let best = counts.values().copied().max()?;
     counts.into_iter().find(|(_, n)| *n == best).map(|(k, _)| k)
 }
 
-fn invitation_url(invitations: &[RawInvitation]) -> Option<String> {
-    most_common(
-        invitations
-            .iter()
-            .filter_map(|i| i.owner_side().1.map(str::to_string)),
-    )
+/// The name most often sent from `url`, else the owner's side of invitations with that URL.
+fn name_for_url(url: &str, pass: &mut Pass<'_>) -> Result<Option<String>> {
+    let (mut senders, mut invited) = (BTreeMap::new(), BTreeMap::new());
+    pass(&mut |row| match row {
+        RawRow::Message(m) if m.sender_url.as_deref() == Some(url) => count(&mut senders, &m.from),
+        RawRow::Invitation(i) if i.owner_side().1 == Some(url) => {
+            count(&mut invited, i.owner_side().0)
+        }
+        _ => {}
+    })?;
+    Ok(most_common(senders).or_else(|| most_common(invited)))
 }
 
-/// The URL present (as sender or recipient) in the most distinct conversations.
-fn conversation_url(messages: &[RawMessage]) -> Option<String> {
-    let pairs: BTreeSet<(&str, &str)> = messages
-        .iter()
-        .flat_map(|m| {
-            m.sender_url
-                .iter()
-                .chain(&m.recipient_urls)
-                .map(move |u| (u.as_str(), m.conversation.as_str()))
-        })
-        .collect();
-    most_common(pairs.into_iter().map(|(url, _)| url.to_string()))
-}
-
-fn name_for_url(
-    url: &str,
-    messages: &[RawMessage],
-    invitations: &[RawInvitation],
-) -> Option<String> {
-    let senders = messages
-        .iter()
-        .filter(|m| m.sender_url.as_deref() == Some(url))
-        .map(|m| m.from.clone());
-    most_common(senders).or_else(|| {
-        most_common(
-            invitations
-                .iter()
-                .filter(|i| i.owner_side().1 == Some(url))
-                .map(|i| i.owner_side().0.to_string()),
-        )
-    })
-}
-
-fn url_for_name(
-    name: &str,
-    messages: &[RawMessage],
-    invitations: &[RawInvitation],
-) -> Option<String> {
-    let urls = messages
-        .iter()
-        .filter(|m| m.from.eq_ignore_ascii_case(name))
-        .filter_map(|m| m.sender_url.clone());
-    most_common(urls).or_else(|| {
-        let sides = invitations.iter().map(RawInvitation::owner_side);
-        most_common(
-            sides
-                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-                .filter_map(|(_, u)| u.map(str::to_string)),
-        )
-    })
-}
-
-/// The owner's side where the file says which way a row went: invitations, 2018 messages.
-fn directional_name(messages: &[RawMessage], invitations: &[RawInvitation]) -> Option<String> {
-    let from_invitations = invitations.iter().map(|i| i.owner_side().0.to_string());
-    let from_messages = messages.iter().filter_map(|m| match m.outgoing {
-        Some(true) => Some(m.from.clone()),
-        Some(false) => Some(m.to.clone()),
-        None => None,
-    });
-    most_common(from_invitations.chain(from_messages))
-}
-
-/// The name on the most rows as sender or recipient: the owner is on every row.
-fn participant_name(messages: &[RawMessage]) -> Option<String> {
-    most_common(messages.iter().flat_map(|m| [m.from.clone(), m.to.clone()]))
+/// The URL most often sent under `name`, else the owner's side of invitations with that name.
+fn url_for_name(name: &str, pass: &mut Pass<'_>) -> Result<Option<String>> {
+    let (mut senders, mut invited) = (BTreeMap::new(), BTreeMap::new());
+    pass(&mut |row| match row {
+        RawRow::Message(m) if m.from.eq_ignore_ascii_case(name) => {
+            if let Some(url) = &m.sender_url {
+                count(&mut senders, url);
+            }
+        }
+        RawRow::Invitation(i) => {
+            if let (n, Some(url)) = i.owner_side() {
+                if n.eq_ignore_ascii_case(name) {
+                    count(&mut invited, url);
+                }
+            }
+        }
+        _ => {}
+    })?;
+    Ok(most_common(senders).or_else(|| most_common(invited)))
 }
 
 #[cfg(test)]

@@ -2,33 +2,67 @@
 //! of the other party (so an invitation and every conversation with one person form one
 //! thread), sponsored conversations, connection dates and claimed mutual contacts.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 
 use super::claims::{claimed_contact_in, known_names};
 use super::invitations::RawInvitation;
 use super::messages::RawMessage;
+use super::owner::{Pass, RawRow};
 use super::text::plain_text;
 use super::{Connection, Owner};
+use crate::error::Result;
 use crate::read::{Message, Thread};
 
 const HIDDEN_MEMBER: &str = "LinkedIn Member";
 const SPONSORED_TITLE: &str = "Sponsored Conversation";
-const SPINMAIL_MARK: &str = "spinmail-quill-editor";
 
-/// What the rows are joined against.
-pub(super) struct Context<'a> {
-    owner: &'a Owner,
-    connections: &'a [Connection],
-    /// Conversation id → the one non-owner sender URL in it (for the 9-column layout, whose
-    /// owner rows carry no recipient URL).
-    conversation_party: HashMap<String, String>,
-    /// Display name → URL, for names that map to exactly one URL (5-column invitations).
-    name_url: HashMap<String, String>,
+/// What the rows are joined against. Built by one pass over the rows that keeps per
+/// conversation and per name a hashed key and at most one URL, never per-message state.
+pub(super) struct Context {
+    owner: Owner,
+    connections: Vec<Connection>,
+    /// Conversation id (hashed) → the one non-owner sender URL in it (for the 9-column
+    /// layout, whose owner rows carry no recipient URL).
+    conversation_party: HashMap<u64, Only>,
+    /// Display name (hashed) → URL, for names that map to exactly one URL (5-column invitations).
+    name_url: HashMap<u64, Only>,
+    /// Conversations (hashed) holding an ad: the owner's button clicks in them are not replies.
+    sponsored: HashSet<u64>,
     connected_by_url: HashMap<String, i64>,
     /// Used only when Connections.csv has no URL column.
     connected_by_name: Option<HashMap<String, i64>>,
     /// Folded names of every connection, for claimed mutual contacts.
     known_names: std::collections::HashSet<String>,
+}
+
+/// One URL, or a sign that there were several.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Only {
+    One(String),
+    Several,
+}
+
+impl Only {
+    fn add(slot: &mut HashMap<u64, Only>, key: u64, url: &str) {
+        match slot.get_mut(&key) {
+            None => {
+                slot.insert(key, Only::One(url.to_string()));
+            }
+            Some(Only::One(u)) if u != url => *slot.get_mut(&key).expect("present") = Only::Several,
+            Some(_) => {}
+        }
+    }
+
+    fn get<'a>(slot: &'a HashMap<u64, Only>, key: &str) -> Option<&'a str> {
+        match slot.get(&hash(key)) {
+            Some(Only::One(url)) if !key.is_empty() => Some(url),
+            _ => None,
+        }
+    }
+}
+
+fn hash(text: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(text.as_bytes())
 }
 
 /// The other party of a row: the thread key and a display name.
@@ -37,59 +71,57 @@ struct Party {
     name: String,
 }
 
-impl<'a> Context<'a> {
-    /// Indexes the rows and connections for the joins.
-    pub fn new(
-        owner: &'a Owner,
-        connections: &'a [Connection],
-        messages: &[RawMessage],
-        invitations: &[RawInvitation],
-    ) -> Self {
+impl Context {
+    /// Indexes the rows (read through `pass`) and the connections for the joins.
+    pub fn new(owner: Owner, connections: Vec<Connection>, pass: &mut Pass<'_>) -> Result<Self> {
         let mut ctx = Context {
+            known_names: known_names(&connections),
             owner,
             connections,
             conversation_party: HashMap::new(),
             name_url: HashMap::new(),
+            sponsored: HashSet::new(),
             connected_by_url: HashMap::new(),
             connected_by_name: None,
-            known_names: known_names(connections),
         };
-        ctx.index_messages(messages, invitations);
+        let (mut senders, mut names, mut sponsored) =
+            (HashMap::new(), HashMap::new(), HashSet::new());
+        pass(&mut |row| match row {
+            RawRow::Message(m) => {
+                let owner_wrote = ctx.owner_wrote(m);
+                if !m.conversation.is_empty() && is_sponsored(m, owner_wrote) {
+                    sponsored.insert(hash(&m.conversation));
+                }
+                if let (false, Some(url)) = (owner_wrote, m.sender_url.as_deref()) {
+                    Only::add(&mut senders, hash(&m.conversation), url);
+                    if m.from != HIDDEN_MEMBER {
+                        Only::add(&mut names, hash(&m.from), url);
+                    }
+                }
+            }
+            RawRow::Invitation(i) => {
+                if let (name, Some(url)) = i.other_party() {
+                    if name != HIDDEN_MEMBER {
+                        Only::add(&mut names, hash(name), url);
+                    }
+                }
+            }
+        })?;
+        ctx.conversation_party = senders;
+        ctx.name_url = names;
+        ctx.sponsored = sponsored;
         ctx.index_connections();
-        ctx
+        Ok(ctx)
     }
 
-    fn index_messages(&mut self, messages: &[RawMessage], invitations: &[RawInvitation]) {
-        let mut senders: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-        let mut names: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-        for m in messages.iter().filter(|m| !self.owner_wrote(m)) {
-            if let Some(url) = m.sender_url.as_deref() {
-                senders
-                    .entry(m.conversation.as_str())
-                    .or_default()
-                    .insert(url);
-                names.entry(m.from.as_str()).or_default().insert(url);
-            }
-        }
-        for i in invitations {
-            if let (name, Some(url)) = i.other_party() {
-                names.entry(name).or_default().insert(url);
-            }
-        }
-        let single = |(k, v): (&str, BTreeSet<&str>)| {
-            (v.len() == 1 && !k.is_empty()).then(|| {
-                (
-                    k.to_string(),
-                    v.into_iter().next().unwrap_or_default().to_string(),
-                )
-            })
-        };
-        self.conversation_party = senders.into_iter().filter_map(single).collect();
-        self.name_url = names
-            .into_iter()
-            .filter(|(k, _)| *k != HIDDEN_MEMBER)
-            .filter_map(single)
-            .collect();
+    /// The account owner.
+    pub fn owner(&self) -> &Owner {
+        &self.owner
+    }
+
+    /// Every row of Connections.csv.
+    pub fn connections(&self) -> &[Connection] {
+        &self.connections
     }
 
     fn index_connections(&mut self) {
@@ -161,7 +193,7 @@ impl<'a> Context<'a> {
         let url = others
             .first()
             .map(|u| u.to_string())
-            .or_else(|| self.conversation_party.get(&m.conversation).cloned());
+            .or_else(|| Only::get(&self.conversation_party, &m.conversation).map(str::to_string));
         match url {
             Some(key) => Party {
                 key,
@@ -184,11 +216,7 @@ impl<'a> Context<'a> {
 
     /// A party known only by name: its URL when the name maps to exactly one.
     fn named_party(&self, name: &str) -> Party {
-        let key = self
-            .name_url
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| name.to_string());
+        let key = Only::get(&self.name_url, name).unwrap_or(name).to_string();
         Party {
             key,
             name: name.to_string(),
@@ -221,39 +249,34 @@ impl<'a> Context<'a> {
     }
 }
 
-/// Builds the messages: invitations first, then messages.csv rows in file order.
-pub(super) fn build(
-    ctx: &Context,
-    messages: &[RawMessage],
-    invitations: &[RawInvitation],
-) -> Vec<Message> {
-    let sponsored = sponsored_conversations(ctx, messages);
-    let mut out: Vec<Message> = invitations
-        .iter()
-        .map(|i| invitation_message(ctx, i))
-        .collect();
-    for m in messages {
-        let owner_wrote = ctx.owner_wrote(m);
+impl Context {
+    /// The message of one messages.csv row.
+    pub fn message(&self, m: RawMessage) -> Message {
+        let owner_wrote = self.owner_wrote(&m);
         let text = plain_text(&m.content);
-        let mut thread = ctx.thread(
-            ctx.message_party(m, owner_wrote),
+        let mut thread = self.thread(
+            self.message_party(&m, owner_wrote),
             !owner_wrote,
             &text,
             m.timestamp,
         );
-        thread.sponsored = is_sponsored(m, owner_wrote)
-            || (!m.conversation.is_empty() && sponsored.contains(m.conversation.as_str()));
-        out.push(Message {
-            id: m.id.clone(),
-            origin: m.origin.clone(),
+        thread.sponsored = is_sponsored(&m, owner_wrote)
+            || (!m.conversation.is_empty() && self.sponsored.contains(&hash(&m.conversation)));
+        Message {
+            id: m.id,
+            origin: m.origin,
             label: None,
             subject: plain_text(&m.subject),
             text,
             thread: Some(thread),
             mail: None,
-        });
+        }
     }
-    out
+
+    /// The message of one invitation.
+    pub fn invitation(&self, i: RawInvitation) -> Message {
+        invitation_message(self, &i)
+    }
 }
 
 fn invitation_message(ctx: &Context, i: &RawInvitation) -> Message {
@@ -274,16 +297,7 @@ fn invitation_message(ctx: &Context, i: &RawInvitation) -> Message {
 /// An advertisement: LinkedIn's own title, or Message-Ad HTML from a sender without a profile.
 fn is_sponsored(m: &RawMessage, owner_wrote: bool) -> bool {
     m.title.eq_ignore_ascii_case(SPONSORED_TITLE)
-        || (!owner_wrote && m.sender_url.is_none() && m.content.contains(SPINMAIL_MARK))
-}
-
-/// Conversations holding an ad: the owner's button clicks in them are not replies.
-fn sponsored_conversations<'m>(ctx: &Context, messages: &'m [RawMessage]) -> BTreeSet<&'m str> {
-    messages
-        .iter()
-        .filter(|m| !m.conversation.is_empty() && is_sponsored(m, ctx.owner_wrote(m)))
-        .map(|m| m.conversation.as_str())
-        .collect()
+        || (!owner_wrote && m.sender_url.is_none() && m.spinmail)
 }
 
 /// `conv:<CONVERSATION ID>`, or `conv:<file>:<line>` in the 2018 layout (no ids), so that
