@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::features::{
     self,
-    context::{thread_context, thread_row, Interner, ThreadContext, ThreadRow},
+    context::{thread_context, ThreadContext, Threads},
 };
 use crate::model::{Contribution, Model, Prediction};
 use crate::read::table::{TableOptions, TableReader};
@@ -226,7 +226,8 @@ pub fn score_senders(
     rows_out: Option<MessageRows<'_>>,
     progress: bool,
 ) -> Result<SenderScore> {
-    let places = place_in_threads(source)?;
+    let threads = first_pass(source)?;
+    let places: Vec<ThreadContext> = thread_context(&threads);
     let bar = crate::report::progress(progress);
     let reasons = rows_out.as_ref().map_or(0, |r| r.reasons);
     let mut writer = match rows_out {
@@ -238,7 +239,7 @@ pub fn score_senders(
         }
         None => None,
     };
-    let mut book = SenderBook::new(&model.labels);
+    let mut book = SenderBook::new(&model.labels, threads);
     let mut result = SenderScore::default();
     let mut chunk: Vec<Message> = Vec::with_capacity(CHUNK);
     let mut flush = |chunk: &mut Vec<Message>, result: &mut SenderScore| -> Result<()> {
@@ -248,8 +249,8 @@ pub fn score_senders(
         };
         let side = features::side_features_placed(chunk, places);
         let predictions = model.predict_with(chunk, &side, reasons);
-        for (m, p) in chunk.iter().zip(&predictions) {
-            book.observe(m, p);
+        for (i, (m, p)) in chunk.iter().zip(&predictions).enumerate() {
+            book.observe(at + i, m, p);
         }
         result.messages += chunk.len();
         result.flagged += predictions.iter().filter(|p| p.flagged).count();
@@ -282,15 +283,14 @@ pub fn score_senders(
     Ok(result)
 }
 
-/// The first pass: every message's place in its thread.
-fn place_in_threads(source: &dyn MessageStream) -> Result<Vec<ThreadContext>> {
-    let mut conversations = Interner::default();
-    let mut rows: Vec<ThreadRow> = Vec::new();
+/// The first pass: a compact row per message.
+fn first_pass(source: &dyn MessageStream) -> Result<Threads> {
+    let mut threads = Threads::default();
     source.each(false, &mut |m| {
-        rows.push(thread_row(&m, &mut conversations));
+        threads.push(&m);
         Ok(())
     })?;
-    Ok(thread_context(&rows))
+    Ok(threads)
 }
 
 fn changed_between_passes() -> Error {

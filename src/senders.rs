@@ -7,10 +7,12 @@
 //! nearly everyone through to people who accept only those they know. This module computes;
 //! [`crate::report`] writes.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
+use crate::features::context::{
+    in_time_order, ThreadRow, Threads, NO_THREAD, NO_TIME, ROW_INCOMING, ROW_INVITATION,
+    ROW_SPONSORED,
+};
 use crate::features::cues;
 use crate::model::Prediction;
 use crate::read::{dates, Message};
@@ -155,55 +157,39 @@ pub fn sender_reports(
     labels: &[String],
     policy: Policy,
 ) -> Vec<SenderReport> {
-    let mut book = SenderBook::new(labels);
-    for (m, p) in messages.iter().zip(predictions) {
-        book.observe(m, p);
+    let mut threads = Threads::default();
+    messages.iter().for_each(|m| threads.push(m));
+    let mut book = SenderBook::new(labels, threads);
+    for (i, (m, p)) in messages.iter().zip(predictions).enumerate() {
+        book.observe(i, m, p);
     }
     book.reports(policy)
 }
 
-/// Gathers what the verdicts need, message by message in input order, keeping a compact
-/// [`Observation`] per message (no text) and a name per sender, so that a stream of any
-/// length can be judged once it ends.
+/// Gathers what the verdicts need with per-sender state only: what depends on the order of
+/// a sender's messages (runs without a reply, first exchange) comes from the first pass's
+/// [`Threads`]; what the words and the model say is folded in message by message.
 #[derive(Debug)]
 pub struct SenderBook {
     labels: Vec<String>,
-    contacts: HashMap<String, u32>,
-    info: Vec<ContactInfo>,
-    observations: Vec<Observation>,
-    seen: u64,
+    /// The contact of each row (from the first pass).
+    contact_of: Vec<u32>,
+    senders: Vec<Sender>,
 }
 
-/// Per sender: the key and the display name (from their latest message).
-#[derive(Debug)]
-struct ContactInfo {
+/// The position of a message in its sender's timeline: time (unknown first), then input order.
+type At = (i64, usize);
+
+/// One sender: key, name and the facts so far.
+#[derive(Debug, Default)]
+struct Sender {
     key: String,
     name: String,
-    name_at: Option<(i64, u64)>,
+    name_at: Option<At>,
+    claim_at: Option<At>,
+    note_at: Option<At>,
+    facts: Facts,
 }
-
-/// What one message contributes to its sender's verdict.
-#[derive(Debug, Clone)]
-struct Observation {
-    contact: u32,
-    row: u64,
-    timestamp: Option<i64>,
-    connected_on: Option<i64>,
-    claim: Option<bool>,
-    flags: u16,
-    best: Signals,
-    generic_text: Option<Box<str>>,
-}
-
-const INCOMING: u16 = 1;
-const SPONSORED: u16 = 1 << 1;
-const INVITATION: u16 = 1 << 2;
-const OPT_OUT: u16 = 1 << 3;
-const BULK: u16 = 1 << 4;
-const WEBSITE_ONLY: u16 = 1 << 5;
-const PITCH: u16 = 1 << 6;
-const NOTE_NONE: u16 = 1 << 7;
-const NOTE_GENERIC: u16 = 1 << 8;
 
 /// Sender addresses of automated mail.
 const AUTOMATED: [&str; 6] = [
@@ -216,118 +202,105 @@ const AUTOMATED: [&str; 6] = [
 ];
 
 impl SenderBook {
-    /// An empty book for a model with these labels.
-    pub fn new(labels: &[String]) -> Self {
+    /// A book for a model with these labels, from the first pass over the messages.
+    pub fn new(labels: &[String], threads: Threads) -> Self {
+        let keys = threads.contacts.into_keys();
+        let rows = threads.rows;
+        let mut senders: Vec<Sender> = keys
+            .into_iter()
+            .zip(threads.connected_on)
+            .map(|(key, connected)| Sender {
+                facts: Facts {
+                    bulk: true,
+                    automated: AUTOMATED.iter().any(|a| key.contains(a)),
+                    connected_on: (connected != NO_TIME).then_some(connected),
+                    ..Facts::default()
+                },
+                key,
+                ..Sender::default()
+            })
+            .collect();
+        let order = in_time_order(&rows, |r| r.contact);
+        for timeline in
+            order.chunk_by(|&a, &b| rows[a as usize].contact == rows[b as usize].contact)
+        {
+            let sender = &mut senders[rows[timeline[0] as usize].contact as usize];
+            walk_timeline(
+                timeline.iter().map(|&i| &rows[i as usize]),
+                &mut sender.facts,
+            );
+        }
         SenderBook {
             labels: labels.to_vec(),
-            contacts: HashMap::new(),
-            info: Vec::new(),
-            observations: Vec::new(),
-            seen: 0,
+            contact_of: rows.iter().map(|r| r.contact).collect(),
+            senders,
         }
     }
 
-    /// Records one message and the model's prediction for it; call in input order.
-    pub fn observe(&mut self, m: &Message, p: &Prediction) {
-        let row = self.seen;
-        self.seen += 1;
-        let Some(t) = &m.thread else {
+    /// Folds in message `row` (its index in the first pass) and the model's prediction for it.
+    pub fn observe(&mut self, row: usize, m: &Message, p: &Prediction) {
+        let (Some(t), Some(&contact)) = (&m.thread, self.contact_of.get(row)) else {
             return;
         };
-        let contact = match self.contacts.get(t.contact.as_str()) {
-            Some(&id) => id,
-            None => {
-                let id = u32::try_from(self.info.len()).expect("fewer than 2^32 senders");
-                self.contacts.insert(t.contact.clone(), id);
-                self.info.push(ContactInfo {
-                    key: t.contact.clone(),
-                    name: String::new(),
-                    name_at: None,
-                });
-                id
-            }
-        };
-        let mut o = Observation {
-            contact,
-            row,
-            timestamp: t.timestamp,
-            connected_on: t.connected_on,
-            claim: None,
-            flags: if t.sponsored { SPONSORED } else { 0 },
-            best: Signals::default(),
-            generic_text: None,
-        };
-        if t.incoming {
-            let at = (t.timestamp.unwrap_or(i64::MIN), row);
-            let info = &mut self.info[contact as usize];
-            if info.name_at.is_none_or(|old| at >= old) {
-                info.name = t.contact_name.clone();
-                info.name_at = Some(at);
-            }
-            self.read_incoming(m, p, &mut o);
+        if !t.incoming || contact == NO_THREAD {
+            return;
         }
-        self.observations.push(o);
-    }
-
-    /// The incoming message's flags: cues, headers, note kind, model signals.
-    fn read_incoming(&self, m: &Message, p: &Prediction, o: &mut Observation) {
-        let t = m.thread.as_ref().expect("observed messages have threads");
-        o.flags |= INCOMING;
-        o.claim = t.claimed_contact;
+        let at: At = (t.timestamp.unwrap_or(NO_TIME), row);
         let s = signals(&self.labels, p);
-        o.best = s;
+        let sender = &mut self.senders[contact as usize];
+        if sender.name_at.is_none_or(|old| at >= old) {
+            sender.name = t.contact_name.clone();
+            sender.name_at = Some(at);
+        }
+        if t.claimed_contact.is_some() && sender.claim_at.is_none_or(|old| at < old) {
+            sender.facts.claim = t.claimed_contact;
+            sender.claim_at = Some(at);
+        }
+        let f = &mut sender.facts;
+        f.best.hard_sell = f.best.hard_sell.max(s.hard_sell);
+        f.best.collector = f.best.collector.max(s.collector);
         let c = cues::cue_counts(&m.text);
         let cue = |n: &str| c[cues::CUE_NAMES.iter().position(|x| *x == n).expect("cue")];
         let headers = m.mail.clone().unwrap_or_default();
-        let mut set = |bit: u16, on: bool| {
-            if on {
-                o.flags |= bit;
-            }
-        };
-        set(OPT_OUT, cue("opt_out") > 0.0 || headers.list_unsubscribe);
-        set(
-            BULK,
-            headers.list_unsubscribe || headers.list_id || headers.precedence_bulk,
-        );
-        set(WEBSITE_ONLY, cue("website_only") > 0.0);
+        f.opt_out |= cue("opt_out") > 0.0 || headers.list_unsubscribe;
+        f.bulk &= headers.list_unsubscribe || headers.list_id || headers.precedence_bulk;
+        f.website_only |= cue("website_only") > 0.0;
         if t.invitation {
-            set(INVITATION, true);
-            if m.text.trim().is_empty() {
-                set(NOTE_NONE, true);
-            } else if cue("generic_opener") > 0.0
-                && (cue("words") < 25.0 || headers.linkedin_invitation)
-            {
-                set(NOTE_GENERIC, true);
-                let note = m.text.split_whitespace().collect::<Vec<_>>().join(" ");
-                o.generic_text = Some(note.chars().take(60).collect());
+            // The latest invitation's note stands.
+            if sender.note_at.is_none_or(|old| at >= old) {
+                sender.note_at = Some(at);
+                f.generic_text = None;
+                f.note = Some(if m.text.trim().is_empty() {
+                    "none"
+                } else if cue("generic_opener") > 0.0
+                    && (cue("words") < 25.0 || headers.linkedin_invitation)
+                {
+                    let note = m.text.split_whitespace().collect::<Vec<_>>().join(" ");
+                    f.generic_text = Some(note.chars().take(60).collect());
+                    "generic"
+                } else {
+                    "personal"
+                });
             }
             return;
         }
-        set(
-            PITCH,
-            s.hard_sell >= 0.5 || (cue("pitch_language") > 0.0 && cue("call_to_action") > 0.0),
-        );
+        if s.hard_sell >= 0.5 || (cue("pitch_language") > 0.0 && cue("call_to_action") > 0.0) {
+            f.pitches += 1;
+            // The earliest known time of a pitch.
+            f.first_pitch = match (f.first_pitch, t.timestamp) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
     }
 
     /// One verdict per sender who wrote anything, most certain flags first.
     pub fn reports(self, policy: Policy) -> Vec<SenderReport> {
         use rayon::prelude::*;
-        let SenderBook {
-            info,
-            mut observations,
-            ..
-        } = self;
-        observations
-            .par_sort_unstable_by_key(|o| (o.contact, o.timestamp.unwrap_or(i64::MIN), o.row));
-        let groups: Vec<&[Observation]> = observations
-            .chunk_by(|a, b| a.contact == b.contact)
-            .collect();
-        let mut out: Vec<SenderReport> = groups
-            .into_par_iter()
-            .filter_map(|rows| {
-                let contact = &info[rows[0].contact as usize];
-                judge(contact, rows, policy)
-            })
+        let mut out: Vec<SenderReport> = self
+            .senders
+            .par_iter()
+            .filter_map(|s| judge(s, policy))
             .collect();
         out.sort_by(|a, b| {
             a.verdict
@@ -339,7 +312,40 @@ impl SenderBook {
     }
 }
 
-/// What one sender's thread shows, gathered in time order.
+/// The order-dependent facts of one sender, from their rows in time order.
+fn walk_timeline<'a>(timeline: impl Iterator<Item = &'a ThreadRow>, f: &mut Facts) {
+    let (mut run, mut run_start) = (0usize, None::<i64>);
+    for r in timeline {
+        if !r.is(ROW_INCOMING) {
+            if !r.is(ROW_SPONSORED) {
+                f.you_replied = true;
+                f.first_exchange = f.first_exchange.or(r.time());
+                run = 0;
+                run_start = None;
+            }
+            continue;
+        }
+        f.from_sender += 1;
+        f.sponsored += usize::from(r.is(ROW_SPONSORED));
+        f.first_contact = f.first_contact.or(r.time());
+        if r.is(ROW_INVITATION) {
+            f.invitations += 1;
+            continue;
+        }
+        f.first_exchange = f.first_exchange.or(r.time());
+        run += 1;
+        run_start = run_start.or(r.time());
+        if run > f.unanswered {
+            f.unanswered = run;
+            f.unanswered_span_days = match (run_start, r.time()) {
+                (Some(a), Some(b)) => (b - a) as f64 / 86_400.0,
+                _ => 0.0,
+            };
+        }
+    }
+}
+
+/// What one sender's thread shows.
 #[derive(Debug, Default)]
 struct Facts {
     from_sender: usize,
@@ -365,66 +371,8 @@ struct Facts {
     best: Signals,
 }
 
-fn gather(contact: &ContactInfo, rows: &[Observation]) -> Facts {
-    let mut f = Facts {
-        bulk: true,
-        ..Facts::default()
-    };
-    let (mut run, mut run_start) = (0usize, None::<i64>);
-    let has = |o: &Observation, bit: u16| o.flags & bit != 0;
-    for o in rows {
-        f.connected_on = f.connected_on.or(o.connected_on);
-        if !has(o, INCOMING) {
-            if !has(o, SPONSORED) {
-                f.you_replied = true;
-                f.first_exchange = f.first_exchange.or(o.timestamp);
-                run = 0;
-                run_start = None;
-            }
-            continue;
-        }
-        f.from_sender += 1;
-        f.sponsored += usize::from(has(o, SPONSORED));
-        f.first_contact = f.first_contact.or(o.timestamp);
-        f.claim = f.claim.or(o.claim);
-        f.best.hard_sell = f.best.hard_sell.max(o.best.hard_sell);
-        f.best.collector = f.best.collector.max(o.best.collector);
-        f.opt_out |= has(o, OPT_OUT);
-        f.bulk &= has(o, BULK);
-        f.website_only |= has(o, WEBSITE_ONLY);
-        if has(o, INVITATION) {
-            f.invitations += 1;
-            f.note = Some(if has(o, NOTE_NONE) {
-                "none"
-            } else if has(o, NOTE_GENERIC) {
-                f.generic_text = o.generic_text.as_deref().map(str::to_string);
-                "generic"
-            } else {
-                "personal"
-            });
-            continue;
-        }
-        f.first_exchange = f.first_exchange.or(o.timestamp);
-        if has(o, PITCH) {
-            f.pitches += 1;
-            f.first_pitch = f.first_pitch.or(o.timestamp);
-        }
-        run += 1;
-        run_start = run_start.or(o.timestamp);
-        if run > f.unanswered {
-            f.unanswered = run;
-            f.unanswered_span_days = match (run_start, o.timestamp) {
-                (Some(a), Some(b)) => (b - a) as f64 / 86_400.0,
-                _ => 0.0,
-            };
-        }
-    }
-    f.automated = f.from_sender > 0 && AUTOMATED.iter().any(|a| contact.key.contains(a));
-    f
-}
-
-fn judge(contact: &ContactInfo, rows: &[Observation], policy: Policy) -> Option<SenderReport> {
-    let f = gather(contact, rows);
+fn judge(contact: &Sender, policy: Policy) -> Option<SenderReport> {
+    let f = &contact.facts;
     if f.from_sender == 0 {
         return None;
     }

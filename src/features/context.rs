@@ -33,25 +33,92 @@ pub const CONTEXT_NAMES: [&str; 12] = [
 /// One context vector.
 pub type ContextVector = [f64; CONTEXT_NAMES.len()];
 
-/// What the thread pass keeps of one message: where it sits, when, and which way it went.
+/// What the thread pass keeps of one message: where it sits, when, and which way it went
+/// (24 bytes). The connection date is kept per contact, in [`Threads`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ThreadRow {
+    /// When it was sent (Unix seconds), [`NO_TIME`] when unknown.
+    pub timestamp: i64,
     /// The conversation, as a small integer ([`NO_THREAD`] when the message has none).
     pub conversation: u32,
-    /// When it was sent (Unix seconds).
-    pub timestamp: Option<i64>,
-    /// When the owner accepted the connection (Unix seconds).
-    pub connected_on: Option<i64>,
-    /// The contact wrote it (not the owner).
-    pub incoming: bool,
-    /// A connection request.
-    pub invitation: bool,
-    /// An advertisement: the owner's clicks on it are not replies.
-    pub sponsored: bool,
+    /// The other party (the sender of incoming messages), as a small integer.
+    pub contact: u32,
+    /// [`ROW_INCOMING`], [`ROW_INVITATION`], [`ROW_SPONSORED`].
+    pub flags: u8,
 }
 
+/// A [`ThreadRow`] time that is not known.
+pub const NO_TIME: i64 = i64::MIN;
 /// [`ThreadRow::conversation`] of a message without thread information.
 pub const NO_THREAD: u32 = u32::MAX;
+/// The contact wrote it (not the owner).
+pub const ROW_INCOMING: u8 = 1;
+/// A connection request.
+pub const ROW_INVITATION: u8 = 2;
+/// An advertisement: the owner's clicks on it are not replies.
+pub const ROW_SPONSORED: u8 = 4;
+
+impl ThreadRow {
+    /// The time, if known.
+    pub fn time(&self) -> Option<i64> {
+        (self.timestamp != NO_TIME).then_some(self.timestamp)
+    }
+
+    /// Whether a flag is set.
+    pub fn is(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+}
+
+/// The first pass over a stream: one row per message, keys interned, connection dates per contact.
+#[derive(Debug, Default)]
+pub struct Threads {
+    /// One row per message, in input order.
+    pub rows: Vec<ThreadRow>,
+    /// Conversation keys.
+    pub conversations: Interner,
+    /// Contact keys.
+    pub contacts: Interner,
+    /// When the owner accepted each contact ([`NO_TIME`] when unknown), by contact id.
+    pub connected_on: Vec<i64>,
+}
+
+impl Threads {
+    /// Adds the next message.
+    pub fn push(&mut self, m: &Message) {
+        let Some(t) = &m.thread else {
+            self.rows.push(ThreadRow {
+                timestamp: NO_TIME,
+                conversation: NO_THREAD,
+                contact: NO_THREAD,
+                flags: 0,
+            });
+            return;
+        };
+        let contact = self.contacts.id(&t.contact);
+        if contact as usize == self.connected_on.len() {
+            self.connected_on.push(NO_TIME);
+        }
+        if let (NO_TIME, Some(c)) = (self.connected_on[contact as usize], t.connected_on) {
+            self.connected_on[contact as usize] = c;
+        }
+        let flag = |on: bool, bit: u8| if on { bit } else { 0 };
+        self.rows.push(ThreadRow {
+            timestamp: t.timestamp.unwrap_or(NO_TIME),
+            conversation: self.conversations.id(&t.conversation),
+            contact,
+            flags: flag(t.incoming, ROW_INCOMING)
+                | flag(t.invitation, ROW_INVITATION)
+                | flag(t.sponsored, ROW_SPONSORED),
+        });
+    }
+
+    /// The connection date of a row's contact.
+    pub fn connected(&self, row: &ThreadRow) -> Option<i64> {
+        let c = *self.connected_on.get(row.contact as usize)?;
+        (c != NO_TIME).then_some(c)
+    }
+}
 
 /// A message's place in its thread, computed from every [`ThreadRow`]; 32 bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -74,99 +141,100 @@ const OWNER_BEFORE: u8 = 4;
 const WITHIN_2_DAYS: u8 = 8;
 const INCOMING: u8 = 16;
 
-/// Gives conversation keys small integers, so thread rows hold no strings.
+/// Gives keys (conversations, contacts) small integers in order of first sight, keeping each
+/// key's text once.
 #[derive(Debug, Default)]
 pub struct Interner {
-    ids: HashMap<String, u32>,
+    ids: HashMap<u64, u32>,
+    keys: Vec<String>,
 }
 
 impl Interner {
-    /// The id of `key`, new keys numbered from 0 in order of first sight.
+    /// The id of `key`.
     pub fn id(&mut self, key: &str) -> u32 {
-        if let Some(&id) = self.ids.get(key) {
-            return id;
+        let mut h = xxhash_rust::xxh3::xxh3_64(key.as_bytes());
+        loop {
+            match self.ids.get(&h) {
+                Some(&id) if self.keys[id as usize] == key => return id,
+                // A hash collision: probe the next slot.
+                Some(_) => h = h.wrapping_add(1),
+                None => break,
+            }
         }
-        let id = u32::try_from(self.ids.len()).expect("fewer than 2^32 keys");
-        self.ids.insert(key.to_string(), id);
+        let id = u32::try_from(self.keys.len()).expect("fewer than 2^32 keys");
+        self.ids.insert(h, id);
+        self.keys.push(key.to_string());
         id
+    }
+
+    /// The keys, by id.
+    pub fn into_keys(self) -> Vec<String> {
+        self.keys
     }
 
     /// How many keys were seen.
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.keys.len()
     }
 
     /// True when no key was seen.
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
-}
-
-/// The thread row of a message, its conversation key interned in `conversations`.
-pub fn thread_row(m: &Message, conversations: &mut Interner) -> ThreadRow {
-    match &m.thread {
-        Some(t) => ThreadRow {
-            conversation: conversations.id(&t.conversation),
-            timestamp: t.timestamp,
-            connected_on: t.connected_on,
-            incoming: t.incoming,
-            invitation: t.invitation,
-            sponsored: t.sponsored,
-        },
-        None => ThreadRow {
-            conversation: NO_THREAD,
-            timestamp: None,
-            connected_on: None,
-            incoming: false,
-            invitation: false,
-            sponsored: false,
-        },
+        self.keys.is_empty()
     }
 }
 
 /// Places every message in its thread (threads ordered by time, then input order).
-pub fn thread_context(rows: &[ThreadRow]) -> Vec<ThreadContext> {
+pub fn thread_context(threads: &Threads) -> Vec<ThreadContext> {
+    let rows = &threads.rows;
     let mut out = vec![ThreadContext::default(); rows.len()];
+    for thread in in_time_order(rows, |r| r.conversation)
+        .chunk_by(|&a, &b| rows[a as usize].conversation == rows[b as usize].conversation)
+    {
+        place_thread(thread, threads, &mut out);
+    }
+    out
+}
+
+/// Indices of the rows with a thread, grouped by `key` and each group in time order (then
+/// input order).
+pub fn in_time_order(rows: &[ThreadRow], key: impl Fn(&ThreadRow) -> u32) -> Vec<u32> {
     let mut order: Vec<u32> = (0..rows.len() as u32)
         .filter(|&i| rows[i as usize].conversation != NO_THREAD)
         .collect();
     order.sort_unstable_by_key(|&i| {
         let r = &rows[i as usize];
-        (r.conversation, r.timestamp.unwrap_or(i64::MIN), i)
+        (key(r), r.timestamp, i)
     });
-    for thread in
-        order.chunk_by(|&a, &b| rows[a as usize].conversation == rows[b as usize].conversation)
-    {
-        place_thread(thread, rows, &mut out);
-    }
-    out
+    order
 }
 
 /// Walks one thread in time order.
-fn place_thread(thread: &[u32], rows: &[ThreadRow], out: &mut [ThreadContext]) {
+fn place_thread(thread: &[u32], threads: &Threads, out: &mut [ThreadContext]) {
+    let rows = &threads.rows;
     // The owner's clicks on a sponsored message's buttons are not replies.
     let owner_ever = thread.iter().any(|&i| {
         let r = &rows[i as usize];
-        !r.incoming && !r.sponsored
+        !r.is(ROW_INCOMING) && !r.is(ROW_SPONSORED)
     });
     let mut sender_count = 0u32;
     let mut unanswered = 0u32;
     let mut owner_before = false;
     let mut last_incoming: Option<i64> = None;
-    let mut gaps: Vec<f64> = Vec::new();
+    let (mut gap_sum, mut gaps) = (0.0f64, 0usize);
     for &i in thread {
         let (r, c) = (&rows[i as usize], &mut out[i as usize]);
         c.flags = HAS_THREAD;
-        if !r.incoming {
-            if !r.sponsored {
+        if !r.is(ROW_INCOMING) {
+            if !r.is(ROW_SPONSORED) {
                 owner_before = true;
                 unanswered = 0;
             }
             continue;
         }
         c.flags |= INCOMING;
-        if let (Some(ts), Some(conn)) = (r.timestamp, r.connected_on) {
-            if !r.invitation {
+        let invitation = r.is(ROW_INVITATION);
+        if let (Some(ts), Some(conn)) = (r.time(), threads.connected(r)) {
+            if !invitation {
                 let days = ((ts - conn) as f64 / 86_400.0).max(0.0);
                 c.days_after_connect = days.ln_1p();
                 if days <= 2.0 {
@@ -174,12 +242,14 @@ fn place_thread(thread: &[u32], rows: &[ThreadRow], out: &mut [ThreadContext]) {
                 }
             }
         }
-        if !r.invitation {
+        if !invitation {
             sender_count += 1;
-            if let (Some(ts), Some(prev)) = (r.timestamp, last_incoming) {
-                gaps.push((ts - prev) as f64 / 86_400.0);
+            if let (Some(ts), Some(prev)) = (r.time(), last_incoming) {
+                // Summed in order, as a running total: the same rounding as summing the list.
+                gap_sum += (ts - prev) as f64 / 86_400.0;
+                gaps += 1;
             }
-            last_incoming = r.timestamp.or(last_incoming);
+            last_incoming = r.time().or(last_incoming);
         }
         c.sender_number = sender_count;
         c.unanswered_before = unanswered;
@@ -189,14 +259,12 @@ fn place_thread(thread: &[u32], rows: &[ThreadRow], out: &mut [ThreadContext]) {
         if owner_before {
             c.flags |= OWNER_BEFORE;
         }
-        c.mean_gap = if gaps.is_empty() {
+        c.mean_gap = if gaps == 0 {
             0.0
         } else {
-            (gaps.iter().sum::<f64>() / gaps.len() as f64)
-                .max(0.0)
-                .ln_1p()
+            (gap_sum / gaps as f64).max(0.0).ln_1p()
         };
-        if !r.invitation {
+        if !invitation {
             unanswered += 1;
         }
     }

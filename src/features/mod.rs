@@ -63,12 +63,9 @@ pub fn full_text(m: &Message) -> String {
 /// Cue, context and mail values for every message of a batch held in memory, in input order;
 /// threads are whatever the batch holds of them.
 pub fn side_features(messages: &[Message]) -> Vec<Vec<f64>> {
-    let mut conversations = context::Interner::default();
-    let rows: Vec<context::ThreadRow> = messages
-        .iter()
-        .map(|m| context::thread_row(m, &mut conversations))
-        .collect();
-    side_features_placed(messages, &context::thread_context(&rows))
+    let mut threads = context::Threads::default();
+    messages.iter().for_each(|m| threads.push(m));
+    side_features_placed(messages, &context::thread_context(&threads))
 }
 
 /// Cue, context and mail values of `messages`, whose places in their threads were worked out

@@ -84,7 +84,7 @@ pub fn read_export(path: &Path, me: Option<&str>) -> Result<Export> {
     Ok(Export {
         messages,
         owner: stream.owner().clone(),
-        connections: stream.context.connections().to_vec(),
+        connections: stream.connections()?,
         report,
         invitations_window: stream.invitations_window,
     })
@@ -95,6 +95,7 @@ pub fn read_export(path: &Path, me: Option<&str>) -> Result<Export> {
 /// reads the rows again, invitations first, then messages.csv in file order.
 pub struct ExportStream {
     files: ExportFile,
+    connections_file: Option<ExportFile>,
     invitations: Option<ExportFile>,
     context: threads::Context,
     /// What reading Connections.csv reported, added to every pass's report.
@@ -134,8 +135,9 @@ pub fn open_export(path: &Path, me: Option<&str>) -> Result<ExportStream> {
         )
     };
     let owner = owner::detect_streamed(me, &mut pass)?;
-    let context = threads::Context::new(owner, connections, &mut pass)?;
+    let context = threads::Context::new(owner, &connections, &mut pass)?;
     Ok(ExportStream {
+        connections_file: found.connections,
         files: found.messages,
         invitations: found.invitations,
         context,
@@ -148,6 +150,14 @@ impl ExportStream {
     /// The account owner.
     pub fn owner(&self) -> &Owner {
         self.context.owner()
+    }
+
+    /// Every row of Connections.csv (read again: the stream keeps only hashed lookups).
+    pub fn connections(&self) -> Result<Vec<Connection>> {
+        match &self.connections_file {
+            Some(file) => Ok(read_connections(&file.display, &file.bytes()?[..])?.0),
+            None => Ok(Vec::new()),
+        }
     }
 }
 

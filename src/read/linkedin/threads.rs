@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::claims::{claimed_contact_in, known_names};
+use super::claims::{claimed_contact_in, known_names, KnownNames};
 use super::invitations::RawInvitation;
 use super::messages::RawMessage;
 use super::owner::{Pass, RawRow};
@@ -20,7 +20,6 @@ const SPONSORED_TITLE: &str = "Sponsored Conversation";
 /// conversation and per name a hashed key and at most one URL, never per-message state.
 pub(super) struct Context {
     owner: Owner,
-    connections: Vec<Connection>,
     /// Conversation id (hashed) → the one non-owner sender URL in it (for the 9-column
     /// layout, whose owner rows carry no recipient URL).
     conversation_party: HashMap<u64, Only>,
@@ -28,11 +27,12 @@ pub(super) struct Context {
     name_url: HashMap<u64, Only>,
     /// Conversations (hashed) holding an ad: the owner's button clicks in them are not replies.
     sponsored: HashSet<u64>,
-    connected_by_url: HashMap<String, i64>,
-    /// Used only when Connections.csv has no URL column.
-    connected_by_name: Option<HashMap<String, i64>>,
+    /// Profile URL (hashed) → when the connection was made.
+    connected_by_url: HashMap<u64, i64>,
+    /// Folded name (hashed) → when; used only when Connections.csv has no URL column.
+    connected_by_name: Option<HashMap<u64, i64>>,
     /// Folded names of every connection, for claimed mutual contacts.
-    known_names: std::collections::HashSet<String>,
+    known_names: KnownNames,
 }
 
 /// One URL, or a sign that there were several.
@@ -73,11 +73,10 @@ struct Party {
 
 impl Context {
     /// Indexes the rows (read through `pass`) and the connections for the joins.
-    pub fn new(owner: Owner, connections: Vec<Connection>, pass: &mut Pass<'_>) -> Result<Self> {
+    pub fn new(owner: Owner, connections: &[Connection], pass: &mut Pass<'_>) -> Result<Self> {
         let mut ctx = Context {
-            known_names: known_names(&connections),
+            known_names: known_names(connections),
             owner,
-            connections,
             conversation_party: HashMap::new(),
             name_url: HashMap::new(),
             sponsored: HashSet::new(),
@@ -110,7 +109,7 @@ impl Context {
         ctx.conversation_party = senders;
         ctx.name_url = names;
         ctx.sponsored = sponsored;
-        ctx.index_connections();
+        ctx.index_connections(connections);
         Ok(ctx)
     }
 
@@ -119,25 +118,19 @@ impl Context {
         &self.owner
     }
 
-    /// Every row of Connections.csv.
-    pub fn connections(&self) -> &[Connection] {
-        &self.connections
-    }
-
-    fn index_connections(&mut self) {
-        let dated = self
-            .connections
+    fn index_connections(&mut self, connections: &[Connection]) {
+        let dated = connections
             .iter()
             .filter_map(|c| c.connected_on.map(|d| (c, d)));
         self.connected_by_url = dated
             .clone()
-            .filter_map(|(c, d)| Some((c.profile_url.clone()?, d)))
+            .filter_map(|(c, d)| Some((hash(c.profile_url.as_ref()?), d)))
             .collect();
-        if self.connections.iter().all(|c| c.profile_url.is_none()) {
+        if connections.iter().all(|c| c.profile_url.is_none()) {
             self.connected_by_name = Some(
                 dated
                     .filter(|(c, _)| !c.name.is_empty())
-                    .map(|(c, d)| (fold(&c.name), d))
+                    .map(|(c, d)| (hash(&fold(&c.name)), d))
                     .collect(),
             );
         }
@@ -225,9 +218,9 @@ impl Context {
 
     fn connected_on(&self, party: &Party) -> Option<i64> {
         if let Some(by_name) = &self.connected_by_name {
-            return by_name.get(&fold(&party.name)).copied();
+            return by_name.get(&hash(&fold(&party.name))).copied();
         }
-        self.connected_by_url.get(&party.key).copied()
+        self.connected_by_url.get(&hash(&party.key)).copied()
     }
 
     fn thread(&self, party: Party, incoming: bool, text: &str, timestamp: Option<i64>) -> Thread {
