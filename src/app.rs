@@ -209,14 +209,13 @@ fn run_score_mail(
     quiet: bool,
     say: &dyn Fn(&str),
 ) -> Result<i32> {
-    let mailbox = mail::read_mail(path, args.me.as_deref())?;
+    let mailbox = mail::open_mail(path, args.me.as_deref())?;
     let you = mailbox
-        .owner
+        .owner()
         .first()
         .cloned()
         .unwrap_or_else(|| "(not found; use --me)".into());
-    let source = Loaded(&mailbox.messages, &mailbox.report);
-    score_senders(model, &source, &you, args, quiet, say)
+    score_senders(model, &mailbox, &you, args, quiet, say)
 }
 
 /// Scores a stream of messages with thread context and writes one verdict per sender (and,
@@ -267,16 +266,6 @@ fn score_senders(
     } else {
         EXIT_INPUT
     })
-}
-
-/// Messages read whole, with what reading reported.
-struct Loaded<'a>(&'a [Message], &'a ReadReport);
-
-impl MessageStream for Loaded<'_> {
-    fn each(&self, text: bool, visit: &mut dyn FnMut(Message) -> Result<()>) -> Result<ReadReport> {
-        self.0.each(text, visit)?;
-        Ok(self.1.clone())
-    }
 }
 
 /// Labeled rows from a table, or from raw mail (a folder or archive whose sub-folders are labels).

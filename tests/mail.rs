@@ -1,8 +1,13 @@
-//! Mail in: scoring mailboxes into sender verdicts, and training from folders of raw mail.
+//! Mail in: scoring mailboxes into sender verdicts, training from folders of raw mail, and
+//! the streaming reader (threads, repeated passes) through the library.
 
 mod common;
 
+use std::path::Path;
+
 use common::Sandbox;
+use hardsell::read::mail::{self, MailStream};
+use hardsell::read::{Message, MessageStream, ReadReport, Thread};
 
 fn fixture(rel: &str) -> String {
     format!("{}/../shared/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"))
@@ -151,4 +156,242 @@ fn an_empty_mbox_is_an_input_error() {
     sb.run(&["score", "empty.mbox"])
         .expect_code(3)
         .expect_stderr("empty.mbox");
+}
+
+// The streaming reader (hardsell::read::mail::open_mail), through the library.
+
+/// One pass over `stream`, every message kept.
+fn pass(stream: &MailStream, text: bool) -> (Vec<Message>, ReadReport) {
+    let mut messages = Vec::new();
+    let report = stream
+        .each(text, &mut |m| {
+            messages.push(m);
+            Ok(())
+        })
+        .unwrap();
+    (messages, report)
+}
+
+fn thread(m: &Message) -> &Thread {
+    m.thread.as_ref().expect("every mail has a thread")
+}
+
+/// A classic mbox of `(headers, body)` mails, each behind a `From ` line.
+fn mbox(mails: &[(&str, &str)]) -> String {
+    mails
+        .iter()
+        .map(|(headers, body)| {
+            format!(
+                "From x@example.com Mon Mar  3 10:00:00 2025\n{headers}\
+                 Date: Mon, 3 Mar 2025 10:00:00 +0000\n\n{body}\n\n"
+            )
+        })
+        .collect()
+}
+
+/// Ann pitches and the owner answers (In-Reply-To only), Ann follows up (References); Ann
+/// starts a second thread that Bob joins; Ann sends one mail with no ids; one message between
+/// two separators is empty.
+fn threaded_mbox() -> String {
+    let ann = "From: Ann <ann@x.com>\nTo: me@y.com\n";
+    mbox(&[
+        (
+            &format!("{ann}Subject: intro\nMessage-ID: <1@x.com>\n"),
+            "hello",
+        ),
+        (
+            "From: me@y.com\nTo: Ann <ann@x.com>\nSubject: re: intro\n\
+             Message-ID: <2@y.com>\nIn-Reply-To: <1@x.com>\n",
+            "thanks",
+        ),
+        (
+            &format!(
+                "{ann}Subject: re: intro\nMessage-ID: <3@x.com>\nReferences: <1@x.com> <2@y.com>\n"
+            ),
+            "so?",
+        ),
+        (
+            &format!("{ann}Subject: offer\nMessage-ID: <4@x.com>\n"),
+            "buy",
+        ),
+        (
+            "From: Bob <bob@x.com>\nTo: me@y.com\nSubject: re: offer\n\
+             Message-ID: <5@x.com>\nIn-Reply-To: <4@x.com>\n",
+            "me too",
+        ),
+        (&format!("{ann}Subject: no ids\n"), "plain"),
+    ]) + "From x@example.com Mon Mar  3 10:00:00 2025\n\n"
+}
+
+fn write_threaded(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("inbox.mbox");
+    std::fs::write(&path, threaded_mbox()).unwrap();
+    path
+}
+
+#[test]
+fn threads_a_takeout_mbox_by_gmail_thread_id() {
+    let path = fixture("gmail-takeout-mbox/takeout-sample.mbox");
+    let stream = mail::open_mail(Path::new(&path), None).unwrap();
+    assert_eq!(stream.owner(), ["user@gmail.com"]);
+    assert_eq!(stream.message_count(), 2);
+    let (messages, report) = pass(&stream, true);
+    assert!(report.bad_rows.is_empty(), "{:?}", report.bad_rows);
+    let keys: Vec<(&str, &str)> = messages
+        .iter()
+        .map(|m| (thread(m).conversation.as_str(), thread(m).contact.as_str()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("thr:1662179098743785572", "no-reply@accounts.google.com"),
+            (
+                "thr:1662179055834346057",
+                "googlecommunityteam-noreply@google.com"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn threads_an_mbox_by_references_and_in_reply_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = mail::open_mail(&write_threaded(dir.path()), None).unwrap();
+    assert_eq!(stream.owner(), ["me@y.com"]);
+    let (messages, report) = pass(&stream, true);
+    let subjects: Vec<&str> = messages.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(
+        subjects,
+        [
+            "intro",
+            "re: intro",
+            "re: intro",
+            "offer",
+            "re: offer",
+            "no ids"
+        ]
+    );
+    let conversation: Vec<&str> = messages
+        .iter()
+        .map(|m| thread(m).conversation.as_str())
+        .collect();
+    let contact: Vec<&str> = messages
+        .iter()
+        .map(|m| thread(m).contact.as_str())
+        .collect();
+    // The owner's answer and Ann's follow-up are in Ann's first thread.
+    assert!(conversation[0].starts_with("mid:"), "{conversation:?}");
+    assert_eq!(conversation[1], conversation[0]);
+    assert_eq!(conversation[2], conversation[0]);
+    assert!(!thread(&messages[1]).incoming && thread(&messages[2]).incoming);
+    // Ann's second thread is another conversation, and Bob's answer is in it.
+    assert_ne!(conversation[3], conversation[0]);
+    assert_eq!(conversation[4], conversation[3]);
+    // Without any id, the correspondent.
+    assert_eq!(conversation[5], "ann@x.com");
+    assert_eq!(
+        contact,
+        [
+            "ann@x.com",
+            "ann@x.com",
+            "ann@x.com",
+            "ann@x.com",
+            "bob@x.com",
+            "ann@x.com"
+        ]
+    );
+    let lines: Vec<String> = threaded_mbox().lines().map(str::to_string).collect();
+    let last_separator = lines
+        .iter()
+        .rposition(|l| l.starts_with("From x@"))
+        .unwrap();
+    let empty = format!(
+        "{}:{}: message 7: empty message (nothing after the separator line)",
+        dir.path().join("inbox.mbox").display(),
+        last_separator + 1
+    );
+    assert_eq!(report.bad_rows, [empty]);
+}
+
+#[test]
+fn every_pass_gives_the_same_messages_and_reports_the_same_bad_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = mail::open_mail(&write_threaded(dir.path()), None).unwrap();
+    let (first, first_report) = pass(&stream, true);
+    let (second, second_report) = pass(&stream, true);
+    assert_eq!(first.len(), 6);
+    assert_eq!(first, second);
+    assert_eq!(first_report.bad_rows.len(), 1);
+    assert_eq!(first_report.bad_rows, second_report.bad_rows);
+    let (_, without_text) = pass(&stream, false);
+    assert_eq!(without_text.bad_rows, first_report.bad_rows);
+    // read_mail is the same pass, collected.
+    let mailbox = mail::read_mail(&dir.path().join("inbox.mbox"), None).unwrap();
+    assert_eq!(mailbox.messages, first);
+    assert_eq!(mailbox.report.bad_rows, first_report.bad_rows);
+}
+
+#[test]
+fn a_pass_without_text_keeps_ids_origins_threads_and_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = mail::open_mail(&write_threaded(dir.path()), None).unwrap();
+    let (with_text, _) = pass(&stream, true);
+    let (without, _) = pass(&stream, false);
+    assert_eq!(without.len(), with_text.len());
+    for (bare, full) in without.iter().zip(&with_text) {
+        assert!(bare.subject.is_empty() && bare.text.is_empty());
+        assert!(!full.text.is_empty());
+        assert_eq!((&bare.id, &bare.origin), (&full.id, &full.origin));
+        assert_eq!((&bare.thread, &bare.mail), (&full.thread, &full.mail));
+    }
+}
+
+#[test]
+fn a_reply_from_another_client_joins_its_gmail_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let takeout = "X-GM-THRID: 77\nX-Gmail-Labels: Inbox\nDelivered-To: me@gmail.com\n\
+                   From: Cara <cara@x.com>\nTo: me@gmail.com\nSubject: pitch\nMessage-ID: <p@x.com>\n";
+    let sent = "From: me@gmail.com\nTo: Cara <cara@x.com>\nSubject: re: pitch\n\
+                Message-ID: <r@gmail.com>\nIn-Reply-To: <p@x.com>\n";
+    std::fs::write(dir.path().join("takeout.mbox"), mbox(&[(takeout, "buy")])).unwrap();
+    std::fs::write(dir.path().join("sent.mbox"), mbox(&[(sent, "no thanks")])).unwrap();
+    let stream = mail::open_mail(dir.path(), None).unwrap();
+    assert_eq!(stream.owner(), ["me@gmail.com"]);
+    let (messages, _) = pass(&stream, false);
+    let threads: Vec<(&str, bool)> = messages
+        .iter()
+        .map(|m| (thread(m).conversation.as_str(), thread(m).incoming))
+        .collect();
+    assert_eq!(threads, [("thr:77", false), ("thr:77", true)]); // sent.mbox comes first
+}
+
+/// Memory check, run by hand (not timed, not in CI): streams the mailbox named by
+/// `HARDSELL_BIG_MAIL` through an index pass and one pass without text (with text when
+/// `HARDSELL_BIG_TEXT=1`), counting messages.
+/// `/usr/bin/time -f "%e s %M KB" target/release/deps/mail-* --ignored --exact
+/// streams_a_big_mailbox_from_env --nocapture` gives the peak RSS.
+#[test]
+#[ignore]
+fn streams_a_big_mailbox_from_env() {
+    let path = std::env::var("HARDSELL_BIG_MAIL").expect("set HARDSELL_BIG_MAIL to a mailbox");
+    let started = std::time::Instant::now();
+    let stream = mail::open_mail(Path::new(&path), None).unwrap();
+    let indexed = started.elapsed();
+    let text = std::env::var("HARDSELL_BIG_TEXT").is_ok_and(|v| v == "1");
+    let (mut count, mut threaded) = (0usize, 0usize);
+    let report = stream
+        .each(text, &mut |m| {
+            count += 1;
+            threaded += usize::from(!thread(&m).conversation.contains('@'));
+            Ok(())
+        })
+        .unwrap();
+    eprintln!(
+        "{path}: {count} messages ({threaded} keyed by a thread id), {} unreadable, owner {:?}; \
+         index {indexed:?}, index + pass (text {text}) {:?}",
+        report.bad_rows.len(),
+        stream.owner(),
+        started.elapsed()
+    );
+    assert_eq!(count, stream.message_count());
 }

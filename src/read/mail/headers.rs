@@ -134,7 +134,10 @@ fn from_linkedin(from: &str) -> bool {
 }
 
 /// A LinkedIn connection invitation: sent by `invitations@linkedin.com`, or with the
-/// subject or default note LinkedIn uses for one.
+/// subject LinkedIn uses for one, or (in mail from LinkedIn, or with no sender at all) with
+/// its default note in the text. A person who writes the note's words from their own address
+/// is not sending a LinkedIn invitation; and a pass that skips decoding bodies
+/// ([`body_decides_invitation`] false) gets the same answer.
 pub(super) fn is_linkedin_invitation(from: &str, subject: &str, text: &str) -> bool {
     if from == "invitations@linkedin.com" {
         return true;
@@ -145,8 +148,74 @@ pub(super) fn is_linkedin_invitation(from: &str, subject: &str, text: &str) -> b
     {
         return true;
     }
+    if !body_decides_invitation(from) {
+        return false;
+    }
     let text = text.to_lowercase().replace('\u{2019}', "'");
     INVITATION_NOTES.iter().any(|note| text.contains(note))
+}
+
+/// True when the body text can make mail from `from` a LinkedIn invitation: mail from
+/// LinkedIn, or with no sender address.
+pub(super) fn body_decides_invitation(from: &str) -> bool {
+    from.is_empty() || from_linkedin(from)
+}
+
+/// The ids that place a message in a thread.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct ThreadIds {
+    /// Gmail's thread id (`X-GM-THRID`, Google Takeout).
+    pub gmail: Option<String>,
+    /// The message's own `Message-ID`, without angle brackets.
+    pub id: Option<String>,
+    /// The ids it answers: `References` (root first), then `In-Reply-To`, without repeats
+    /// or its own id.
+    pub parents: Vec<String>,
+}
+
+/// The thread ids of a message, from its raw headers.
+pub(super) fn thread_ids(message: &Mime<'_>) -> ThreadIds {
+    let gmail = raw_value(message, "X-GM-THRID").trim().to_string();
+    let id = message_ids(&raw_value(message, "Message-ID"))
+        .into_iter()
+        .next();
+    let mut parents: Vec<String> = Vec::new();
+    let answered = raw_values(message, "References")
+        .into_iter()
+        .chain(raw_values(message, "In-Reply-To"));
+    for value in answered {
+        for parent in message_ids(&value) {
+            if Some(&parent) != id.as_ref() && !parents.contains(&parent) {
+                parents.push(parent);
+            }
+        }
+    }
+    ThreadIds {
+        gmail: (!gmail.is_empty()).then_some(gmail),
+        id,
+        parents,
+    }
+}
+
+/// The message ids in a header value: every `<…>`; else the words holding an `@` (some
+/// clients leave out the brackets).
+fn message_ids(value: &str) -> Vec<String> {
+    let bracketed: Vec<String> = value
+        .split('<')
+        .skip(1)
+        .filter_map(|s| s.split_once('>'))
+        .map(|(id, _)| id.trim().to_string())
+        .filter(|id| !id.is_empty())
+        .collect();
+    if !bracketed.is_empty() || value.contains('<') {
+        return bracketed;
+    }
+    value
+        .split_whitespace()
+        .map(|w| w.trim_matches(['"', ',', ';', '(', ')']))
+        .filter(|w| w.contains('@'))
+        .map(str::to_string)
+        .collect()
 }
 
 #[cfg(test)]
@@ -166,11 +235,11 @@ mod tests {
             "Paul, please add me to your LinkedIn network",
             ""
         ));
-        assert!(is_linkedin_invitation(
-            "x@y.com",
-            "hi",
-            "I\u{2019}d like to add you to my professional network on LinkedIn."
-        ));
+        let note = "I\u{2019}d like to add you to my professional network on LinkedIn.";
+        assert!(is_linkedin_invitation("member@linkedin.com", "hi", note));
+        assert!(is_linkedin_invitation("", "", note));
+        // The same words from someone's own address are not a LinkedIn invitation.
+        assert!(!is_linkedin_invitation("x@y.com", "hi", note));
         assert!(!is_linkedin_invitation(
             "messages-noreply@linkedin.com",
             "New message",
@@ -188,5 +257,20 @@ mod tests {
         );
         assert!(!h.list_id && !h.linkedin_notification);
         assert_eq!(gmail_labels(&message), ["Inbox", "a,b", "Sent"]);
+    }
+
+    #[test]
+    fn reads_gmail_thread_message_id_references_and_in_reply_to() {
+        let raw = b"X-GM-THRID: 1662179098743785572\r\nMessage-ID: <c@x>\r\nReferences: <a@x>\r\n <b@x> <c@x>\r\nIn-Reply-To: <b@x> (Bob's message)\r\nFrom: a@b.com\r\n\r\nbody\r\n";
+        let message = mail_parser::MessageParser::default().parse(raw).unwrap();
+        let ids = thread_ids(&message);
+        assert_eq!(ids.gmail.as_deref(), Some("1662179098743785572"));
+        assert_eq!(ids.id.as_deref(), Some("c@x"));
+        assert_eq!(ids.parents, ["a@x", "b@x"]);
+        let raw = b"Message-ID: bare@host\r\nIn-Reply-To: <>\r\n\r\nx\r\n";
+        let message = mail_parser::MessageParser::default().parse(raw).unwrap();
+        let ids = thread_ids(&message);
+        assert_eq!((ids.gmail, ids.id.as_deref()), (None, Some("bare@host")));
+        assert!(ids.parents.is_empty());
     }
 }

@@ -3,12 +3,16 @@
 //! base64); only text/plain and text/html parts become text (HTML converted only when there is
 //! no plain alternative), and the text is cut at [`MAX_TEXT_CHARS`]. Broken input is read as
 //! far as it goes: invalid UTF-8 is replaced with U+FFFD and flagged as lossy.
+//!
+//! Passes that need no text ([`parse_headers`], [`parse_without_text`]) stop after the
+//! top-level headers, so the MIME parts are never decoded.
 
 use std::borrow::Cow;
 
 use mail_parser::{Address, Message as Mime, MessageParser, MessagePart, MimeHeaders, PartType};
 
-use super::{headers, html};
+use super::headers::{self, ThreadIds};
+use super::html;
 use crate::read::{dates, MailHeaders};
 
 /// The most characters of body text kept per message (100,000).
@@ -36,7 +40,10 @@ pub(super) struct ParsedMail {
     /// The `Date:` header, as Unix seconds.
     pub timestamp: Option<i64>,
     pub headers: MailHeaders,
-    /// Invalid UTF-8 was replaced with U+FFFD somewhere.
+    /// X-GM-THRID, Message-ID, References and In-Reply-To.
+    pub thread_ids: ThreadIds,
+    /// Invalid UTF-8 was replaced with U+FFFD somewhere (in the headers only, for a
+    /// message parsed without its body).
     pub lossy: bool,
 }
 
@@ -50,11 +57,38 @@ impl ParsedMail {
 /// Parses one message. Bytes with no header at all (a bare body in an mbox) are kept as the
 /// text of a message without sender or subject; `None` only for blank input.
 pub(super) fn parse(bytes: &[u8]) -> Option<ParsedMail> {
+    parse_with(bytes, true)
+}
+
+/// Parses the top-level headers only: `text` is empty, and the LinkedIn invitation flag is
+/// what the sender and subject say. `None` only for blank input, as for [`parse`].
+pub(super) fn parse_headers(bytes: &[u8]) -> Option<ParsedMail> {
+    parse_with(bytes, false)
+}
+
+/// Parses what a pass without text needs, giving the same parties, date, thread ids and
+/// [`MailHeaders`] as [`parse`]: the headers, and the body only when the LinkedIn invitation
+/// flag depends on it (mail from LinkedIn, or with no sender).
+pub(super) fn parse_without_text(bytes: &[u8]) -> Option<ParsedMail> {
+    let mail = parse_headers(bytes)?;
+    if headers::body_decides_invitation(&mail.from.address) {
+        return parse(bytes);
+    }
+    Some(mail)
+}
+
+fn parse_with(bytes: &[u8], body: bool) -> Option<ParsedMail> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
-    match MessageParser::default().parse(bytes) {
-        Some(message) if !message.headers().is_empty() => Some(from_mime(&message, bytes)),
+    let parser = MessageParser::default();
+    let message = if body {
+        parser.parse(bytes)
+    } else {
+        parser.parse_headers(bytes)
+    };
+    match message {
+        Some(message) if !message.headers().is_empty() => Some(from_mime(&message, bytes, body)),
         _ => Some(headerless(bytes)),
     }
 }
@@ -73,9 +107,13 @@ fn headerless(bytes: &[u8]) -> ParsedMail {
     }
 }
 
-fn from_mime(message: &Mime<'_>, bytes: &[u8]) -> ParsedMail {
+fn from_mime(message: &Mime<'_>, bytes: &[u8], body: bool) -> ParsedMail {
     let subject = message.subject().unwrap_or_default().trim().to_string();
-    let text = body_text(message);
+    let text = if body {
+        body_text(message)
+    } else {
+        String::new()
+    };
     let from = first_party(message.from()).or_else(|| first_party(message.sender()));
     let from = from.unwrap_or_default();
     let headers = headers::mail_headers(message, &from.address, &subject, &text);
@@ -93,6 +131,7 @@ fn from_mime(message: &Mime<'_>, bytes: &[u8]) -> ParsedMail {
         timestamp: timestamp(message),
         delivered_to: headers::delivered_to(message),
         labels: headers::gmail_labels(message),
+        thread_ids: headers::thread_ids(message),
         subject,
         text,
         from,
@@ -268,5 +307,29 @@ mod tests {
             dates::parse("Thu, 07 Mar 2002 00:49:39 +0000")
         );
         assert_eq!(mail.text.trim(), "body");
+    }
+
+    #[test]
+    fn a_headers_only_parse_agrees_with_a_full_one_on_everything_but_the_text() {
+        let raw = b"From: Ann <ann@x.com>\r\nTo: me@y.com\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\nMessage-ID: <1@x>\r\nIn-Reply-To: <0@y>\r\nList-Id: <l.x.com>\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\nContent-Type: text/plain\r\n\r\nI'd like to join your LinkedIn network\r\n";
+        let (full, head) = (parse(raw).unwrap(), parse_without_text(raw).unwrap());
+        assert_eq!(head.text, "");
+        assert!(full.text.contains("LinkedIn network"));
+        assert_eq!((&head.subject, &head.from), (&full.subject, &full.from));
+        assert_eq!(
+            (&head.recipients, head.timestamp),
+            (&full.recipients, full.timestamp)
+        );
+        assert_eq!(
+            (&head.headers, &head.thread_ids),
+            (&full.headers, &full.thread_ids)
+        );
+        assert_eq!(head.thread_ids.parents, ["0@y"]);
+        // From LinkedIn the note in the body decides, so the body is read.
+        let linkedin =
+            String::from_utf8_lossy(raw).replace("ann@x.com", "invitations-noreply@linkedin.com");
+        let head = parse_without_text(linkedin.as_bytes()).unwrap();
+        assert!(head.headers.linkedin_invitation);
+        assert_eq!(head.headers, parse(linkedin.as_bytes()).unwrap().headers);
     }
 }

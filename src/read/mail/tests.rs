@@ -49,7 +49,8 @@ fn reads_a_gmail_takeout_mbox_with_crlf_and_labels() {
         (t.contact.as_str(), t.contact_name.as_str()),
         ("no-reply@accounts.google.com", "Google")
     );
-    assert_eq!(t.conversation, t.contact);
+    // Threads by Gmail's X-GM-THRID; the contact stays the correspondent.
+    assert_eq!(t.conversation, "thr:1662179098743785572");
     assert!(t.incoming && !t.invitation && !t.sponsored);
     // From the Date: header, not from the separator line (23:05:15).
     assert_eq!(t.timestamp, dates::parse("Wed, 25 Mar 2020 23:05:00 +0000"));
@@ -59,6 +60,11 @@ fn reads_a_gmail_takeout_mbox_with_crlf_and_labels() {
     assert!(second.origin.line > 1);
     assert!(!second.subject.is_empty());
     assert!(!second.subject.contains("X-GM-THRID"));
+    assert_eq!(thread(second).conversation, "thr:1662179055834346057");
+    assert_eq!(
+        thread(second).contact,
+        "googlecommunityteam-noreply@google.com"
+    );
 }
 
 #[test]
@@ -67,6 +73,11 @@ fn unquotes_exactly_one_level_of_from_in_the_parser_sample() {
     let lines: Vec<u64> = mailbox.messages.iter().map(|m| m.origin.line).collect();
     let bad: Vec<&String> = mailbox.report.bad_rows.iter().collect();
     assert_eq!(lines.len() + bad.len(), 4, "{lines:?} {bad:?}");
+    // No Message-ID or References anywhere: the conversation falls back to the correspondent.
+    assert!(mailbox
+        .messages
+        .iter()
+        .all(|m| thread(m).conversation == thread(m).contact));
     let third = mailbox
         .messages
         .iter()
@@ -101,6 +112,14 @@ fn reads_list_headers_from_a_mailman_archive() {
         assert_eq!(thread(m).contact, "touch@isi.edu");
         assert_eq!(thread(m).contact_name, "Joe Touch");
     }
+    // Two posts with their own Message-IDs and no References: two threads of one sender.
+    let conversations: Vec<&str> = mailbox
+        .messages
+        .iter()
+        .map(|m| thread(m).conversation.as_str())
+        .collect();
+    assert!(conversations.iter().all(|c| c.starts_with("mid:")));
+    assert_ne!(conversations[0], conversations[1]);
     assert_eq!(mailbox.messages[1].subject, "[Touch-mm] testing logfile");
     assert_eq!(mailbox.messages[1].origin.line, 22);
     assert_eq!(
@@ -132,6 +151,8 @@ fn reads_a_folded_two_uri_list_unsubscribe() {
     let h = headers(m);
     assert!(h.list_unsubscribe && h.list_id && h.precedence_bulk);
     assert!(!h.one_click_unsubscribe && !h.linkedin_notification);
+    assert!(thread(m).conversation.starts_with("mid:"));
+    assert_eq!(thread(m).contact, "calpas2007@yahoo.fr");
 }
 
 #[test]
@@ -150,6 +171,18 @@ fn recognises_a_linkedin_invitation_mail() {
     );
     // Each inviter is a sender of their own, keyed by the display name LinkedIn sends as.
     assert_eq!(thread(m).contact, "linkedin:steven footle");
+    assert!(thread(m).conversation.starts_with("mid:"));
+    // A pass without text says the same: the body is read for mail from LinkedIn.
+    let stream = open_mail(&path, None).unwrap();
+    let mut without_text = Vec::new();
+    stream
+        .each(false, &mut |m| {
+            without_text.push(m);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(without_text[0].thread, m.thread);
+    assert_eq!(without_text[0].mail, m.mail);
 }
 
 #[test]

@@ -109,7 +109,7 @@ const TAKEOUT_MBOX: &str = "Takeout/Mail/All mail Including Spam and Trash.mbox"
 fn takeout_mbox() -> String {
     let sent = "X-GM-THRID: 2\r\nX-Gmail-Labels: Sent\r\n".to_string()
         + &mail("Me <me@gmail.com>", "Cara <cara@x.com>", "my pitch", "hi");
-    let inbox = "X-GM-THRID: 1\r\nX-Gmail-Labels: Inbox,Category Updates\r\n".to_string()
+    let inbox = "X-GM-THRID: 2\r\nX-Gmail-Labels: Inbox,Category Updates\r\n".to_string()
         + &mail("Cara <cara@x.com>", "me@gmail.com", "re: my pitch", "no");
     mbox(&[inbox, sent])
         .replace('\n', "\r\n")
@@ -132,6 +132,8 @@ fn check_takeout(archive: &Path) {
         (sent.contact.as_str(), sent.contact_name.as_str()),
         ("cara@x.com", "Cara")
     );
+    // Cara's answer is in the Gmail thread of the pitch.
+    assert_eq!(sent.conversation, "thr:2");
     assert_eq!(sent.conversation, thread(&mailbox.messages[0]).conversation);
     let file = &mailbox.messages[0].origin.file;
     assert_eq!(file, &format!("{}/{TAKEOUT_MBOX}", archive.display()));

@@ -1,0 +1,214 @@
+//! [`MailStream`]: a mailbox read message by message, as often as the caller needs.
+//!
+//! Opening it takes one index pass over the mail (headers only: the owner's addresses and the
+//! reply chains, see [`threads`](super::threads)); each [`MessageStream::each`] then reads the
+//! files again and hands over one [`Message`] at a time, so memory holds one message and the
+//! index, never the mailbox. Every pass walks the files in the same order and cuts the same
+//! messages, so a message has the same id (`file:line`) and the same place in every pass, and
+//! a message that cannot be read is reported by every pass.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use super::mbox::{MboxSplitter, MAX_MESSAGE_BYTES};
+use super::owner::OwnerTally;
+use super::parse;
+use super::sources::{self, Entry, Kind, Select};
+use super::threads::{self, ThreadIndex, ThreadIndexer};
+use crate::error::{Error, Result};
+use crate::read::{Message, MessageStream, Origin, ReadReport};
+
+/// A mailbox opened for streaming: its owner and reply chains are known, its messages are
+/// read afresh by every [`MessageStream::each`] pass (see [`open_mail`](super::open_mail)).
+#[derive(Debug)]
+pub struct MailStream {
+    path: PathBuf,
+    select: Select,
+    /// Folder → label renames of a labeled corpus (`-` skips the folder).
+    label_map: Vec<(String, String)>,
+    owner: Vec<String>,
+    index: ThreadIndex,
+    messages: usize,
+}
+
+/// One message cut out of a file, with where it starts and its label folder's label.
+struct Cut {
+    origin: Origin,
+    /// 1-based number of the message in its file.
+    number: usize,
+    bytes: Vec<u8>,
+    label: Option<String>,
+}
+
+/// Called with every message cut, and the report to add problems to.
+type OnCut<'a> = dyn FnMut(Cut, &mut ReadReport) -> Result<()> + 'a;
+
+impl MailStream {
+    /// Opens `path` with one index pass. Returns the stream, how many files held mail and the
+    /// index pass's report (for the callers' "nothing found" checks).
+    pub(super) fn open(
+        path: &Path,
+        select: Select,
+        label_map: &[(String, String)],
+        me: Option<&str>,
+    ) -> Result<(MailStream, usize, ReadReport)> {
+        let mut stream = MailStream {
+            path: path.to_path_buf(),
+            select,
+            label_map: label_map.to_vec(),
+            owner: Vec::new(),
+            index: ThreadIndex::default(),
+            messages: 0,
+        };
+        let mut owner = OwnerTally::default();
+        let mut indexer = ThreadIndexer::default();
+        let mut messages = 0;
+        let mut report = ReadReport::default();
+        let files = stream.walk(&mut report, &mut |cut, report| {
+            match parse::parse_headers(&cut.bytes) {
+                Some(mail) => {
+                    owner.add(&mail);
+                    indexer.add(&mail.thread_ids);
+                    messages += 1;
+                }
+                None => report.bad_rows.push(unreadable(&cut)),
+            }
+            Ok(())
+        })?;
+        stream.owner = owner.owner(me);
+        stream.index = indexer.finish();
+        stream.messages = messages;
+        Ok((stream, files, report))
+    }
+
+    /// The owner's addresses, lower-case, most used first (`--me` when given; else
+    /// Delivered-To and the From of Gmail `Sent` mail; else the most common To).
+    pub fn owner(&self) -> &[String] {
+        &self.owner
+    }
+
+    /// How many messages the index pass read (every pass gives this many to `visit`).
+    pub fn message_count(&self) -> usize {
+        self.messages
+    }
+
+    /// Cuts every message of every file and hands each to `on_cut`; returns how many files
+    /// there were.
+    fn walk(&self, report: &mut ReadReport, on_cut: &mut OnCut<'_>) -> Result<usize> {
+        sources::visit(&self.path, self.select, &mut |entry| {
+            let label = match self.select {
+                Select::Mail => None,
+                Select::Labeled => match self.label_of(entry.folder.as_deref()) {
+                    Some(label) => Some(label),
+                    None => return Ok(()),
+                },
+            };
+            cut_file(entry, label, report, on_cut)
+        })
+    }
+
+    /// The label of a file in `folder`, renamed by the label map; `None` for a skipped folder.
+    fn label_of(&self, folder: Option<&str>) -> Option<String> {
+        let folder = folder.unwrap_or_default();
+        let label = self
+            .label_map
+            .iter()
+            .find(|(from, _)| from == folder)
+            .map_or(folder, |(_, to)| to.as_str());
+        (label != "-").then(|| label.to_string())
+    }
+}
+
+impl MessageStream for MailStream {
+    /// Reads the mail again and hands over each message with its thread and headers. With
+    /// `text` false only the top-level headers are decoded (the body too for mail from
+    /// LinkedIn, whose invitation flag depends on it); subject and text are left empty, and
+    /// lossy UTF-8 is not counted (it is a property of the decoded text). Unreadable messages
+    /// are reported alike in every pass.
+    fn each(&self, text: bool, visit: &mut dyn FnMut(Message) -> Result<()>) -> Result<ReadReport> {
+        let mut report = ReadReport::default();
+        self.walk(&mut report, &mut |cut, report| {
+            let parsed = if text {
+                parse::parse(&cut.bytes)
+            } else {
+                parse::parse_without_text(&cut.bytes)
+            };
+            let Some(mail) = parsed else {
+                report.bad_rows.push(unreadable(&cut));
+                return Ok(());
+            };
+            if text && mail.lossy {
+                report.lossy_rows += 1;
+                report.first_lossy.get_or_insert_with(|| cut.origin.clone());
+            }
+            let Cut { origin, label, .. } = cut;
+            visit(threads::message(
+                &self.owner,
+                &self.index,
+                origin,
+                label,
+                mail,
+                text,
+            ))
+        })?;
+        Ok(report)
+    }
+}
+
+/// The bad row of a message with nothing in it.
+fn unreadable(cut: &Cut) -> String {
+    let problem = "empty message (nothing after the separator line)";
+    format!("{}: message {}: {problem}", cut.origin, cut.number)
+}
+
+/// Cuts one file: split as an mbox when it is one (or starts with a `From ` line), else
+/// taken as a single message (its first [`MAX_MESSAGE_BYTES`]).
+fn cut_file(
+    entry: Entry<'_>,
+    label: Option<String>,
+    report: &mut ReadReport,
+    on_cut: &mut OnCut<'_>,
+) -> Result<()> {
+    let display = entry.display;
+    let io_error = |e| Error::io(&display, e);
+    let mut reader = BufReader::with_capacity(1 << 16, entry.reader);
+    let is_mbox =
+        entry.kind == Kind::Mbox || reader.fill_buf().map_err(io_error)?.starts_with(b"From ");
+    let cut = |number: usize, line: u64, bytes: Vec<u8>| Cut {
+        origin: Origin {
+            file: display.clone(),
+            line,
+        },
+        number,
+        bytes,
+        label: label.clone(),
+    };
+    if is_mbox {
+        let mut count = 0;
+        for (index, raw) in MboxSplitter::new(reader).enumerate() {
+            let raw = raw.map_err(io_error)?;
+            on_cut(cut(index + 1, raw.line, raw.bytes), report)?;
+            count += 1;
+        }
+        if count == 0 {
+            report.bad_rows.push(empty_file(&display));
+        }
+        return Ok(());
+    }
+    let mut bytes = Vec::new();
+    let limit = MAX_MESSAGE_BYTES as u64 + 1;
+    reader
+        .take(limit)
+        .read_to_end(&mut bytes)
+        .map_err(io_error)?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        report.bad_rows.push(empty_file(&display));
+        return Ok(());
+    }
+    bytes.truncate(MAX_MESSAGE_BYTES);
+    on_cut(cut(1, 1, bytes), report)
+}
+
+fn empty_file(display: &str) -> String {
+    format!("{display}:1: empty file, no message")
+}
