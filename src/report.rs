@@ -148,14 +148,14 @@ impl<'a> RowWriter<'a> {
 
 /// Writes the sender report in `format`.
 pub fn write_senders(
-    rows: &[crate::senders::SenderReport],
+    rows: impl Iterator<Item = crate::senders::SenderReport>,
     format: Format,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let mut writer = RowWriter::new(format, out);
     writer.header(&crate::senders::REPORT_COLUMNS.map(String::from))?;
     for row in rows {
-        writer.row(row, &row.csv_record())?;
+        writer.row(&row, &row.csv_record())?;
     }
     writer.finish()
 }

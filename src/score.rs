@@ -21,7 +21,7 @@ use crate::model::{Contribution, Model, Prediction};
 use crate::read::table::{TableOptions, TableReader};
 use crate::read::{Message, MessageStream, ReadReport};
 use crate::report::{Format, RowWriter};
-use crate::senders::{Policy, SenderBook, SenderReport};
+use crate::senders::{Policy, SenderBook, Verdicts};
 
 /// Messages predicted per chunk.
 pub const CHUNK: usize = 4096;
@@ -193,10 +193,10 @@ fn write_chunk(
 }
 
 /// What scoring a stream of messages by sender found.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct SenderScore {
     /// One verdict per sender, most certain flags first.
-    pub reports: Vec<SenderReport>,
+    pub reports: Option<Verdicts>,
     /// Messages read and scored.
     pub messages: usize,
     /// Messages the model flagged.
@@ -279,7 +279,7 @@ pub fn score_senders(
     if let Some(w) = writer {
         w.finish().map_err(|e| Error::io("<messages output>", e))?;
     }
-    result.reports = book.reports(policy);
+    result.reports = Some(book.reports(policy));
     Ok(result)
 }
 

@@ -163,7 +163,7 @@ pub fn sender_reports(
     for (i, (m, p)) in messages.iter().zip(predictions).enumerate() {
         book.observe(i, m, p);
     }
-    book.reports(policy)
+    book.reports(policy).iter().collect()
 }
 
 /// Gathers what the verdicts need with per-sender state only: what depends on the order of
@@ -295,20 +295,56 @@ impl SenderBook {
     }
 
     /// One verdict per sender who wrote anything, most certain flags first.
-    pub fn reports(self, policy: Policy) -> Vec<SenderReport> {
+    pub fn reports(self, policy: Policy) -> Verdicts {
         use rayon::prelude::*;
-        let mut out: Vec<SenderReport> = self
+        let mut order: Vec<(Verdict, f64, u32)> = self
             .senders
             .par_iter()
-            .filter_map(|s| judge(s, policy))
+            .enumerate()
+            .filter_map(|(i, s)| judge(s, policy).map(|r| (r.verdict, r.score, i as u32)))
             .collect();
-        out.sort_by(|a, b| {
-            a.verdict
-                .cmp(&b.verdict)
-                .then(b.score.total_cmp(&a.score))
-                .then(a.profile_url.cmp(&b.profile_url))
+        let key = |i: u32| self.senders[i as usize].key.as_str();
+        order.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(b.1.total_cmp(&a.1))
+                .then(key(a.2).cmp(key(b.2)))
         });
-        out
+        Verdicts {
+            senders: self.senders,
+            order,
+            policy,
+        }
+    }
+}
+
+/// Every sender's verdict, in report order (flags first, most certain first). Only the
+/// verdicts are held; each [`SenderReport`], with its evidence, is written out as it is read.
+#[derive(Debug)]
+pub struct Verdicts {
+    senders: Vec<Sender>,
+    order: Vec<(Verdict, f64, u32)>,
+    policy: Policy,
+}
+
+impl Verdicts {
+    /// Senders judged.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// True when nobody wrote anything.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Senders with this verdict.
+    pub fn count(&self, verdict: Verdict) -> usize {
+        self.order.iter().filter(|o| o.0 == verdict).count()
+    }
+
+    /// The reports, in order.
+    pub fn iter(&self) -> impl Iterator<Item = SenderReport> + '_ {
+        self.order.iter().filter_map(|&(_, _, i)| judge(&self.senders[i as usize], self.policy))
     }
 }
 
