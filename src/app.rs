@@ -249,7 +249,9 @@ fn score_senders(
     scored.read.warnings().iter().for_each(|w| say(w));
     let reports = scored.reports.as_ref().expect("scoring judged the senders");
     let sink = args.output.clone().map_or(Sink::Stdout, Sink::File);
-    report::to_sink(&sink, |w| report::write_senders(reports.iter(), args.format, w))?;
+    report::to_sink(&sink, |w| {
+        report::write_senders(reports.iter(), args.format, w)
+    })?;
     let count = |v: senders::Verdict| reports.count(v);
     say(&format!(
         "you: {you}; {} messages read; {} senders: {} hard_sell, {} collector, {} sponsored, {} ok; {} unreadable",

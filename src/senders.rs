@@ -344,7 +344,9 @@ impl Verdicts {
 
     /// The reports, in order.
     pub fn iter(&self) -> impl Iterator<Item = SenderReport> + '_ {
-        self.order.iter().filter_map(|&(_, _, i)| judge(&self.senders[i as usize], self.policy))
+        self.order
+            .iter()
+            .filter_map(|&(_, _, i)| judge(&self.senders[i as usize], self.policy))
     }
 }
 

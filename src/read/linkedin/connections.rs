@@ -2,9 +2,9 @@
 //! the first lines for `First Name,` (past the `Notes:` preamble, a BOM or blank lines); the
 //! URL column (2024 on) is optional; dates are `DD Mon YYYY`, `d-Mon-yy` or `M/D/YY, h:mm AM`.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 
-use super::csvrows::{read_table, Row, Table};
+use super::csvrows::{each_row, Row, Table};
 use super::{normalize_profile_url, Connection};
 use crate::error::{Error, Result};
 use crate::read::{dates, ReadReport};
@@ -21,36 +21,56 @@ struct Layout {
 
 /// Reads a Connections.csv; `display` names the file in messages. Rows blank but for the
 /// date (hidden profiles) are kept with an empty name; bad dates go to the report.
-pub fn read_connections<R: Read>(
-    display: &str,
-    mut input: R,
-) -> Result<(Vec<Connection>, ReadReport)> {
-    let mut bytes = Vec::new();
-    input
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(display, e))?;
-    let mut report = ReadReport::default();
-    if bytes
-        .iter()
-        .all(|b| b.is_ascii_whitespace() || [0xEF, 0xBB, 0xBF].contains(b))
-    {
-        return Ok((Vec::new(), report));
-    }
-    let (offset, lines_before) = find_header(&bytes).ok_or_else(|| Error::Export {
-        path: display.into(),
-        message: format!(
-            "no 'First Name,Last Name,...' header in the first {HEADER_SCAN_LINES} lines"
-        ),
-    })?;
-    let table = read_table(display, &bytes[offset..], lines_before, &mut report)?;
-    let layout = resolve_layout(&table)?;
-    let mut out = Vec::new();
-    for row in table.rows.iter().filter(|r| !r.is_blank()) {
-        match parse_row(&table, row, &layout) {
-            Ok(connection) => out.push(connection),
-            Err(problem) => report.bad_rows.push(problem),
+pub fn read_connections<R: Read>(display: &str, input: R) -> Result<(Vec<Connection>, ReadReport)> {
+    let mut input = BufReader::new(input);
+    let mut head = Vec::new();
+    for _ in 0..HEADER_SCAN_LINES {
+        let n = input
+            .read_until(b'\n', &mut head)
+            .map_err(|e| Error::io(display, e))?;
+        if n == 0 {
+            break;
         }
     }
+    let blank = |bytes: &[u8]| {
+        bytes
+            .iter()
+            .all(|b| b.is_ascii_whitespace() || [0xEF, 0xBB, 0xBF].contains(b))
+    };
+    let mut report = ReadReport::default();
+    let Some((offset, lines_before)) = find_header(&head) else {
+        let mut rest = Vec::new();
+        input
+            .read_to_end(&mut rest)
+            .map_err(|e| Error::io(display, e))?;
+        if blank(&head) && blank(&rest) {
+            return Ok((Vec::new(), report));
+        }
+        return Err(Error::Export {
+            path: display.into(),
+            message: format!(
+                "no 'First Name,Last Name,...' header in the first {HEADER_SCAN_LINES} lines"
+            ),
+        });
+    };
+    let mut out = Vec::new();
+    each_row(
+        display,
+        (&head[offset..]).chain(input),
+        lines_before,
+        &mut report,
+        resolve_layout,
+        |table, layout, report, row| {
+            if row.is_blank() {
+                return Ok(());
+            }
+            match parse_row(table, &row, layout) {
+                Ok(connection) => out.push(connection),
+                Err(problem) => report.bad_rows.push(problem),
+            }
+            Ok(())
+        },
+    )?;
     Ok((out, report))
 }
 

@@ -8,11 +8,10 @@ use csv::ByteRecord;
 use crate::error::{Error, Result};
 use crate::read::{Origin, ReadReport};
 
-/// A whole CSV file read into memory (export files are bounded by the reader's size guard).
+/// A CSV file's name and header, as its rows are streamed.
 pub(super) struct Table {
     pub name: String,
     pub header: Vec<String>,
-    pub rows: Vec<Row>,
 }
 
 /// One record: where it starts and its fields as text.
@@ -63,16 +62,17 @@ impl Table {
     }
 }
 
-/// Reads `input` as CSV with a header; `lines_before` is added to every line number (for a
-/// preamble the caller skipped). Lossy rows are counted in `report`.
-pub(super) fn read_table<R: Read>(
+/// Reads `input` as CSV with a header, all rows at once; `lines_before` is added to every
+/// line number (for a preamble the caller skipped). Lossy rows are counted in `report`.
+#[cfg(test)]
+fn read_table<R: Read>(
     name: &str,
     input: R,
     lines_before: u64,
     report: &mut ReadReport,
-) -> Result<Table> {
+) -> Result<(Table, Vec<Row>)> {
     let mut rows = Vec::new();
-    let mut table = each_row(
+    let table = each_row(
         name,
         input,
         lines_before,
@@ -83,8 +83,7 @@ pub(super) fn read_table<R: Read>(
             Ok(())
         },
     )?;
-    table.rows = rows;
-    Ok(table)
+    Ok((table, rows))
 }
 
 /// Streams `input` as CSV with a header, one row at a time: `layout` is called once with the
@@ -107,7 +106,6 @@ pub(super) fn each_row<R: Read, L>(
     let mut table = Table {
         name: name.to_string(),
         header: Vec::new(),
-        rows: Vec::new(),
     };
     let mut resolved: Option<L> = None;
     let mut layout = Some(layout);
@@ -178,12 +176,12 @@ mod tests {
     fn keeps_line_numbers_of_multiline_rows_and_counts_lossy_ones() {
         let mut report = ReadReport::default();
         let data = &b"\xef\xbb\xbfA,B\n1,\"x\ny\"\n2,caf\xe9\n"[..];
-        let t = read_table("t.csv", data, 0, &mut report).unwrap();
+        let (t, rows) = read_table("t.csv", data, 0, &mut report).unwrap();
         assert_eq!(t.header, ["A", "B"]);
-        assert_eq!(t.rows[0].line, 2);
-        assert_eq!(t.rows[1].line, 4);
-        assert_eq!(t.rows[1].get(Some(1)), "caf\u{fffd}");
-        assert_eq!(t.rows[1].get(Some(7)), "");
+        assert_eq!(rows[0].line, 2);
+        assert_eq!(rows[1].line, 4);
+        assert_eq!(rows[1].get(Some(1)), "caf\u{fffd}");
+        assert_eq!(rows[1].get(Some(7)), "");
         assert_eq!(report.lossy_rows, 1);
         assert_eq!(report.first_lossy.unwrap().line, 4);
     }

@@ -82,17 +82,6 @@ impl ExportFile {
             }
         }
     }
-
-    /// The whole file in memory (for the small files read once).
-    pub fn bytes(&self) -> Result<Vec<u8>> {
-        self.read(|input| {
-            let mut bytes = Vec::new();
-            input
-                .read_to_end(&mut bytes)
-                .map_err(|e| Error::io(&self.display, e))?;
-            Ok(bytes)
-        })
-    }
 }
 
 /// A reader that fails after `left` bytes and says so in `exceeded`.

@@ -110,7 +110,7 @@ pub struct ExportStream {
 pub fn open_export(path: &Path, me: Option<&str>) -> Result<ExportStream> {
     let found = files::locate(path)?;
     let (connections, connections_report) = match &found.connections {
-        Some(file) => read_connections(&file.display, &file.bytes()?[..])?,
+        Some(file) => file.read(|input| read_connections(&file.display, input))?,
         None => (Vec::new(), ReadReport::default()),
     };
     let mut window: Option<(i64, i64)> = None;
@@ -155,7 +155,7 @@ impl ExportStream {
     /// Every row of Connections.csv (read again: the stream keeps only hashed lookups).
     pub fn connections(&self) -> Result<Vec<Connection>> {
         match &self.connections_file {
-            Some(file) => Ok(read_connections(&file.display, &file.bytes()?[..])?.0),
+            Some(file) => Ok(file.read(|input| read_connections(&file.display, input))?.0),
             None => Ok(Vec::new()),
         }
     }
