@@ -222,7 +222,7 @@ fn run_score_mail(
 /// with `--messages-out`, every message's score).
 fn score_senders(
     model: &Model,
-    source: &dyn MessageStream,
+    source: &(dyn MessageStream + Sync),
     you: &str,
     args: &ScoreArgs,
     quiet: bool,

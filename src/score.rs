@@ -221,7 +221,7 @@ pub struct MessageRows<'a> {
 /// message for the verdicts. Memory holds one chunk of messages, never the whole input.
 pub fn score_senders(
     model: &Model,
-    source: &dyn MessageStream,
+    source: &(dyn MessageStream + Sync),
     policy: Policy,
     rows_out: Option<MessageRows<'_>>,
     progress: bool,
@@ -241,37 +241,52 @@ pub fn score_senders(
     };
     let mut book = SenderBook::new(&model.labels, threads);
     let mut result = SenderScore::default();
-    let mut chunk: Vec<Message> = Vec::with_capacity(CHUNK);
-    let mut flush = |chunk: &mut Vec<Message>, result: &mut SenderScore| -> Result<()> {
+    let mut flush = |chunk: Vec<Message>, result: &mut SenderScore| -> Result<()> {
         let at = result.messages;
         let Some(places) = places.get(at..at + chunk.len()) else {
             return Err(changed_between_passes());
         };
-        let side = features::side_features_placed(chunk, places);
-        let predictions = model.predict_with(chunk, &side, reasons);
+        let side = features::side_features_placed(&chunk, places);
+        let predictions = model.predict_with(&chunk, &side, reasons);
         for (i, (m, p)) in chunk.iter().zip(&predictions).enumerate() {
             book.observe(at + i, m, p);
         }
         result.messages += chunk.len();
         result.flagged += predictions.iter().filter(|p| p.flagged).count();
         if let Some(w) = &mut writer {
-            for row in scored_rows(model, chunk, predictions) {
+            for row in scored_rows(model, &chunk, predictions) {
                 w.row(&row, &row.csv_record())
                     .map_err(|e| Error::io("<messages output>", e))?;
             }
         }
         bar.inc(chunk.len() as u64);
-        chunk.clear();
         Ok(())
     };
-    result.read = source.each(true, &mut |m| {
-        chunk.push(m);
-        if chunk.len() == CHUNK {
-            flush(&mut chunk, &mut result)?;
-        }
-        Ok(())
+    // One thread reads (and joins) the next chunk while the pool scores this one; at most
+    // two chunks wait between them, so memory stays at a few chunks.
+    let (sender, chunks) = std::sync::mpsc::sync_channel::<Vec<Message>>(2);
+    result.read = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            let report = source.each(true, &mut |m| {
+                chunk.push(m);
+                if chunk.len() == CHUNK {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                    sender.send(full).map_err(|_| scoring_stopped())?;
+                }
+                Ok(())
+            })?;
+            if !chunk.is_empty() {
+                sender.send(chunk).map_err(|_| scoring_stopped())?;
+            }
+            Ok(report)
+        });
+        let scored = chunks.iter().try_for_each(|chunk| flush(chunk, &mut result));
+        // On a scoring error the receiver is dropped here, so the reader stops at its next send.
+        drop(chunks);
+        let read = reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        scored.and(read)
     })?;
-    flush(&mut chunk, &mut result)?;
     bar.finish_and_clear();
     if result.messages != places.len() {
         return Err(changed_between_passes());
@@ -291,6 +306,10 @@ fn first_pass(source: &dyn MessageStream) -> Result<Threads> {
         Ok(())
     })?;
     Ok(threads)
+}
+
+fn scoring_stopped() -> Error {
+    Error::Usage("scoring stopped".into())
 }
 
 fn changed_between_passes() -> Error {

@@ -96,8 +96,13 @@ fn close_link(out: &mut String, link: Option<(usize, Option<String>)>) {
 pub fn normalize_profile_url(url: &str) -> String {
     let raw = url.trim();
     let raw = raw.split(['?', '#']).next().unwrap_or(raw);
-    let decoded = percent_decode_str(raw).decode_utf8_lossy();
-    let mut norm: String = decoded.nfc().collect::<String>().to_lowercase();
+    // Plain ASCII without escapes (nearly every URL) is already decoded and in NFC.
+    let mut norm: String = if raw.is_ascii() && !raw.contains('%') {
+        raw.to_ascii_lowercase()
+    } else {
+        let decoded = percent_decode_str(raw).decode_utf8_lossy();
+        decoded.nfc().collect::<String>().to_lowercase()
+    };
     if let Some(at) = norm.find("linkedin.com/") {
         norm = format!("https://www.{}", &norm[at..]);
     }
