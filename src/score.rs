@@ -281,10 +281,14 @@ pub fn score_senders(
             }
             Ok(report)
         });
-        let scored = chunks.iter().try_for_each(|chunk| flush(chunk, &mut result));
+        let scored = chunks
+            .iter()
+            .try_for_each(|chunk| flush(chunk, &mut result));
         // On a scoring error the receiver is dropped here, so the reader stops at its next send.
         drop(chunks);
-        let read = reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        let read = reader
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
         scored.and(read)
     })?;
     bar.finish_and_clear();

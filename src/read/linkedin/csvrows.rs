@@ -14,29 +14,38 @@ pub(super) struct Table {
     pub header: Vec<String>,
 }
 
-/// One record: where it starts and its fields as text.
-pub(super) struct Row {
+/// One record: where it starts and its fields, read in place from the CSV reader's buffer
+/// (a field that is not valid UTF-8 is replaced, once, when the row is read).
+pub(super) struct Row<'r> {
     pub line: u64,
-    fields: Vec<String>,
+    record: &'r ByteRecord,
+    /// Lossy copies of the fields that were not valid UTF-8, by index.
+    fixed: Vec<(usize, String)>,
 }
 
-impl Row {
+impl Row<'_> {
     /// The field at `idx`, or `""` when the column or the field is missing.
     pub fn get(&self, idx: Option<usize>) -> &str {
-        idx.and_then(|i| self.fields.get(i))
-            .map_or("", |s| s.as_str())
+        let Some(i) = idx else {
+            return "";
+        };
+        if let Some((_, text)) = self.fixed.iter().find(|(at, _)| *at == i) {
+            return text;
+        }
+        self.record
+            .get(i)
+            .and_then(|bytes| std::str::from_utf8(bytes).ok())
+            .unwrap_or("")
     }
 
-    /// Takes the field at `idx` out of the row (`""` when missing).
-    pub fn take(&mut self, idx: Option<usize>) -> String {
-        idx.and_then(|i| self.fields.get_mut(i))
-            .map(std::mem::take)
-            .unwrap_or_default()
+    /// The field at `idx` as an owned string (`""` when missing).
+    pub fn take(&self, idx: Option<usize>) -> String {
+        self.get(idx).to_string()
     }
 
     /// True when every field is blank.
     pub fn is_blank(&self) -> bool {
-        self.fields.iter().all(|f| f.trim().is_empty())
+        (0..self.record.len()).all(|i| self.get(Some(i)).trim().is_empty())
     }
 }
 
@@ -70,7 +79,7 @@ fn read_table<R: Read>(
     input: R,
     lines_before: u64,
     report: &mut ReadReport,
-) -> Result<(Table, Vec<Row>)> {
+) -> Result<(Table, Vec<(u64, Vec<String>)>)> {
     let mut rows = Vec::new();
     let table = each_row(
         name,
@@ -79,7 +88,8 @@ fn read_table<R: Read>(
         report,
         |_| Ok(()),
         |_, _, _, row| {
-            rows.push(row);
+            let fields = (0..row.record.len()).map(|i| row.take(Some(i))).collect();
+            rows.push((row.line, fields));
             Ok(())
         },
     )?;
@@ -95,7 +105,7 @@ pub(super) fn each_row<R: Read, L>(
     lines_before: u64,
     report: &mut ReadReport,
     layout: impl FnOnce(&Table) -> Result<L>,
-    mut on_row: impl FnMut(&Table, &L, &mut ReadReport, Row) -> Result<()>,
+    mut on_row: impl FnMut(&Table, &L, &mut ReadReport, Row<'_>) -> Result<()>,
 ) -> Result<Table> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -116,11 +126,21 @@ pub(super) fn each_row<R: Read, L>(
             Err(e) => return Err(csv_error(name, lines_before, e)),
         }
         let line = record.position().map_or(0, |p| p.line()) + lines_before;
-        let (fields, lossy) = decode_fields(&record);
+        let fixed = lossy_fields(&record);
+        let lossy = !fixed.is_empty();
         let Some(l) = &resolved else {
-            table.header = fields
-                .iter()
-                .map(|f| f.trim_start_matches('\u{feff}').trim().to_string())
+            let row = Row {
+                line,
+                record: &record,
+                fixed,
+            };
+            table.header = (0..record.len())
+                .map(|i| {
+                    row.get(Some(i))
+                        .trim_start_matches('\u{feff}')
+                        .trim()
+                        .to_string()
+                })
                 .collect();
             let make = layout.take().expect("the header comes once");
             resolved = Some(make(&table)?);
@@ -133,7 +153,16 @@ pub(super) fn each_row<R: Read, L>(
                 line,
             });
         }
-        on_row(&table, l, report, Row { line, fields })?;
+        on_row(
+            &table,
+            l,
+            report,
+            Row {
+                line,
+                record: &record,
+                fixed,
+            },
+        )?;
     }
     if let Some(make) = layout {
         make(&table)?;
@@ -141,19 +170,14 @@ pub(super) fn each_row<R: Read, L>(
     Ok(table)
 }
 
-fn decode_fields(record: &ByteRecord) -> (Vec<String>, bool) {
-    let mut lossy = false;
-    let fields = record
+/// Lossy copies of the fields that are not valid UTF-8.
+fn lossy_fields(record: &ByteRecord) -> Vec<(usize, String)> {
+    record
         .iter()
-        .map(|bytes| match std::str::from_utf8(bytes) {
-            Ok(s) => s.to_string(),
-            Err(_) => {
-                lossy = true;
-                String::from_utf8_lossy(bytes).into_owned()
-            }
-        })
-        .collect();
-    (fields, lossy)
+        .enumerate()
+        .filter(|(_, bytes)| std::str::from_utf8(bytes).is_err())
+        .map(|(i, bytes)| (i, String::from_utf8_lossy(bytes).into_owned()))
+        .collect()
 }
 
 fn csv_error(name: &str, lines_before: u64, e: csv::Error) -> Error {
@@ -178,10 +202,10 @@ mod tests {
         let data = &b"\xef\xbb\xbfA,B\n1,\"x\ny\"\n2,caf\xe9\n"[..];
         let (t, rows) = read_table("t.csv", data, 0, &mut report).unwrap();
         assert_eq!(t.header, ["A", "B"]);
-        assert_eq!(rows[0].line, 2);
-        assert_eq!(rows[1].line, 4);
-        assert_eq!(rows[1].get(Some(1)), "caf\u{fffd}");
-        assert_eq!(rows[1].get(Some(7)), "");
+        assert_eq!(rows[0].0, 2);
+        assert_eq!(rows[1].0, 4);
+        assert_eq!(rows[1].1[1], "caf\u{fffd}");
+        assert_eq!(rows[1].1.len(), 2);
         assert_eq!(report.lossy_rows, 1);
         assert_eq!(report.first_lossy.unwrap().line, 4);
     }

@@ -189,7 +189,7 @@ fn is_empty(row: &Row, layout: &Layout) -> bool {
 
 fn parse_row(
     table: &Table,
-    mut row: Row,
+    row: Row,
     layout: &Layout,
     file_name: &str,
     text: bool,
