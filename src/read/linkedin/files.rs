@@ -1,7 +1,8 @@
 //! Finding `messages.csv`, `Invitations.csv` and `Connections.csv` in an unzipped folder or in
 //! the zip as downloaded: names matched case-insensitively, at most two folders deep, the
-//! shallowest copy wins. Every file is read through a size guard so that a zip bomb (or a
-//! header that lies about the size) cannot exhaust memory.
+//! shallowest copy wins. Files are found once and streamed once per pass; a zip entry is read
+//! through a size guard so that a zip bomb (or a header that lies about the size) cannot run
+//! forever.
 
 use std::fs::File;
 use std::io::Read;
@@ -9,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// The largest file the reader accepts from an export (1 GiB).
+/// The largest zip entry the reader accepts from an export (1 GiB).
 pub(super) const MAX_FILE_BYTES: u64 = 1 << 30;
 
 /// How many folders deep the files may sit (users re-zip the unzipped folder).
@@ -43,33 +44,31 @@ pub(super) struct ExportFiles {
 }
 
 impl ExportFile {
-    /// Streams the file through `read` (a zip entry is decompressed as it is read); more than
-    /// [`MAX_FILE_BYTES`] is refused, so a zip bomb cannot run forever.
+    /// Streams the file through `read` (a zip entry is decompressed as it is read; more than
+    /// [`MAX_FILE_BYTES`] of it is refused, so a zip bomb cannot run forever).
     pub fn read<T>(&self, read: impl FnOnce(&mut dyn Read) -> Result<T>) -> Result<T> {
-        let exceeded = std::cell::Cell::new(false);
-        let guarded = |input: &mut dyn Read| {
-            let mut bounded = Bounded {
-                inner: input,
-                left: MAX_FILE_BYTES,
-                exceeded: &exceeded,
-            };
-            let out = read(&mut bounded);
-            if exceeded.get() {
-                return Err(too_large(&self.display, MAX_FILE_BYTES, "holds"));
-            }
-            out
-        };
         match &self.place {
+            // A file on disk is streamed whatever its size; only archives are guarded.
             Place::File(path) => {
                 let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
-                guarded(&mut file)
+                read(&mut file)
             }
             Place::Zip { archive, index } => {
                 let file = File::open(archive).map_err(|e| Error::io(archive, e))?;
                 let mut zip = zip::ZipArchive::new(file).map_err(|e| corrupt_zip(archive, &e))?;
                 let mut entry = zip.by_index(*index).map_err(|e| corrupt_zip(archive, &e))?;
                 check_declared_size(entry.size(), MAX_FILE_BYTES, &self.display)?;
-                guarded(&mut entry).map_err(|e| match e {
+                let exceeded = std::cell::Cell::new(false);
+                let mut bounded = Bounded {
+                    inner: &mut entry,
+                    left: MAX_FILE_BYTES,
+                    exceeded: &exceeded,
+                };
+                let out = read(&mut bounded);
+                if exceeded.get() {
+                    return Err(too_large(&self.display, MAX_FILE_BYTES, "holds"));
+                }
+                out.map_err(|e| match e {
                     Error::Io { source, .. } => Error::Export {
                         path: archive.clone(),
                         message: format!(
