@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Trains hardsell on each public corpus's train split and gates its test-split metrics
+# Trains hardsell (with --tune, as scripts/compare-baselines.sh does) on each public corpus's
+# train split and gates its test-split metrics
 # against the baselines recorded in models/baselines/<corpus>.json (exit 6 on regression).
 # Usage: scripts/corpus-gate.sh [--write-baselines] [CORPUS ...]
 # Needs ../shared beside the repo and a release build (cargo build --release).
@@ -13,7 +14,7 @@ corpora=("$@"); [ ${#corpora[@]} -gt 0 ] || corpora=(sms youtube spamassassin li
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 python3 "$shared/baselines/prepare_corpora.py" "$work/corpora" "${corpora[@]}" >&2
 for c in "${corpora[@]}"; do
-  "$bin" train -q --data "$work/corpora/$c/train.csv" --out "$work/$c.model.json"
+  "$bin" train -q --tune --data "$work/corpora/$c/train.csv" --out "$work/$c.model.json"
   if [ $write = 1 ]; then
     "$bin" eval --model "$work/$c.model.json" --data "$work/corpora/$c/test.csv" --format json \
       --write-baseline "$here/models/baselines/$c.json" > /dev/null

@@ -21,7 +21,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
     };
     match &cli.command {
-        Command::Train(args) => run_train(args, &say),
+        Command::Train(args) => run_train(args, cli.quiet, &say),
         Command::Eval(args) => run_eval(args, &say),
         Command::Score(args) => run_score(args, cli.quiet, &say),
     }
@@ -40,7 +40,7 @@ fn configure_threads(threads: Option<usize>) -> Result<()> {
     Ok(())
 }
 
-fn run_train(args: &TrainArgs, say: &dyn Fn(&str)) -> Result<i32> {
+fn run_train(args: &TrainArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
     let opts = args.table.options(true)?;
     let mut messages = Vec::new();
     for path in &args.data {
@@ -55,7 +55,11 @@ fn run_train(args: &TrainArgs, say: &dyn Fn(&str)) -> Result<i32> {
         .collect::<Vec<_>>()
         .join(" + ");
     let started = std::time::Instant::now();
-    let model = train::train(&messages, &source, &args.params()?)?;
+    let mut params = args.params()?;
+    if let Some(grid) = &mut params.tune {
+        grid.progress = !quiet;
+    }
+    let model = train::train(&messages, &source, &params)?;
     let fit_seconds = started.elapsed().as_secs_f64();
     model.save(&args.out)?;
     let t = &model.training;
