@@ -424,8 +424,8 @@ fn judge(contact: &Sender, policy: Policy) -> Option<SenderReport> {
     };
     let followups = f.unanswered.saturating_sub(1);
     let mut evidence = Vec::new();
-    let hard_sell = is_hard_sell(&f, pitch_delay, followups, policy, &mut evidence);
-    let collector = !hard_sell && is_collector(&f, policy, &mut evidence);
+    let hard_sell = is_hard_sell(f, pitch_delay, followups, policy, &mut evidence);
+    let collector = !hard_sell && is_collector(f, policy, &mut evidence);
     let verdict = if f.sponsored == f.from_sender {
         evidence = vec!["sponsored message (an ad)".into()];
         Verdict::Sponsored
