@@ -1,10 +1,11 @@
 //! Scoring: predicts every message of the inputs, in bounded chunks, in parallel, in order.
 //!
-//! Parallelism sits at one seam: [`crate::model::Model::predict`] runs on a chunk with rayon,
-//! and chunks are taken and written in input order, so `--threads 1` and `--threads N` give
-//! byte-identical output. A file with thread columns is read whole first, because context
-//! features need whole threads; otherwise memory stays flat at one chunk. Rows that cannot
-//! be read are reported (`path:line: problem`) and counted, never dropped silently.
+//! Every input is read in two passes: the first keeps a few numbers per row to place it in its
+//! thread (context features need whole threads), the second scores bounded chunks. Parallelism
+//! sits at one seam: [`crate::model::Model::predict_with`] runs on a chunk with rayon, and
+//! chunks are taken and written in input order, so `--threads 1` and `--threads N` give
+//! byte-identical output. Rows that cannot be read are reported (`path:line: problem`) and
+//! counted, never dropped silently.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -103,41 +104,115 @@ pub struct ScoreSummary {
     pub read: ReadReport,
 }
 
-/// Scores every input into `out`.
+/// Scores every input into `out`, one file at a time in two passes: the first places every
+/// row in its thread (when the file has thread columns), the second scores chunks of rows.
 pub fn score_tables(model: &Model, cfg: &ScoreConfig, out: &mut dyn Write) -> Result<ScoreSummary> {
     let mut writer = RowWriter::new(cfg.format, out);
     writer
         .header(&ScoredMessage::csv_header(&model.labels))
-        .map_err(|e| crate::error::Error::io("<output>", e))?;
+        .map_err(|e| Error::io("<output>", e))?;
     let mut summary = ScoreSummary::default();
     let bar = crate::report::progress(cfg.progress);
     for path in &cfg.inputs {
-        let mut reader = TableReader::open(path, &cfg.table)?;
+        let file = TableStream {
+            path,
+            options: &cfg.table,
+        };
+        // Standard input cannot be read twice: it is held in memory.
+        let held;
+        let table: &dyn MessageStream = if path.as_os_str() == "-" {
+            held = Held::read(&file)?;
+            &held
+        } else {
+            &file
+        };
+        let threads = first_pass(table)?;
+        let places = thread_context(&threads);
+        drop(threads);
         let mut chunk: Vec<Message> = Vec::with_capacity(CHUNK);
-        let mut whole_file = false;
-        while let Some(row) = reader.next_message() {
-            match row {
-                Ok(m) => {
-                    whole_file |= m.thread.is_some();
-                    chunk.push(m);
-                }
-                Err(e) => summary.read.bad_rows.push(e.to_string()),
+        let mut done = 0usize;
+        let mut score = |chunk: &mut Vec<Message>, summary: &mut ScoreSummary| -> Result<()> {
+            let Some(placed) = places.get(done..done + chunk.len()) else {
+                return Err(changed_between_passes());
+            };
+            let side = features::side_features_placed(chunk, placed);
+            let predictions = model.predict_with(chunk, &side, cfg.reasons);
+            for row in scored_rows(model, chunk, predictions) {
+                summary.scored += 1;
+                summary.flagged += usize::from(row.flagged);
+                writer
+                    .row(&row, &row.csv_record())
+                    .map_err(|e| Error::io("<output>", e))?;
             }
-            if chunk.len() >= CHUNK && !whole_file {
-                write_chunk(model, &chunk, cfg.reasons, &mut writer, &mut summary)?;
-                bar.inc(chunk.len() as u64);
-                chunk.clear();
+            done += chunk.len();
+            bar.inc(chunk.len() as u64);
+            chunk.clear();
+            Ok(())
+        };
+        let report = table.each(true, &mut |m| {
+            chunk.push(m);
+            if chunk.len() == CHUNK {
+                score(&mut chunk, &mut summary)?;
             }
+            Ok(())
+        })?;
+        score(&mut chunk, &mut summary)?;
+        if done != places.len() {
+            return Err(changed_between_passes());
         }
-        write_chunk(model, &chunk, cfg.reasons, &mut writer, &mut summary)?;
-        bar.inc(chunk.len() as u64);
-        summary.read.merge(std::mem::take(&mut reader.report));
+        summary.read.merge(report);
     }
     bar.finish_and_clear();
-    writer
-        .finish()
-        .map_err(|e| crate::error::Error::io("<output>", e))?;
+    writer.finish().map_err(|e| Error::io("<output>", e))?;
     Ok(summary)
+}
+
+/// A delimited file read as a stream: opened afresh for each pass; rows that cannot be read
+/// go to the pass's report.
+struct TableStream<'a> {
+    path: &'a std::path::Path,
+    options: &'a TableOptions,
+}
+
+/// Messages read once and held, with what reading reported.
+struct Held(Vec<Message>, ReadReport);
+
+impl Held {
+    fn read(source: &dyn MessageStream) -> Result<Held> {
+        let mut messages = Vec::new();
+        let report = source.each(true, &mut |m| {
+            messages.push(m);
+            Ok(())
+        })?;
+        Ok(Held(messages, report))
+    }
+}
+
+impl MessageStream for Held {
+    fn each(&self, text: bool, visit: &mut dyn FnMut(Message) -> Result<()>) -> Result<ReadReport> {
+        self.0.each(text, visit)?;
+        Ok(self.1.clone())
+    }
+}
+
+impl MessageStream for TableStream<'_> {
+    fn each(
+        &self,
+        _text: bool,
+        visit: &mut dyn FnMut(Message) -> Result<()>,
+    ) -> Result<ReadReport> {
+        let mut reader = TableReader::open(self.path, self.options)?;
+        let mut bad = Vec::new();
+        while let Some(row) = reader.next_message() {
+            match row {
+                Ok(m) => visit(m)?,
+                Err(e) => bad.push(e.to_string()),
+            }
+        }
+        let mut report = std::mem::take(&mut reader.report);
+        report.bad_rows.extend(bad);
+        Ok(report)
+    }
 }
 
 /// The output rows of a batch of messages and their predictions (same order).
@@ -173,23 +248,6 @@ pub fn write_scored(
         writer.row(row, &row.csv_record())?;
     }
     writer.finish()
-}
-
-fn write_chunk(
-    model: &Model,
-    chunk: &[Message],
-    reasons: usize,
-    writer: &mut RowWriter<'_>,
-    summary: &mut ScoreSummary,
-) -> Result<()> {
-    for row in scored_rows(model, chunk, model.predict(chunk, reasons)) {
-        summary.scored += 1;
-        summary.flagged += usize::from(row.flagged);
-        writer
-            .row(&row, &row.csv_record())
-            .map_err(|e| crate::error::Error::io("<output>", e))?;
-    }
-    Ok(())
 }
 
 /// What scoring a stream of messages by sender found.
