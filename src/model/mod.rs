@@ -8,6 +8,7 @@
 
 pub mod sparse_logit;
 pub mod train;
+pub mod tune;
 
 use std::path::Path;
 

@@ -35,6 +35,8 @@ use crate::features::{self, text, FeatureSpec};
 use crate::metrics;
 use crate::read::Message;
 
+pub use super::tune::{TuneCandidate, TuneGrid, Tuning};
+
 /// Training hyper-parameters, with documented defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainParams {
@@ -73,67 +75,6 @@ impl Default for TrainParams {
     }
 }
 
-/// The text hyper-parameters `--tune` tries: every combination of character n-gram range,
-/// character limit and text-model alpha. Each candidate is scored out of fold on the
-/// training rows alone (the same folds, combiner and threshold as the final model); the
-/// best out-of-fold MCC wins, then the best ROC AUC, then the earlier candidate in grid order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TuneGrid {
-    /// Character n-gram ranges (default 2–5, 2–4).
-    pub char_ngrams: Vec<(usize, usize)>,
-    /// Characters of each message that feed character n-grams (default 3,000, 10,000).
-    pub char_limits: Vec<usize>,
-    /// L2 strengths of the text model (default 0.1, 0.03, 0.3).
-    pub alphas: Vec<f64>,
-    /// Print one line per candidate on stderr (default false; not saved).
-    #[serde(skip)]
-    pub progress: bool,
-}
-
-impl Default for TuneGrid {
-    fn default() -> Self {
-        TuneGrid {
-            char_ngrams: vec![(2, 5), (2, 4)],
-            char_limits: vec![3_000, 10_000],
-            alphas: vec![0.1, 0.03, 0.3],
-            progress: false,
-        }
-    }
-}
-
-/// One candidate of a [`TuneGrid`] and its out-of-fold figures, as saved in the model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TuneCandidate {
-    /// Character n-gram range.
-    pub char_ngrams: (usize, usize),
-    /// Character limit.
-    pub char_limit: usize,
-    /// L2 strength of the text model.
-    pub alpha: f64,
-    /// Out-of-fold MCC (text scores out of fold, combiner in sample, at its own threshold).
-    pub mcc: f64,
-    /// Out-of-fold ROC AUC (macro for more than two labels).
-    pub roc_auc: f64,
-    /// Out-of-fold F1 (macro for more than two labels).
-    pub f1: f64,
-    /// Buckets its text model keeps.
-    pub text_buckets: usize,
-    /// The earlier candidate (index) with the same hashed text and alpha, whose fits it
-    /// shares: a character limit no message reaches changes nothing.
-    pub same_as: Option<usize>,
-}
-
-/// What `--tune` tried and which candidate won; saved in the model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Tuning {
-    /// How the winner was chosen.
-    pub criterion: String,
-    /// Every candidate, in grid order.
-    pub candidates: Vec<TuneCandidate>,
-    /// Index of the winner in `candidates`; the model was fitted with its parameters.
-    pub chosen: usize,
-}
-
 /// What a model was trained on and how well it did out of fold; saved in the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainingSummary {
@@ -165,29 +106,29 @@ pub fn train(messages: &[Message], source: &str, params: &TrainParams) -> Result
     let prep = Prepared::new(messages, source, params)?;
     match &params.tune {
         None => train_untuned(&prep, params),
-        Some(grid) => tune(&prep, params, grid),
+        Some(grid) => super::tune::tune(&prep, params, grid),
     }
 }
 
 /// What every candidate shares: the labeled rows' texts, classes, folds and side features.
-struct Prepared<'a> {
-    source: &'a str,
-    unlabeled_rows: usize,
-    labels: Vec<String>,
-    rows_per_label: BTreeMap<String, usize>,
-    positive: Option<String>,
+pub(super) struct Prepared<'a> {
+    pub(super) source: &'a str,
+    pub(super) unlabeled_rows: usize,
+    pub(super) labels: Vec<String>,
+    pub(super) rows_per_label: BTreeMap<String, usize>,
+    pub(super) positive: Option<String>,
     /// Class index of every labeled row.
-    y: Vec<usize>,
+    pub(super) y: Vec<usize>,
     /// The classes that get a one-vs-rest text model.
-    ovr: Vec<usize>,
+    pub(super) ovr: Vec<usize>,
     /// Number of folds, and the fold of every labeled row.
-    k: usize,
-    folds: Vec<usize>,
+    pub(super) k: usize,
+    pub(super) folds: Vec<usize>,
     /// Cue, context and mail features of every labeled row.
-    side: Vec<Vec<f64>>,
-    texts: Vec<String>,
+    pub(super) side: Vec<Vec<f64>>,
+    pub(super) texts: Vec<String>,
     /// SHA-256 of the labeled rows (hashed once: every candidate's summary carries it).
-    fingerprint: String,
+    pub(super) fingerprint: String,
 }
 
 impl<'a> Prepared<'a> {
@@ -242,15 +183,15 @@ impl<'a> Prepared<'a> {
 }
 
 /// The labeled texts hashed with one [`text::TextSpec`]: the vocabulary kept and the TF-IDF rows.
-struct HashedText {
-    vocab: Vocabulary,
-    x: Csr,
+pub(super) struct HashedText {
+    pub(super) vocab: Vocabulary,
+    pub(super) x: Csr,
     /// A digest of the raw hashed counts: two specs with the same digest give the same rows.
-    digest: u128,
+    pub(super) digest: u128,
 }
 
 impl HashedText {
-    fn new(texts: &[String], spec: &text::TextSpec, min_df: u32) -> Self {
+    pub(super) fn new(texts: &[String], spec: &text::TextSpec, min_df: u32) -> Self {
         let counts: Vec<Vec<(u32, f32)>> = texts
             .par_iter()
             .map(|t| text::hashed_counts(spec, t))
@@ -282,191 +223,13 @@ fn train_untuned(prep: &Prepared, params: &TrainParams) -> Result<Model> {
     Ok(with_text(model, &hashed.vocab, fits))
 }
 
-/// The best candidate so far: its model (all but the text weights) and its fold fits.
-struct Leader {
-    index: usize,
-    model: Model,
-    fits: TextFits,
-}
-
-/// Scores every candidate of `grid` out of fold on the training rows, then fits the winner's
-/// text model on all rows. Candidates of one text spec share its hashing and run as one
-/// parallel batch; a spec whose hashed counts equal an earlier spec's (a character limit no
-/// message reaches) reuses that spec's figures instead of fitting again.
-fn tune(prep: &Prepared, params: &TrainParams, grid: &TuneGrid) -> Result<Model> {
-    let started = std::time::Instant::now();
-    let total = grid.char_ngrams.len() * grid.char_limits.len() * grid.alphas.len();
-    let say = |line: String| {
-        if grid.progress {
-            eprintln!("{line} [{:.2} s]", started.elapsed().as_secs_f64());
-        }
-    };
-    let mut candidates: Vec<TuneCandidate> = Vec::with_capacity(total);
-    // (digest of a spec's hashed counts, index of its first candidate)
-    let mut specs_seen: Vec<(u128, usize)> = Vec::new();
-    let (mut leader, mut leader_text): (Option<Leader>, Option<HashedText>) = (None, None);
-    for spec in grid_specs(&params.text, grid) {
-        let hashed = HashedText::new(&prep.texts, &spec, params.min_df);
-        if let Some(&(_, first)) = specs_seen.iter().find(|(d, _)| *d == hashed.digest) {
-            for a in 0..grid.alphas.len() {
-                let c = TuneCandidate {
-                    char_ngrams: spec.char_ngrams,
-                    char_limit: spec.char_limit,
-                    same_as: Some(first + a),
-                    ..candidates[first + a].clone()
-                };
-                say(describe(candidates.len(), total, &c));
-                candidates.push(c);
-            }
-            continue;
-        }
-        specs_seen.push((hashed.digest, candidates.len()));
-        let scored = score_spec(prep, params, &spec, &grid.alphas, &hashed.x)?;
-        let mut leads = false;
-        for (fits, model) in scored {
-            let c = candidate_record(&model, hashed.vocab.buckets.len());
-            say(describe(candidates.len(), total, &c));
-            if leader
-                .as_ref()
-                .is_none_or(|l| beats(&c, &candidates[l.index]))
-            {
-                leader = Some(Leader {
-                    index: candidates.len(),
-                    model,
-                    fits,
-                });
-                leads = true;
-            }
-            candidates.push(c);
-        }
-        if leads {
-            leader_text = Some(hashed);
-        }
-    }
-    let (leader, hashed) = leader.zip(leader_text).expect("a non-empty grid");
-    let chosen = &candidates[leader.index];
-    say(format!(
-        "tune: chose {}/{total} (char {}-{}, limit {}, alpha {}); refitting its text model on all rows",
-        leader.index + 1,
-        chosen.char_ngrams.0,
-        chosen.char_ngrams.1,
-        chosen.char_limit,
-        chosen.alpha
-    ));
-    let tuning = Tuning {
-        criterion: "out-of-fold mcc, then out-of-fold roc_auc, then grid order".into(),
-        chosen: leader.index,
-        candidates,
-    };
-    refit_winner(prep, leader, &hashed, tuning)
-}
-
-/// Every alpha of one text spec: fold fits as one parallel batch, then their combiners.
-fn score_spec(
-    prep: &Prepared,
-    params: &TrainParams,
-    spec: &text::TextSpec,
-    alphas: &[f64],
-    x: &Csr,
-) -> Result<Vec<(TextFits, Model)>> {
-    let tried: Vec<TrainParams> = alphas
-        .iter()
-        .map(|&alpha| {
-            let mut p = params.clone();
-            p.text = spec.clone();
-            p.text_logit.alpha = alpha;
-            p
-        })
-        .collect();
-    let logits: Vec<LogitParams> = tried.iter().map(|p| p.text_logit).collect();
-    let fits = fit_text_models(x, prep, &logits, true, false)?;
-    let models: Vec<Model> = tried
-        .par_iter()
-        .zip(&fits)
-        .map(|(p, f)| stacked_model(prep, p, &f.oof))
-        .collect::<Result<_>>()?;
-    Ok(fits.into_iter().zip(models).collect())
-}
-
-/// The winner's text model fitted on all rows, completing its stacked model.
-fn refit_winner(
-    prep: &Prepared,
-    leader: Leader,
-    hashed: &HashedText,
-    tuning: Tuning,
-) -> Result<Model> {
-    let logit = [leader.model.training.params.text_logit];
-    let full = fit_text_models(&hashed.x, prep, &logit, false, true)?
-        .pop()
-        .expect("one candidate");
-    let fits = TextFits {
-        oof: leader.fits.oof,
-        converged: leader.fits.converged && full.converged,
-        full: full.full,
-    };
-    let mut model = with_text(leader.model, &hashed.vocab, fits);
-    model.training.tuning = Some(tuning);
-    Ok(model)
-}
-
-/// The text specs of a grid, in grid order (n-gram range, then character limit).
-fn grid_specs(base: &text::TextSpec, grid: &TuneGrid) -> Vec<text::TextSpec> {
-    grid.char_ngrams
-        .iter()
-        .flat_map(|&char_ngrams| {
-            grid.char_limits
-                .iter()
-                .map(move |&char_limit| text::TextSpec {
-                    char_ngrams,
-                    char_limit,
-                    ..base.clone()
-                })
-        })
-        .collect()
-}
-
-/// A candidate's record, read from its stacked model's out-of-fold metrics.
-fn candidate_record(model: &Model, text_buckets: usize) -> TuneCandidate {
-    let t = &model.training;
-    let figure = |k: &str| t.cross_validation[k].as_f64().unwrap_or(0.0);
-    TuneCandidate {
-        char_ngrams: t.params.text.char_ngrams,
-        char_limit: t.params.text.char_limit,
-        alpha: t.params.text_logit.alpha,
-        mcc: figure("mcc"),
-        roc_auc: figure("roc_auc"),
-        f1: figure("f1"),
-        text_buckets,
-        same_as: None,
-    }
-}
-
-/// Whether `a` is strictly better than `b`: higher MCC, or the same MCC and a higher ROC AUC.
-fn beats(a: &TuneCandidate, b: &TuneCandidate) -> bool {
-    a.mcc > b.mcc || (a.mcc == b.mcc && a.roc_auc > b.roc_auc)
-}
-
-/// One progress line per candidate.
-fn describe(index: usize, total: usize, c: &TuneCandidate) -> String {
-    let same = c
-        .same_as
-        .map_or(String::new(), |s| format!(" (same text as {})", s + 1));
-    format!(
-        "tune {}/{total}: char {}-{}, limit {}, alpha {}: out-of-fold mcc {:.4}, roc_auc {:.4}, f1 {:.4}{same}",
-        index + 1,
-        c.char_ngrams.0,
-        c.char_ngrams.1,
-        c.char_limit,
-        c.alpha,
-        c.mcc,
-        c.roc_auc,
-        c.f1
-    )
-}
-
 /// Fits the combiner on out-of-fold text scores and builds the model around it, all but the
 /// text weights (see [`with_text`]): threshold and out-of-fold metrics included.
-fn stacked_model(prep: &Prepared, params: &TrainParams, oof: &Array2<f64>) -> Result<Model> {
+pub(super) fn stacked_model(
+    prep: &Prepared,
+    params: &TrainParams,
+    oof: &Array2<f64>,
+) -> Result<Model> {
     let labels = &prep.labels;
     let spec = FeatureSpec::current(params.text.clone());
     let dense = stack(oof, &prep.side);
@@ -517,7 +280,7 @@ fn stacked_model(prep: &Prepared, params: &TrainParams, oof: &Array2<f64>) -> Re
 }
 
 /// Completes a [`stacked_model`] with the text weights fitted on all rows.
-fn with_text(mut model: Model, vocab: &Vocabulary, fits: TextFits) -> Model {
+pub(super) fn with_text(mut model: Model, vocab: &Vocabulary, fits: TextFits) -> Model {
     model.text.buckets = vocab.buckets.clone();
     model.text.idf = vocab.idf.clone();
     model.text.weights = fits.full.iter().map(|f| f.weights.clone()).collect();
@@ -542,33 +305,13 @@ fn check_params(p: &TrainParams) -> Result<()> {
         ));
     }
     if let Some(grid) = &p.tune {
-        check_grid(grid)?;
+        super::tune::check_grid(grid)?;
     }
     if !(10..=24).contains(&p.text.hash_bits) {
         return Err(Error::Usage(format!(
             "--hash-bits must be within 10..=24 (got {})",
             p.text.hash_bits
         )));
-    }
-    Ok(())
-}
-
-fn check_grid(grid: &TuneGrid) -> Result<()> {
-    if grid.char_ngrams.is_empty() || grid.char_limits.is_empty() || grid.alphas.is_empty() {
-        return Err(Error::Usage(
-            "the --tune grid has an empty dimension".into(),
-        ));
-    }
-    if grid.alphas.iter().any(|&a| !(a > 0.0 && a.is_finite())) {
-        return Err(Error::Usage(
-            "the --tune grid's alphas must be positive".into(),
-        ));
-    }
-    let valid = |&(a, b): &(usize, usize)| (a, b) == (0, 0) || (1 <= a && a <= b && b <= 8);
-    if !grid.char_ngrams.iter().all(valid) {
-        return Err(Error::Usage(
-            "the --tune grid's character n-gram ranges must be MIN-MAX with 1 <= MIN <= MAX <= 8, or 0-0".into(),
-        ));
     }
     Ok(())
 }
@@ -629,10 +372,10 @@ fn choose_positive(
 }
 
 /// The buckets kept, their inverse document frequencies, and the bucket → column map.
-struct Vocabulary {
-    buckets: Vec<u32>,
-    idf: Vec<f32>,
-    column: Vec<u32>,
+pub(super) struct Vocabulary {
+    pub(super) buckets: Vec<u32>,
+    pub(super) idf: Vec<f32>,
+    pub(super) column: Vec<u32>,
 }
 
 impl Vocabulary {
@@ -722,17 +465,17 @@ fn assign_folds(labeled: &[&Message], y: &[usize], k: usize) -> Vec<usize> {
 }
 
 /// The text models of one candidate: out-of-fold scores, and the fits on all rows when asked.
-struct TextFits {
-    oof: Array2<f64>,
-    full: Vec<sparse_logit::SparseLogit>,
+pub(super) struct TextFits {
+    pub(super) oof: Array2<f64>,
+    pub(super) full: Vec<sparse_logit::SparseLogit>,
     /// Whether every fit of this candidate (fold fits included) converged.
-    converged: bool,
+    pub(super) converged: bool,
 }
 
 /// Fits the text models of every candidate in `logits` on `x`, all as one parallel batch:
 /// with `out_of_fold`, one per (fold, class) for the out-of-fold scores (else they stay 0);
 /// with `full`, one per class on all rows.
-fn fit_text_models(
+pub(super) fn fit_text_models(
     x: &Csr,
     prep: &Prepared,
     logits: &[LogitParams],
@@ -857,200 +600,6 @@ fn fingerprint(labeled: &[&Message]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read::Origin;
-
-    fn message(i: usize, label: &str, text: String) -> Message {
-        Message {
-            id: format!("r{i}"),
-            origin: Origin {
-                file: "synthetic".into(),
-                line: i as u64 + 1,
-            },
-            label: Some(label.into()),
-            subject: String::new(),
-            text,
-            thread: None,
-            mail: None,
-        }
-    }
-
-    /// 90 rows of the same ordinary words in both labels, plus one word per row that no other
-    /// row shares: `win…` in spam, `rep…` in ham. Only character n-grams see the prefixes, so
-    /// a word-only candidate is near chance and a character candidate is near perfect.
-    fn corpus() -> Vec<Message> {
-        let words = [
-            "meeting", "report", "lunch", "project", "call", "team", "notes", "budget",
-        ];
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as usize
-        };
-        (0..90)
-            .map(|i| {
-                let spam = i % 3 == 0;
-                let mut text: Vec<String> = (0..6).map(|_| words[next() % 8].to_string()).collect();
-                let tail: String = (0..5)
-                    .map(|_| (b'a' + (next() % 26) as u8) as char)
-                    .collect();
-                let tell = format!("{}{tail}", if spam { "win" } else { "rep" });
-                text.insert(next() % 6, tell);
-                message(i, if spam { "spam" } else { "ham" }, text.join(" "))
-            })
-            .collect()
-    }
-
-    fn grid() -> TuneGrid {
-        TuneGrid {
-            char_ngrams: vec![(0, 0), (2, 4)],
-            char_limits: vec![3_000, 10_000],
-            alphas: vec![0.1, 1.0],
-            progress: false,
-        }
-    }
-
-    fn tuned() -> TrainParams {
-        TrainParams {
-            tune: Some(grid()),
-            ..TrainParams::default()
-        }
-    }
-
-    fn json(model: &Model) -> serde_json::Value {
-        serde_json::to_value(model).unwrap()
-    }
-
-    #[test]
-    fn tuning_picks_the_best_out_of_fold_candidate() {
-        let model = train(&corpus(), "synthetic", &tuned()).unwrap();
-        let tuning = model.training.tuning.as_ref().unwrap();
-        let c = &tuning.candidates;
-        let best = c
-            .iter()
-            .map(|c| (c.mcc, c.roc_auc))
-            .fold((f64::MIN, f64::MIN), |a, b| if b > a { b } else { a });
-        let first_best = c.iter().position(|c| (c.mcc, c.roc_auc) == best).unwrap();
-        assert_eq!(tuning.chosen, first_best);
-        assert!(
-            c[0].mcc < c[tuning.chosen].mcc - 0.2,
-            "word-only should lose: {c:?}"
-        );
-        let won = &c[tuning.chosen];
-        assert_eq!(won.char_ngrams, (2, 4));
-        assert_eq!(model.features.text.char_ngrams, won.char_ngrams);
-        assert_eq!(model.features.text.char_limit, won.char_limit);
-        assert_eq!(model.training.params.text_logit.alpha, won.alpha);
-        assert_eq!(
-            model.training.cross_validation["mcc"].as_f64(),
-            Some(won.mcc)
-        );
-        assert_eq!(model.training.text_buckets, won.text_buckets);
-    }
-
-    #[test]
-    fn summary_records_every_candidate_in_grid_order() {
-        let model = train(&corpus(), "synthetic", &tuned()).unwrap();
-        let tuning = model.training.tuning.as_ref().unwrap();
-        let tried: Vec<((usize, usize), usize, f64)> = tuning
-            .candidates
-            .iter()
-            .map(|c| (c.char_ngrams, c.char_limit, c.alpha))
-            .collect();
-        let mut expected = Vec::new();
-        for n in [(0, 0), (2, 4)] {
-            for limit in [3_000, 10_000] {
-                for alpha in [0.1, 1.0] {
-                    expected.push((n, limit, alpha));
-                }
-            }
-        }
-        assert_eq!(tried, expected);
-        // No row reaches 3,000 characters: the 10,000 specs share the 3,000 specs' fits.
-        let same: Vec<Option<usize>> = tuning.candidates.iter().map(|c| c.same_as).collect();
-        assert_eq!(
-            same,
-            [None, None, Some(0), Some(1), None, None, Some(4), Some(5)]
-        );
-        assert_eq!(model.training.params.tune, Some(grid()));
-        let saved = json(&model);
-        assert_eq!(
-            saved["training"]["tuning"]["candidates"]
-                .as_array()
-                .unwrap()
-                .len(),
-            8
-        );
-        let back = Model::from_json(&serde_json::to_vec(&model).unwrap(), "m".as_ref()).unwrap();
-        assert_eq!(back.training.tuning, model.training.tuning);
-    }
-
-    #[test]
-    fn tuning_is_deterministic_whatever_the_threads() {
-        let on = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| serde_json::to_vec(&train(&corpus(), "s", &tuned()).unwrap()).unwrap())
-        };
-        let one = on(1);
-        assert_eq!(one, on(2));
-        assert_eq!(one, on(2));
-    }
-
-    #[test]
-    fn tuned_model_is_the_untuned_model_of_the_winner() {
-        let tuned_model = train(&corpus(), "s", &tuned()).unwrap();
-        let winner = TrainParams {
-            tune: None,
-            ..tuned_model.training.params.clone()
-        };
-        let plain = train(&corpus(), "s", &winner).unwrap();
-        let mut a = json(&tuned_model);
-        a["training"].as_object_mut().unwrap().remove("tuning");
-        a["training"]["params"]
-            .as_object_mut()
-            .unwrap()
-            .remove("tune");
-        assert_eq!(a, json(&plain));
-    }
-
-    #[test]
-    fn untuned_model_file_has_no_tuning_fields() {
-        let model = train(&corpus(), "s", &TrainParams::default()).unwrap();
-        let saved = json(&model);
-        assert!(saved["training"].get("tuning").is_none());
-        assert!(saved["training"]["params"].get("tune").is_none());
-    }
-
-    #[test]
-    fn refuses_an_empty_or_bad_grid() {
-        for grid in [
-            TuneGrid {
-                alphas: vec![],
-                ..grid()
-            },
-            TuneGrid {
-                alphas: vec![0.0],
-                ..grid()
-            },
-            TuneGrid {
-                char_ngrams: vec![(3, 2)],
-                ..grid()
-            },
-        ] {
-            let params = TrainParams {
-                tune: Some(grid),
-                ..TrainParams::default()
-            };
-            assert!(matches!(
-                train(&corpus(), "s", &params),
-                Err(Error::Usage(_))
-            ));
-        }
-    }
 
     #[test]
     fn threshold_mcc_agrees_with_the_metrics_module() {

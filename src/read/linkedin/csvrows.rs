@@ -73,13 +73,17 @@ impl Table {
 
 /// Reads `input` as CSV with a header, all rows at once; `lines_before` is added to every
 /// line number (for a preamble the caller skipped). Lossy rows are counted in `report`.
+/// A row copied out of the reader: its line and fields.
+#[cfg(test)]
+type OwnedRow = (u64, Vec<String>);
+
 #[cfg(test)]
 fn read_table<R: Read>(
     name: &str,
     input: R,
     lines_before: u64,
     report: &mut ReadReport,
-) -> Result<(Table, Vec<(u64, Vec<String>)>)> {
+) -> Result<(Table, Vec<OwnedRow>)> {
     let mut rows = Vec::new();
     let table = each_row(
         name,
