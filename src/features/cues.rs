@@ -6,7 +6,9 @@
 //! Aho–Corasick over the lower-cased text, in English, Spanish, German and French.
 //! This module owns the phrase lists; thread and timing context lives in [`super::context`].
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::{Builder, DFA};
+use aho_corasick::{Anchored, MatchKind};
 use std::sync::OnceLock;
 
 /// The cue names, in vector order.
@@ -364,14 +366,50 @@ const PHRASES: [(&str, &[&str]); 13] = [
 ];
 
 struct Matchers {
-    /// The phrases plus the URL markers, over lower-cased text.
-    exact: AhoCorasick,
-    /// The same patterns matching ASCII letters of either case, for ASCII text as it is:
-    /// on ASCII text, lower-casing is ASCII lower-casing and every pattern is lower-case, so
-    /// both automata report the same matches.
-    ascii_folding: AhoCorasick,
+    /// The phrases plus the URL markers, all lower-case.
+    patterns: Vec<&'static str>,
+    /// The patterns over lower-cased text; built when first needed, as most text never needs it.
+    exact: OnceLock<DFA>,
+    /// The same patterns matching ASCII letters of either case, for text as it is when
+    /// lower-casing it would change ASCII letters only (all ASCII text, and most other text):
+    /// every pattern is lower-case, so both automata report the same matches.
+    ascii_folding: DFA,
     /// For each pattern id, the index into [`CUE_NAMES`].
     cue_of_pattern: Vec<usize>,
+}
+
+impl Matchers {
+    fn exact(&self) -> &DFA {
+        self.exact
+            .get_or_init(|| phrase_automaton(&self.patterns, false))
+    }
+}
+
+/// A DFA finding every occurrence of `patterns`, overlapping ones too (see [`count_phrases`]).
+fn phrase_automaton(patterns: &[&str], ascii_case_insensitive: bool) -> DFA {
+    Builder::new()
+        .match_kind(MatchKind::Standard)
+        .ascii_case_insensitive(ascii_case_insensitive)
+        .build(patterns)
+        .expect("phrase automaton builds")
+}
+
+/// Adds one to the cue of every pattern occurrence in `haystack`, overlapping ones included.
+/// The DFA is walked by hand: a state holds every pattern that ends there (Standard match
+/// semantics copy them along failure links), which is what `find_overlapping_iter` reports,
+/// without its per-call and per-match bookkeeping.
+fn count_phrases(dfa: &DFA, haystack: &[u8], cue_of_pattern: &[usize], counts: &mut [f64]) {
+    let mut state = dfa
+        .start_state(Anchored::No)
+        .expect("the phrase DFA searches unanchored");
+    for &byte in haystack {
+        state = dfa.next_state(Anchored::No, state, byte);
+        if dfa.is_match(state) {
+            for i in 0..dfa.match_len(state) {
+                counts[cue_of_pattern[dfa.match_pattern(state, i).as_usize()]] += 1.0;
+            }
+        }
+    }
 }
 
 /// Counted like the phrases: `count_urls` of the original design, which counted each marker's
@@ -379,8 +417,31 @@ struct Matchers {
 /// the same.
 const URL_MARKERS: [&str; 3] = ["http://", "https://", "www."];
 
-fn cue_index(name: &str) -> usize {
-    CUE_NAMES.iter().position(|n| *n == name).expect("cue name")
+/// The index of a cue name in [`CUE_NAMES`]; a `const` use fails to compile on a typo.
+const fn cue_index(name: &str) -> usize {
+    let mut i = 0;
+    while i < CUE_NAMES.len() {
+        if same_str(CUE_NAMES[i], name) {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("unknown cue name");
+}
+
+const fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 fn matchers() -> &'static Matchers {
@@ -402,17 +463,10 @@ fn matchers() -> &'static Matchers {
         debug_assert!(patterns
             .iter()
             .all(|p| !p.bytes().any(|b| b.is_ascii_uppercase())));
-        let build = |fold: bool| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
-                .ascii_case_insensitive(fold)
-                .build(&patterns)
-                .expect("phrase automaton builds")
-        };
         Matchers {
-            exact: build(false),
-            ascii_folding: build(true),
+            ascii_folding: phrase_automaton(&patterns, true),
+            exact: OnceLock::new(),
+            patterns,
             cue_of_pattern,
         }
     })
@@ -427,7 +481,9 @@ struct Shape {
     letters: usize,
     upper: usize,
     phones: usize,
-    ascii: bool,
+    /// Whether lower-casing the text changes ASCII letters only, so that the ASCII-folding
+    /// automaton over the text finds what the exact one finds over its lower-cased copy.
+    folds_as_ascii: bool,
 }
 
 /// Whitespace-separated words (and those with `@` and `.`), `!`, letters, upper-case letters and
@@ -437,19 +493,27 @@ fn shape(text: &str) -> Shape {
     if !bytes.is_ascii() {
         return shape_unicode(text);
     }
-    // ASCII: simple counting loops the compiler vectorises, then the rare `@` and digits.
     let ws = |b: u8| matches!(b, b' ' | b'\t'..=b'\r');
-    let words = match bytes.first() {
-        None => 0,
-        Some(&first) => {
-            usize::from(!ws(first))
-                + bytes
-                    .iter()
-                    .zip(&bytes[1..])
-                    .filter(|&(&a, &b)| ws(a) && !ws(b))
-                    .count()
+    let (mut words, mut exclamations, mut letters, mut upper) = (0, 0, 0, 0);
+    // Blocks short enough for `u32` counters, in branch-free loops the compiler vectorises;
+    // a word starts at a non-space after a space or at the start of the text.
+    let mut after_space = true;
+    for block in bytes.chunks(1 << 20) {
+        let (mut starts, mut bangs, mut alpha, mut capitals) = (0u32, 0u32, 0u32, 0u32);
+        for (&a, &b) in block.iter().zip(&block[1..]) {
+            starts += u32::from(ws(a) & !ws(b));
         }
-    };
+        for &b in block {
+            bangs += u32::from(b == b'!');
+            alpha += u32::from(b.is_ascii_alphabetic());
+            capitals += u32::from(b.is_ascii_uppercase());
+        }
+        words += usize::from(after_space & !ws(block[0])) + starts as usize;
+        after_space = ws(block[block.len() - 1]);
+        exclamations += bangs as usize;
+        letters += alpha as usize;
+        upper += capitals as usize;
+    }
     let mut emails = 0;
     let mut counted_to = 0;
     let mut from = 0;
@@ -472,11 +536,11 @@ fn shape(text: &str) -> Shape {
     Shape {
         words,
         emails,
-        exclamations: bytes.iter().filter(|&&b| b == b'!').count(),
-        letters: bytes.iter().filter(|b| b.is_ascii_alphabetic()).count(),
-        upper: bytes.iter().filter(|b| b.is_ascii_uppercase()).count(),
+        exclamations,
+        letters,
+        upper,
         phones: count_phone_numbers(bytes),
-        ascii: true,
+        folds_as_ascii: true,
     }
 }
 
@@ -510,7 +574,7 @@ fn count_phone_numbers(bytes: &[u8]) -> usize {
 /// [`shape`] char by char, for text with non-ASCII chars.
 fn shape_unicode(text: &str) -> Shape {
     let mut s = Shape {
-        ascii: false,
+        folds_as_ascii: true,
         ..Shape::default()
     };
     let (mut in_word, mut at, mut dot) = (false, false, false);
@@ -533,6 +597,9 @@ fn shape_unicode(text: &str) -> Shape {
         s.exclamations += usize::from(ch == '!');
         s.letters += usize::from(ch.is_alphabetic());
         s.upper += usize::from(ch.is_uppercase());
+        if !ch.is_ascii() && s.folds_as_ascii {
+            s.folds_as_ascii = ch.to_lowercase().eq([ch]);
+        }
     }
     if in_word {
         s.emails += usize::from(at && dot);
@@ -546,33 +613,35 @@ pub fn cue_counts(text: &str) -> [f64; CUE_NAMES.len()] {
     let mut counts = [0.0; CUE_NAMES.len()];
     let shape = shape(text);
     let m = matchers();
-    let mut count_phrases = |automaton: &AhoCorasick, haystack: &str| {
-        for hit in automaton.find_overlapping_iter(haystack) {
-            counts[m.cue_of_pattern[hit.pattern().as_usize()]] += 1.0;
-        }
-    };
-    if shape.ascii {
-        count_phrases(&m.ascii_folding, text);
+    if shape.folds_as_ascii {
+        count_phrases(
+            &m.ascii_folding,
+            text.as_bytes(),
+            &m.cue_of_pattern,
+            &mut counts,
+        );
     } else {
-        count_phrases(&m.exact, &text.to_lowercase());
+        let lower = text.to_lowercase();
+        count_phrases(m.exact(), lower.as_bytes(), &m.cue_of_pattern, &mut counts);
     }
     let words = shape.words;
-    let idx = cue_index;
-    counts[idx("phone_number")] = shape.phones as f64;
-    counts[idx("email_address")] = shape.emails as f64;
-    counts[idx("words")] = words as f64;
-    counts[idx("exclamations")] = shape.exclamations as f64;
-    counts[idx("upper_case_share")] = if shape.letters == 0 {
+    counts[const { cue_index("phone_number") }] = shape.phones as f64;
+    counts[const { cue_index("email_address") }] = shape.emails as f64;
+    counts[const { cue_index("words") }] = words as f64;
+    counts[const { cue_index("exclamations") }] = shape.exclamations as f64;
+    counts[const { cue_index("upper_case_share") }] = if shape.letters == 0 {
         0.0
     } else {
         shape.upper as f64 / shape.letters as f64
     };
-    counts[idx("empty_text")] = if words == 0 { 1.0 } else { 0.0 };
+    counts[const { cue_index("empty_text") }] = if words == 0 { 1.0 } else { 0.0 };
     // Website-only: a link or website phrase with little else to justify the contact.
-    let website = counts[idx("website_only")] > 0.0 || counts[idx("urls")] > 0.0;
-    let personal =
-        counts[idx("mutual_contact")] + counts[idx("shared_context")] + counts[idx("question")];
-    counts[idx("website_only")] = if website && personal == 0.0 && words < 60 {
+    const WEBSITE: usize = cue_index("website_only");
+    let website = counts[WEBSITE] > 0.0 || counts[const { cue_index("urls") }] > 0.0;
+    let personal = counts[const { cue_index("mutual_contact") }]
+        + counts[const { cue_index("shared_context") }]
+        + counts[const { cue_index("question") }];
+    counts[WEBSITE] = if website && personal == 0.0 && words < 60 {
         1.0
     } else {
         0.0
@@ -582,9 +651,14 @@ pub fn cue_counts(text: &str) -> [f64; CUE_NAMES.len()] {
 
 /// Cue values scaled for the combiner: log1p of counts, shares left as they are.
 pub fn cue_values(text: &str) -> [f64; CUE_NAMES.len()] {
+    const AS_THEY_ARE: [usize; 3] = [
+        cue_index("upper_case_share"),
+        cue_index("empty_text"),
+        cue_index("website_only"),
+    ];
     let mut values = cue_counts(text);
-    for (name, v) in CUE_NAMES.iter().zip(values.iter_mut()) {
-        if !matches!(*name, "upper_case_share" | "empty_text" | "website_only") {
+    for (i, v) in values.iter_mut().enumerate() {
+        if !AS_THEY_ARE.contains(&i) {
             *v = v.ln_1p();
         }
     }
@@ -652,6 +726,18 @@ mod tests {
             2.0
         );
         assert_eq!(cue("see https://a.example and www.b.example", "urls"), 2.0);
+    }
+
+    #[test]
+    fn phrases_match_in_any_case_beside_non_ascii_letters() {
+        // Lower-case non-ASCII letters: the text is read as it is; upper-case ones: lower-cased.
+        for text in [
+            "Möchte mich MIT DIR VERNETZEN",
+            "ICH MÖCHTE MICH MIT DIR VERNETZEN",
+            "J'AIMERAIS ÉLARGIR MON RÉSEAU",
+        ] {
+            assert_eq!(cue(text, "generic_opener"), 1.0, "{text}");
+        }
     }
 
     #[test]

@@ -89,82 +89,126 @@ impl Tokens {
     }
 
     fn fill(&mut self, text: &str) {
+        self.fill_parts(&[text]);
+    }
+
+    /// The tokens of `parts` read one after another, as if joined by whitespace: the same
+    /// tokens as their concatenation with a newline between them, without building it.
+    fn fill_parts(&mut self, parts: &[&str]) {
         self.buf.clear();
         self.spans.clear();
-        self.buf.reserve(text.len() + 2);
+        self.buf
+            .reserve(parts.iter().map(|p| p.len()).sum::<usize>() + 2);
         self.buf.push(' ');
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            let (ws, len) = whitespace_at(text, i);
-            if ws {
-                i += len;
-                continue;
-            }
-            let start = i;
-            i += len;
-            while i < bytes.len() {
-                let (ws, len) = whitespace_at(text, i);
-                if ws {
-                    break;
-                }
-                i += len;
-            }
-            self.push_raw(&text[start..i]);
+        for text in parts {
+            self.push_text(text);
         }
     }
 
-    /// One whitespace-separated piece of the text.
-    fn push_raw(&mut self, raw: &str) {
-        if looks_like_url(raw) {
+    /// Appends the whitespace-separated pieces of `text`.
+    fn push_text(&mut self, text: &str) {
+        let mut i = 0;
+        while i < text.len() {
+            let (ws, len) = whitespace_at(text, i);
+            i = if ws {
+                i + len
+            } else {
+                self.push_piece(text, i)
+            };
+        }
+    }
+
+    /// Tokenises the piece of `text` that starts at byte `start` (it runs to the next
+    /// whitespace) in one pass, and returns where it ends. A URL or an e-mail address
+    /// becomes a placeholder token.
+    fn push_piece(&mut self, text: &str, start: usize) -> usize {
+        let bytes = text.as_bytes();
+        if looks_like_url(&bytes[start..]) {
             self.push_token("_url_");
-            return;
+            return piece_end(text, start);
         }
-        let b = raw.as_bytes();
-        if b.contains(&b'@') && b.contains(&b'.') && raw.len() > 5 {
-            self.push_token("_email_");
-            return;
-        }
+        let marks = (self.buf.len(), self.spans.len());
+        let mut email_checked = false;
         self.begin_word();
-        let mut rest = raw;
-        while let Some(&byte) = rest.as_bytes().first() {
-            if byte < 0x80 {
-                rest = &rest[1..];
-                if byte.is_ascii_alphanumeric() {
-                    self.buf.push(char::from(byte.to_ascii_lowercase()));
-                    self.word_chars += 1;
-                    self.word_digits += usize::from(byte.is_ascii_digit());
-                } else {
-                    self.flush_word();
-                    if matches!(byte, b'$' | b'!' | b'%') {
-                        self.push_token(if byte == b'$' {
-                            "$"
-                        } else if byte == b'!' {
-                            "!"
-                        } else {
-                            "%"
-                        });
+        let mut i = start;
+        while let Some(&byte) = bytes.get(i) {
+            if byte.is_ascii_alphanumeric() {
+                i = self.push_ascii_run(text, i);
+            } else if byte < 0x80 {
+                if ascii_whitespace(byte) {
+                    break;
+                }
+                if byte == b'@' && !email_checked {
+                    email_checked = true;
+                    let end = piece_end(text, i);
+                    if end - start > 5 && bytes[start..end].contains(&b'.') {
+                        // An e-mail address: what was read of it gives way to the placeholder.
+                        self.buf.truncate(marks.0);
+                        self.spans.truncate(marks.1);
+                        self.push_token("_email_");
+                        return end;
                     }
+                }
+                i += 1;
+                self.flush_word();
+                if matches!(byte, b'$' | b'!' | b'%') {
+                    self.push_token(if byte == b'$' {
+                        "$"
+                    } else if byte == b'!' {
+                        "!"
+                    } else {
+                        "%"
+                    });
                 }
             } else {
-                let ch = rest.chars().next().expect("non-empty");
-                rest = &rest[ch.len_utf8()..];
-                if ch.is_alphanumeric() {
-                    for lower in ch.to_lowercase() {
-                        self.buf.push(lower);
-                        self.word_chars += 1;
-                        self.word_digits += usize::from(lower.is_ascii_digit());
-                    }
-                } else {
-                    self.flush_word();
-                    if matches!(ch, '£' | '€') {
-                        let mut tmp = [0u8; 4];
-                        self.push_token(ch.encode_utf8(&mut tmp));
-                    }
+                let ch = text[i..].chars().next().expect("char boundary");
+                if ch.is_whitespace() {
+                    break;
                 }
+                i += ch.len_utf8();
+                self.push_char(ch);
             }
         }
         self.flush_word();
+        i
+    }
+
+    /// Appends the run of ASCII letters and digits at byte `start`, lower-cased, to the word
+    /// being built; returns where the run ends.
+    fn push_ascii_run(&mut self, text: &str, start: usize) -> usize {
+        let bytes = text.as_bytes();
+        let (mut end, mut digits) = (start, 0);
+        while let Some(&b) = bytes.get(end) {
+            if b.is_ascii_digit() {
+                digits += 1;
+            } else if !b.is_ascii_alphabetic() {
+                break;
+            }
+            end += 1;
+        }
+        self.buf
+            .extend(text[start..end].chars().map(|c| c.to_ascii_lowercase()));
+        self.word_chars += end - start;
+        self.word_digits += digits;
+        end
+    }
+
+    /// One non-ASCII, non-whitespace char: part of the word when alphanumeric (lower-cased),
+    /// else the word ends there, `£` and `€` being tokens of their own.
+    fn push_char(&mut self, ch: char) {
+        if ch.is_alphanumeric() {
+            for lower in ch.to_lowercase() {
+                self.buf.push(lower);
+                self.word_chars += 1;
+                self.word_digits += usize::from(lower.is_ascii_digit());
+            }
+        } else {
+            self.flush_word();
+            if matches!(ch, '£' | '€') {
+                let mut tmp = [0u8; 4];
+                self.push_token(ch.encode_utf8(&mut tmp));
+            }
+        }
     }
 
     fn begin_word(&mut self) {
@@ -201,19 +245,44 @@ impl Tokens {
 fn whitespace_at(text: &str, i: usize) -> (bool, usize) {
     let b = text.as_bytes()[i];
     if b < 0x80 {
-        (matches!(b, b' ' | b'\t'..=b'\r'), 1)
+        (ascii_whitespace(b), 1)
     } else {
         let ch = text[i..].chars().next().expect("char boundary");
         (ch.is_whitespace(), ch.len_utf8())
     }
 }
 
-fn looks_like_url(raw: &str) -> bool {
-    let lower = raw.trim_start_matches(['(', '<', '[', '"']);
-    lower.starts_with("http://")
-        || lower.starts_with("https://")
-        || lower.starts_with("www.")
-        || lower.starts_with("HTTP")
+/// Whether an ASCII byte is whitespace (as `char::is_whitespace`).
+#[inline]
+fn ascii_whitespace(b: u8) -> bool {
+    matches!(b, b' ' | b'\t'..=b'\r')
+}
+
+/// Where the piece of `text` holding byte `i` ends: at the next whitespace, or the end.
+fn piece_end(text: &str, mut i: usize) -> usize {
+    while i < text.len() {
+        let (ws, len) = whitespace_at(text, i);
+        if ws {
+            break;
+        }
+        i += len;
+    }
+    i
+}
+
+/// Whether a piece starts (after any of `( < [ "`) with `http://`, `https://`, `www.` or
+/// `HTTP`. None of these holds whitespace, so `b` may run on past the piece.
+fn looks_like_url(b: &[u8]) -> bool {
+    let skip = b
+        .iter()
+        .position(|c| !matches!(c, b'(' | b'<' | b'[' | b'"'))
+        .unwrap_or(b.len());
+    let rest = &b[skip..];
+    matches!(rest.first(), Some(b'h' | b'w' | b'H'))
+        && (rest.starts_with(b"http://")
+            || rest.starts_with(b"https://")
+            || rest.starts_with(b"www.")
+            || rest.starts_with(b"HTTP"))
 }
 
 /// Reused per-thread buffers, so hashing a message allocates nothing but its result.
@@ -230,6 +299,10 @@ struct Scratch {
     bins: Vec<u32>,
     /// Dense per-bucket counts, all zero between messages.
     table: Vec<u16>,
+    /// Occurrences beyond `u16::MAX` of the buckets saturated in `table` ([`count_grams`]).
+    overflow: Vec<(u32, usize)>,
+    /// Character n-gram buckets of recent tokens ([`count_grams`]).
+    gram_cache: GramCache,
 }
 
 thread_local! {
@@ -248,8 +321,116 @@ fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
 pub fn for_each_gram(spec: &TextSpec, text: &str, mut visit: impl FnMut(u32, GramKind, &str)) {
     with_scratch(|s| {
         s.tokens.fill(text);
-        grams(spec, s, &mut visit);
+        word_grams(spec, &s.tokens, &mut visit);
+        char_grams(spec, &s.tokens, &mut s.bounds, &mut s.cut, &mut visit);
     })
+}
+
+/// The hashed n-gram counts of one text, held in this thread's dense table while in use:
+/// nothing is sorted and, once the buffers have grown, nothing is allocated.
+pub struct GramCounts<'a> {
+    spec: &'a TextSpec,
+    tokens: &'a Tokens,
+    distinct: &'a [u32],
+    table: &'a [u16],
+    overflow: &'a [(u32, usize)],
+}
+
+impl<'a> GramCounts<'a> {
+    /// The distinct buckets of the text, in the order first seen.
+    pub fn buckets(&self) -> &[u32] {
+        self.distinct
+    }
+
+    /// How many n-grams of the text fall in `bucket`.
+    pub fn count(&self, bucket: u32) -> usize {
+        match self.table[bucket as usize] {
+            u16::MAX => {
+                let extra = self.overflow.iter().find(|&&(b, _)| b == bucket);
+                usize::from(u16::MAX) + extra.map_or(0, |&(_, n)| n)
+            }
+            c => usize::from(c),
+        }
+    }
+
+    /// `1 + ln count` of `bucket`: the value [`hashed_counts`] gives it.
+    pub fn tf(&self, bucket: u32) -> f32 {
+        sublinear_tf(self.count(bucket))
+    }
+
+    /// Calls `visit(bucket, gram)` for every word n-gram of the text, in order.
+    pub fn for_each_word_gram(&self, mut visit: impl FnMut(u32, &'a str)) {
+        word_grams(self.spec, self.tokens, &mut |bucket, _, gram| {
+            visit(bucket, gram)
+        });
+    }
+}
+
+/// Counts the n-grams of `parts`, read one after another as if joined by a newline (as
+/// [`crate::features::full_text`] joins subject and body), and runs `f` on the counts.
+/// The counts live in a per-thread table of `2^hash_bits` `u16`s, cleared again afterwards.
+pub fn with_gram_counts<R>(
+    spec: &TextSpec,
+    parts: &[&str],
+    f: impl FnOnce(&GramCounts<'_>) -> R,
+) -> R {
+    with_scratch(|s| {
+        s.tokens.fill_parts(parts);
+        count_grams(spec, s);
+        let out = f(&GramCounts {
+            spec,
+            tokens: &s.tokens,
+            distinct: &s.distinct,
+            table: &s.table,
+            overflow: &s.overflow,
+        });
+        for &b in &s.distinct {
+            s.table[b as usize] = 0;
+        }
+        out
+    })
+}
+
+/// Counts every n-gram of `s.tokens` in `s.table`, listing each bucket when first seen.
+fn count_grams(spec: &TextSpec, s: &mut Scratch) {
+    let size = 1usize << spec.hash_bits;
+    if s.table.len() != size {
+        s.table = vec![0u16; size];
+    }
+    let Scratch {
+        tokens,
+        bounds,
+        cut,
+        buckets,
+        distinct,
+        table,
+        overflow,
+        gram_cache,
+        ..
+    } = s;
+    // Hash first, count after: the counting loop then has no branch on what it loads, so
+    // the cache misses of many buckets overlap instead of stalling one by one.
+    buckets.clear();
+    word_grams(spec, tokens, &mut |bucket, _, _| buckets.push(bucket));
+    char_buckets_cached(spec, tokens, bounds, cut, gram_cache, buckets);
+    distinct.clear();
+    distinct.resize(buckets.len(), 0);
+    overflow.clear();
+    let mut seen = 0;
+    for &bucket in buckets.iter() {
+        let c = &mut table[bucket as usize];
+        distinct[seen] = bucket;
+        seen += usize::from(*c == 0);
+        if *c == u16::MAX {
+            match overflow.iter_mut().find(|(b, _)| *b == bucket) {
+                Some((_, n)) => *n += 1,
+                None => overflow.push((bucket, 1)),
+            }
+        } else {
+            *c += 1;
+        }
+    }
+    distinct.truncate(seen);
 }
 
 #[inline]
@@ -257,16 +438,18 @@ fn bucket(gram: &str, seed: u64, mask: u64) -> u32 {
     (xxh3_64_with_seed(gram.as_bytes(), seed) & mask) as u32
 }
 
-fn grams(spec: &TextSpec, s: &mut Scratch, visit: &mut impl FnMut(u32, GramKind, &str)) {
-    let mask = (1u64 << spec.hash_bits) - 1;
-    let Scratch {
-        tokens,
-        bounds,
-        cut,
-        ..
-    } = s;
+fn bucket_mask(spec: &TextSpec) -> u64 {
+    (1u64 << spec.hash_bits) - 1
+}
+
+/// Word n-grams: tokens are separated by single spaces, so `start..end` is the joined gram.
+fn word_grams<'t>(
+    spec: &TextSpec,
+    tokens: &'t Tokens,
+    visit: &mut impl FnMut(u32, GramKind, &'t str),
+) {
+    let mask = bucket_mask(spec);
     let (buf, spans) = (tokens.buf.as_str(), tokens.spans.as_slice());
-    // Word n-grams: tokens are separated by single spaces, so `start..end` is the joined gram.
     for first in 0..spans.len() {
         let a = spans[first].0;
         for &(_, b) in spans[first..].iter().take(spec.word_ngrams) {
@@ -274,8 +457,59 @@ fn grams(spec: &TextSpec, s: &mut Scratch, visit: &mut impl FnMut(u32, GramKind,
             visit(bucket(gram, WORD_SEED, mask), GramKind::Word, gram);
         }
     }
-    let (lo, hi) = spec.char_ngrams;
-    if hi == 0 {
+}
+
+/// Character n-grams of each token padded with spaces, over the first `char_limit` chars.
+fn char_grams(
+    spec: &TextSpec,
+    tokens: &Tokens,
+    bounds: &mut Vec<usize>,
+    cut: &mut String,
+    visit: &mut impl FnMut(u32, GramKind, &str),
+) {
+    let mask = bucket_mask(spec);
+    for_each_padded(spec, tokens, cut, |padded, ascii, _| {
+        padded_grams(spec, mask, padded, ascii, bounds, visit)
+    });
+}
+
+/// The buckets of [`char_grams`], appended to `out`, those of a token seen lately copied
+/// from `cache` instead of hashed again.
+fn char_buckets_cached(
+    spec: &TextSpec,
+    tokens: &Tokens,
+    bounds: &mut Vec<usize>,
+    cut: &mut String,
+    cache: &mut GramCache,
+    out: &mut Vec<u32>,
+) {
+    let mask = bucket_mask(spec);
+    cache.prepare(spec);
+    for_each_padded(spec, tokens, cut, |padded, ascii, whole| {
+        let mut hash = |out: &mut Vec<u32>| {
+            padded_grams(spec, mask, padded, ascii, bounds, &mut |b, _, _| {
+                out.push(b)
+            })
+        };
+        if whole {
+            cache.extend(padded, out, hash);
+        } else {
+            hash(out);
+        }
+    });
+}
+
+/// Calls `visit(padded, ascii, whole)` for each token whose character n-grams are taken: the
+/// token with a space on both sides, cut to the chars left of `char_limit` (then `whole` is
+/// false), and whether it is ASCII.
+fn for_each_padded(
+    spec: &TextSpec,
+    tokens: &Tokens,
+    cut: &mut String,
+    mut visit: impl FnMut(&str, bool, bool),
+) {
+    let (buf, spans) = (tokens.buf.as_str(), tokens.spans.as_slice());
+    if spec.char_ngrams.1 == 0 {
         return;
     }
     let mut budget = spec.char_limit;
@@ -290,45 +524,127 @@ fn grams(spec: &TextSpec, s: &mut Scratch, visit: &mut impl FnMut(u32, GramKind,
         } else {
             tok.chars().count()
         };
-        // The token padded with a space on both sides, its first `budget` chars only.
-        let padded: &str = if chars <= budget {
-            &buf[a - 1..b + 1]
+        if chars <= budget {
+            visit(&buf[a - 1..b + 1], ascii, true);
         } else {
             cut.clear();
             cut.push(' ');
             cut.extend(tok.chars().take(budget));
             cut.push(' ');
-            cut
-        };
+            visit(cut, ascii, false);
+        }
         budget = budget.saturating_sub(tok.len() + 1);
-        if ascii {
-            let bytes_len = padded.len();
-            for n in lo..=hi {
-                if n > bytes_len {
-                    break;
-                }
-                assert!(n != 0, "window size must be non-zero");
-                for j in 0..=bytes_len - n {
-                    let gram = &padded[j..j + n];
-                    visit(bucket(gram, CHAR_SEED, mask), GramKind::Char, gram);
-                }
+    }
+}
+
+/// Calls `visit` for every character n-gram of one padded token.
+fn padded_grams(
+    spec: &TextSpec,
+    mask: u64,
+    padded: &str,
+    ascii: bool,
+    bounds: &mut Vec<usize>,
+    visit: &mut impl FnMut(u32, GramKind, &str),
+) {
+    let (lo, hi) = spec.char_ngrams;
+    if ascii {
+        let bytes_len = padded.len();
+        for n in lo..=hi {
+            if n > bytes_len {
+                break;
             }
-        } else {
-            bounds.clear();
-            bounds.extend(padded.char_indices().map(|(i, _)| i));
-            bounds.push(padded.len());
-            let nchars = bounds.len() - 1;
-            for n in lo..=hi {
-                if n > nchars {
-                    break;
-                }
-                assert!(n != 0, "window size must be non-zero");
-                for j in 0..=nchars - n {
-                    let gram = &padded[bounds[j]..bounds[j + n]];
-                    visit(bucket(gram, CHAR_SEED, mask), GramKind::Char, gram);
-                }
+            assert!(n != 0, "window size must be non-zero");
+            for j in 0..=bytes_len - n {
+                let gram = &padded[j..j + n];
+                visit(bucket(gram, CHAR_SEED, mask), GramKind::Char, gram);
             }
         }
+    } else {
+        bounds.clear();
+        bounds.extend(padded.char_indices().map(|(i, _)| i));
+        bounds.push(padded.len());
+        let nchars = bounds.len() - 1;
+        for n in lo..=hi {
+            if n > nchars {
+                break;
+            }
+            assert!(n != 0, "window size must be non-zero");
+            for j in 0..=nchars - n {
+                let gram = &padded[bounds[j]..bounds[j + n]];
+                visit(bucket(gram, CHAR_SEED, mask), GramKind::Char, gram);
+            }
+        }
+    }
+}
+
+/// Slots of the [`GramCache`] (a power of two).
+const CACHE_SLOTS: usize = 4096;
+/// Longest padded token the [`GramCache`] keeps, in bytes.
+const CACHE_TOKEN_BYTES: usize = 32;
+/// Buckets the [`GramCache`] holds before it starts over (512 KB).
+const CACHE_BUCKETS: usize = 1 << 17;
+
+/// The character n-gram buckets of recently seen tokens, by token: most words of a message
+/// were seen before, and copying their buckets costs one hash instead of one per n-gram.
+#[derive(Debug, Default)]
+struct GramCache {
+    /// What the buckets were hashed with: hash bits and n-gram sizes.
+    spec: (u32, usize, usize),
+    /// One token per slot, chosen by the token's hash.
+    slots: Vec<CacheSlot>,
+    /// The slots' padded tokens, one after another.
+    text: Vec<u8>,
+    /// The slots' buckets, one after another.
+    buckets: Vec<u32>,
+}
+
+/// A token in the [`GramCache`]: its hash and its ranges in `text` and `buckets`.
+#[derive(Debug, Default, Clone, Copy)]
+struct CacheSlot {
+    key: u64,
+    text: (u32, u32),
+    buckets: (u32, u32),
+}
+
+impl GramCache {
+    /// Empties the cache when it was filled for another spec or is full.
+    fn prepare(&mut self, spec: &TextSpec) {
+        let key = (spec.hash_bits, spec.char_ngrams.0, spec.char_ngrams.1);
+        if self.spec != key || self.slots.is_empty() || self.buckets.len() > CACHE_BUCKETS {
+            self.spec = key;
+            self.slots.clear();
+            self.slots.resize(CACHE_SLOTS, CacheSlot::default());
+            self.text.clear();
+            self.buckets.clear();
+        }
+    }
+
+    /// Appends the buckets of `padded` to `out`: the cached ones, or those `hash` appends
+    /// (then kept). An empty slot's token is empty, so it never matches.
+    fn extend(&mut self, padded: &str, out: &mut Vec<u32>, hash: impl FnOnce(&mut Vec<u32>)) {
+        if padded.len() > CACHE_TOKEN_BYTES {
+            return hash(out);
+        }
+        let key = xxh3_64_with_seed(padded.as_bytes(), 0);
+        let at = key as usize & (CACHE_SLOTS - 1);
+        let slot = self.slots[at];
+        let range = |(a, b): (u32, u32)| a as usize..b as usize;
+        if slot.key == key && self.text[range(slot.text)] == *padded.as_bytes() {
+            out.extend_from_slice(&self.buckets[range(slot.buckets)]);
+            return;
+        }
+        let first = out.len();
+        hash(out);
+        let (text_at, buckets_at) = (self.text.len(), self.buckets.len());
+        self.text.extend_from_slice(padded.as_bytes());
+        self.buckets.extend_from_slice(&out[first..]);
+        // Within bounds: `prepare` empties the arenas before they pass CACHE_BUCKETS (plus
+        // one message's worth), far below u32::MAX.
+        self.slots[at] = CacheSlot {
+            key,
+            text: (text_at as u32, self.text.len() as u32),
+            buckets: (buckets_at as u32, self.buckets.len() as u32),
+        };
     }
 }
 
@@ -338,7 +654,9 @@ pub fn hashed_counts(spec: &TextSpec, text: &str) -> Vec<(u32, f32)> {
         s.tokens.fill(text);
         let mut buckets = std::mem::take(&mut s.buckets);
         buckets.clear();
-        grams(spec, s, &mut |bucket, _, _| buckets.push(bucket));
+        let mut push = |bucket, _, _: &str| buckets.push(bucket);
+        word_grams(spec, &s.tokens, &mut push);
+        char_grams(spec, &s.tokens, &mut s.bounds, &mut s.cut, &mut push);
         let out = if buckets.len() >= DENSE_MIN_GRAMS && spec.hash_bits <= DENSE_BITS {
             dense_counts(&buckets, spec.hash_bits, s)
         } else {
@@ -532,6 +850,64 @@ mod tests {
         assert!(counts
             .iter()
             .any(|&(_, v)| (v - (1.0 + 3f32.ln())).abs() < 1e-6));
+    }
+
+    /// `with_gram_counts` over (subject, body), as sorted `(bucket, tf)`.
+    fn lean_counts(spec: &TextSpec, subject: &str, body: &str) -> Vec<(u32, f32)> {
+        with_gram_counts(spec, &[subject, body], |c| {
+            let mut v: Vec<(u32, f32)> = c.buckets().iter().map(|&b| (b, c.tf(b))).collect();
+            v.sort_unstable_by_key(|&(b, _)| b);
+            v
+        })
+    }
+
+    #[test]
+    fn gram_counts_of_parts_are_those_of_the_joined_text() {
+        let spec = TextSpec::default();
+        let long = "Free entry, call now! ".repeat(200);
+        for (subject, body) in [
+            (
+                "",
+                "FREE entry! Call 09061701461 or visit https://x.example/a, mail me@x.org £100",
+            ),
+            (
+                "Quick question",
+                "see (me@x.org) and a@b, foo@bar, x!y@z.com; ¿Qué tal? Grüße",
+            ),
+            ("Re: offer", long.as_str()),
+            ("only a subject", ""),
+        ] {
+            let full = if subject.is_empty() {
+                body.to_string()
+            } else {
+                format!("{subject}\n{body}")
+            };
+            // Twice: the second time the token cache answers.
+            for _ in 0..2 {
+                assert_eq!(
+                    lean_counts(&spec, subject, body),
+                    hashed_counts(&spec, &full)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn counts_beyond_u16_stay_exact() {
+        let spec = TextSpec::default();
+        let text = "spam ".repeat(70_000);
+        assert_eq!(lean_counts(&spec, "", &text), hashed_counts(&spec, &text));
+        let word = bucket("spam", WORD_SEED, bucket_mask(&spec));
+        assert!(with_gram_counts(&spec, &["", &text], |c| c.count(word)) >= 70_000);
+    }
+
+    #[test]
+    fn e_mail_addresses_and_urls_become_placeholders() {
+        assert_eq!(
+            tokens("(me@x.org) a@b foo@bar"),
+            ["_email_", "a", "b", "foo", "bar"]
+        );
+        assert_eq!(tokens("x!y@z.com (www.a.example)"), ["_email_", "_url_"]);
     }
 
     #[test]

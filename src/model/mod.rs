@@ -32,6 +32,41 @@ const PREDICT_CHUNK: usize = 8192;
 /// Text-model scores are clipped to ±this before the combiner, to keep it well conditioned.
 const LOGIT_CLIP: f64 = 20.0;
 
+/// The fields of a model file checked before the rest: what it is and which layout it has.
+#[derive(Debug, Default, Deserialize)]
+struct Header {
+    format: Option<serde_json::Value>,
+    format_version: Option<serde_json::Value>,
+}
+
+impl Header {
+    /// The header of model JSON (empty when the JSON is not an object holding one).
+    fn read(bytes: &[u8]) -> std::result::Result<Header, String> {
+        match serde_json::from_slice(bytes) {
+            Ok(header) => Ok(header),
+            Err(e) if e.is_data() => Ok(Header::default()),
+            Err(e) => Err(format!(
+                "not a complete model file (truncated or not JSON: {e})"
+            )),
+        }
+    }
+
+    /// Whether this build reads the file: a hardsell model of [`FORMAT_VERSION`].
+    fn check(&self) -> std::result::Result<(), String> {
+        if self.format.as_ref().and_then(|f| f.as_str()) != Some(FORMAT) {
+            return Err("not a hardsell model file (no \"format\": \"hardsell-model\")".into());
+        }
+        let version = self.format_version.as_ref().and_then(|v| v.as_u64());
+        if version != Some(u64::from(FORMAT_VERSION)) {
+            return Err(format!(
+                "model format version {} is not supported by this hardsell (expects {FORMAT_VERSION}); retrain it with `hardsell train`",
+                version.map_or("missing".to_string(), |v| v.to_string())
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A trained model, as saved.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Model {
@@ -72,8 +107,11 @@ pub struct TextModel {
     pub weights: Vec<Vec<f32>>,
     /// One intercept per class.
     pub intercepts: Vec<f32>,
+    /// Built at load time, never saved: for every bucket of the hashed space, its idf then one
+    /// weight per class, [`TextModel::stride`] floats apart, zeros for a bucket the model does
+    /// not know; scoring a bucket reads one cache line and no position table.
     #[serde(skip)]
-    lookup: Vec<u32>,
+    lookup: Vec<f32>,
 }
 
 /// One feature's share of a decision.
@@ -99,22 +137,43 @@ pub struct Prediction {
 }
 
 impl TextModel {
-    /// Builds the bucket → position table used when scoring.
+    /// Floats per bucket in the scoring table: the idf and one weight per class, rounded up
+    /// to a power of two so that a bucket of a one- or three-class model never straddles a
+    /// cache line.
+    fn stride(&self) -> usize {
+        (self.classes.len() + 1).next_power_of_two()
+    }
+
+    /// Builds the bucket-indexed scoring table from the saved buckets, idf and weights.
     fn index(&mut self, bits: u32) {
-        let mut lookup = vec![u32::MAX; 1usize << bits];
+        let stride = self.stride();
+        let mut lookup = vec![0.0f32; stride << bits];
         for (i, &b) in self.buckets.iter().enumerate() {
-            lookup[b as usize] = i as u32;
+            let slot = &mut lookup[b as usize * stride..][..stride];
+            slot[0] = self.idf[i];
+            for (w, class) in slot[1..].iter_mut().zip(&self.weights) {
+                *w = class[i];
+            }
         }
         self.lookup = lookup;
     }
 
+    /// The idf and class weights of `bucket` (all zero when the model does not know it).
+    #[inline]
+    fn slot(&self, bucket: u32) -> &[f32] {
+        let stride = self.stride();
+        &self.lookup[bucket as usize * stride..][..stride]
+    }
+
     /// TF-IDF of a message over the known buckets, L2-normalised: (positions, values).
+    /// The reference for [`TextModel::scores`], which scores without building it.
     pub fn vectorize(&self, spec: &text::TextSpec, text: &str) -> Vec<(u32, f32)> {
         let mut row: Vec<(u32, f32)> = text::hashed_counts(spec, text)
             .into_iter()
             .filter_map(|(b, tf)| {
-                let pos = self.lookup[b as usize];
-                (pos != u32::MAX).then(|| (pos, tf * self.idf[pos as usize]))
+                // Buckets are sorted (checked at load), so positions are found by bisection.
+                let pos = self.buckets.binary_search(&b).ok()?;
+                Some((pos as u32, tf * self.idf[pos]))
             })
             .collect();
         normalize(&mut row);
@@ -135,6 +194,104 @@ impl TextModel {
             })
             .collect()
     }
+
+    /// One score per class (log-odds, clipped) of the text `parts` (subject then body, see
+    /// [`text::with_gram_counts`]) into `out`: `logits(&vectorize(..))` up to the order of
+    /// summation, with no sort and no allocation.
+    pub fn scores(&self, spec: &text::TextSpec, parts: &[&str], out: &mut [f64]) {
+        assert_eq!(out.len(), self.classes.len(), "one score per class");
+        text::with_gram_counts(spec, parts, |counts| {
+            // Two passes, as `vectorize` rounds each normalised value to f32 before the dot
+            // product: one pass dividing at the end would differ from it by about 1e-8.
+            let mut known = KNOWN.take();
+            let norm = self.known_values(counts, &mut known);
+            match self.stride() {
+                2 => self.dot_products::<2>(&known, norm, out),
+                4 => self.dot_products::<4>(&known, norm, out),
+                8 => self.dot_products::<8>(&known, norm, out),
+                _ => self.dot_products_any(&known, norm, out),
+            }
+            KNOWN.set(known);
+        });
+        for (o, &b) in out.iter_mut().zip(&self.intercepts) {
+            *o = (*o + f64::from(b)).clamp(-LOGIT_CLIP, LOGIT_CLIP);
+        }
+    }
+
+    /// The TF-IDF value and bucket of each bucket of the message the model knows, into
+    /// `known`, and their L2 norm.
+    fn known_values(&self, counts: &text::GramCounts<'_>, known: &mut Vec<(f32, u32)>) -> f64 {
+        let stride = self.stride();
+        let buckets = counts.buckets();
+        // The table reads first, alone: with nothing waiting on them, many cache misses are
+        // in flight at once.
+        known.clear();
+        known.extend(
+            buckets
+                .iter()
+                .map(|&b| (self.lookup[b as usize * stride], b)),
+        );
+        let (mut kept, mut squares) = (0, 0.0);
+        for i in 0..known.len() {
+            // An unknown bucket's idf is 0: it adds exactly nothing to the norm, and the
+            // next known bucket takes its place.
+            let (idf, b) = known[i];
+            let v = counts.tf(b) * idf;
+            squares += f64::from(v) * f64::from(v);
+            known[kept] = (v, b);
+            kept += usize::from(idf != 0.0);
+        }
+        known.truncate(kept);
+        squares.sqrt()
+    }
+
+    /// The dot products of the normalised TF-IDF with each class's weights, for a table of
+    /// `S` floats per bucket: the sums stay in registers.
+    fn dot_products<const S: usize>(&self, known: &[(f32, u32)], norm: f64, out: &mut [f64]) {
+        let mut sums = [0.0f64; S];
+        for &(v, b) in known {
+            let slot = &self.lookup[b as usize * S..][..S];
+            let v = f64::from(normalized(v, norm));
+            for (sum, &w) in sums[1..].iter_mut().zip(&slot[1..]) {
+                *sum += f64::from(w) * v;
+            }
+        }
+        out.copy_from_slice(&sums[1..=out.len()]);
+    }
+
+    /// [`TextModel::dot_products`] for any number of classes.
+    fn dot_products_any(&self, known: &[(f32, u32)], norm: f64, out: &mut [f64]) {
+        out.fill(0.0);
+        for &(v, b) in known {
+            let v = f64::from(normalized(v, norm));
+            for (o, &w) in out.iter_mut().zip(&self.slot(b)[1..]) {
+                *o += f64::from(w) * v;
+            }
+        }
+    }
+
+    /// L2 norm of the message's TF-IDF over the known buckets.
+    fn norm(&self, counts: &text::GramCounts<'_>) -> f64 {
+        let mut known = KNOWN.take();
+        let norm = self.known_values(counts, &mut known);
+        KNOWN.set(known);
+        norm
+    }
+}
+
+thread_local! {
+    /// Per thread, reused from message to message: [`TextModel::known_values`].
+    static KNOWN: std::cell::Cell<Vec<(f32, u32)>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// `value` divided by `norm` as [`normalize`] does it (a zero norm leaves it as it is).
+#[inline]
+fn normalized(value: f32, norm: f64) -> f32 {
+    if norm > 0.0 {
+        (f64::from(value) / norm) as f32
+    } else {
+        value
+    }
 }
 
 /// Scales a sparse row to unit L2 norm (an empty row stays empty).
@@ -144,10 +301,8 @@ pub fn normalize(row: &mut [(u32, f32)]) {
         .map(|&(_, v)| f64::from(v) * f64::from(v))
         .sum::<f64>()
         .sqrt();
-    if norm > 0.0 {
-        for (_, v) in row.iter_mut() {
-            *v = (f64::from(*v) / norm) as f32;
-        }
+    for (_, v) in row.iter_mut() {
+        *v = normalized(*v, norm);
     }
 }
 
@@ -166,30 +321,24 @@ impl Model {
 
     /// Parses and checks model JSON; `path` names it in errors.
     pub fn from_json(bytes: &[u8], path: &Path) -> Result<Model> {
-        let probe: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-            Error::model(
-                path,
-                format!("not a complete model file (truncated or not JSON: {e})"),
-            )
-        })?;
-        if probe.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
-            return Err(Error::model(
-                path,
-                "not a hardsell model file (no \"format\": \"hardsell-model\")",
-            ));
-        }
-        let version = probe.get("format_version").and_then(|v| v.as_u64());
-        if version != Some(u64::from(FORMAT_VERSION)) {
-            return Err(Error::model(
-                path,
-                format!(
-                    "model format version {} is not supported by this hardsell (expects {FORMAT_VERSION}); retrain it with `hardsell train`",
-                    version.map_or("missing".to_string(), |v| v.to_string())
-                ),
-            ));
-        }
-        let mut model: Model = serde_json::from_value(probe)
-            .map_err(|e| Error::model(path, format!("model file is damaged: {e}")))?;
+        // Straight into the model, no JSON tree in between; only a file that does not fit
+        // is read again, for its header, to say why.
+        let mut model: Model = match serde_json::from_slice(bytes) {
+            Ok(model) => model,
+            Err(damage) => {
+                let header = Header::read(bytes).map_err(|m| Error::model(path, m))?;
+                header.check().map_err(|m| Error::model(path, m))?;
+                return Err(Error::model(
+                    path,
+                    format!("model file is damaged: {damage}"),
+                ));
+            }
+        };
+        let header = Header {
+            format: Some(model.format.as_str().into()),
+            format_version: Some(model.format_version.into()),
+        };
+        header.check().map_err(|m| Error::model(path, m))?;
         model.check().map_err(|m| Error::model(path, m))?;
         model.text.index(model.features.text.hash_bits);
         Ok(model)
@@ -223,6 +372,9 @@ impl Model {
         {
             return Err("text model widths do not match (damaged file)".into());
         }
+        if t.buckets.windows(2).any(|w| w[0] >= w[1]) {
+            return Err("text model buckets are not sorted (damaged file)".into());
+        }
         let width = t.classes.len() + self.features.side_names().len();
         let (rows, cols) = self.combiner.params().dim();
         if rows != width
@@ -255,23 +407,22 @@ impl Model {
 
     /// The combiner inputs of `messages`, given their side features (computed over whole threads).
     fn dense_rows_with(&self, messages: &[Message], side: &[Vec<f64>]) -> Array2<f64> {
-        let logits: Vec<Vec<f64>> = messages
-            .par_iter()
-            .map(|m| {
-                self.text.logits(
-                    &self
-                        .text
-                        .vectorize(&self.features.text, &features::full_text(m)),
-                )
-            })
-            .collect();
         let width = self.dense_names.len();
+        let classes = self.text.classes.len();
         let mut x = Array2::<f64>::zeros((messages.len(), width));
-        for (i, (l, s)) in logits.iter().zip(side).enumerate() {
-            for (j, v) in l.iter().chain(s.iter()).enumerate() {
-                x[[i, j]] = *v;
-            }
-        }
+        x.as_slice_mut()
+            .expect("a new array is contiguous")
+            .par_chunks_mut(width)
+            .zip(messages)
+            .zip(side)
+            .for_each(|((row, m), s)| {
+                let (text_scores, rest) = row.split_at_mut(classes);
+                self.text
+                    .scores(&self.features.text, &text_parts(m), text_scores);
+                for (x, v) in rest.iter_mut().zip(s) {
+                    *x = *v;
+                }
+            });
         x
     }
 
@@ -383,35 +534,92 @@ impl Model {
         scale: f64,
         top: usize,
     ) -> Vec<Contribution> {
-        let text = features::full_text(message);
-        // The row is sorted by position (buckets are kept sorted), so values are found by
-        // binary search; only word n-grams are named, so character n-grams are not walked.
-        let row = self.text.vectorize(&self.features.text, &text);
-        let words_only = text::TextSpec {
-            char_ngrams: (0, 0),
-            ..self.features.text.clone()
-        };
-        let mut grams: Vec<Contribution> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        text::for_each_gram(&words_only, &text, |bucket, _, gram| {
-            let pos = self.text.lookup[bucket as usize];
-            if pos == u32::MAX || !seen.insert(pos) {
-                return;
-            }
-            let Ok(at) = row.binary_search_by_key(&pos, |&(p, _)| p) else {
-                return;
-            };
-            let c =
-                f64::from(self.text.weights[class][pos as usize]) * f64::from(row[at].1) * scale;
-            if c > 0.0 {
-                grams.push(Contribution {
+        // Only word n-grams are named, so character n-grams are counted but not walked. A
+        // bucket contributes the same wherever it occurs, so the best `top` buckets are kept
+        // as the n-grams go by, each named by its first n-gram, ties to the earlier one.
+        text::with_gram_counts(&self.features.text, &text_parts(message), |counts| {
+            let norm = self.text.norm(counts);
+            let mut best: Vec<(f64, u32, &str)> = Vec::with_capacity(top + 1);
+            counts.for_each_word_gram(|bucket, gram| {
+                let slot = self.text.slot(bucket);
+                let value = normalized(counts.tf(bucket) * slot[0], norm);
+                let c = f64::from(slot[1 + class]) * f64::from(value) * scale;
+                let positive = c > 0.0;
+                if !positive || best.iter().any(|&(_, b, _)| b == bucket) {
+                    return;
+                }
+                let at = best
+                    .iter()
+                    .position(|&(kept, _, _)| c > kept)
+                    .unwrap_or(best.len());
+                if at < top {
+                    best.insert(at, (c, bucket, gram));
+                    best.truncate(top);
+                }
+            });
+            best.into_iter()
+                .map(|(contribution, _, gram)| Contribution {
                     feature: format!("ngram:{gram}"),
-                    contribution: c,
-                });
+                    contribution,
+                })
+                .collect()
+        })
+    }
+}
+
+/// The text a model reads, subject then body: the parts of [`features::full_text`], which
+/// [`text::with_gram_counts`] reads without joining them.
+fn text_parts(m: &Message) -> [&str; 2] {
+    [&m.subject, &m.text]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lean_scores_match_the_reference_path() {
+        let model = Model::default_model().unwrap();
+        let spec = &model.features.text;
+        for (subject, body) in [
+            (
+                "",
+                "I'd like to add you to my professional network on LinkedIn.",
+            ),
+            (
+                "Quick question",
+                "We help SaaS teams boost your revenue: 15 minutes?",
+            ),
+            (
+                "Re: ÉLARGIR",
+                "Ich möchte mich mit Ihnen vernetzen: www.example.org, me@x.org",
+            ),
+            ("", ""),
+        ] {
+            let m = Message {
+                subject: subject.into(),
+                text: body.into(),
+                ..Message::default()
+            };
+            let full = features::full_text(&m);
+            let reference = model.text.logits(&model.text.vectorize(spec, &full));
+            let mut lean = vec![0.0; model.text.classes.len()];
+            model.text.scores(spec, &text_parts(&m), &mut lean);
+            for (a, b) in reference.iter().zip(&lean) {
+                assert!(
+                    (a - b).abs() <= 1e-12 * a.abs().max(1.0),
+                    "{full:?}: {a} vs {b}"
+                );
             }
-        });
-        grams.sort_by(|a, b| b.contribution.total_cmp(&a.contribution));
-        grams.truncate(top);
-        grams
+        }
+    }
+
+    #[test]
+    fn refuses_a_model_whose_buckets_are_not_sorted() {
+        let mut json: serde_json::Value = serde_json::from_slice(DEFAULT_MODEL).unwrap();
+        json["text"]["buckets"].as_array_mut().unwrap().swap(0, 1);
+        let bytes = serde_json::to_vec(&json).unwrap();
+        let err = Model::from_json(&bytes, Path::new("m.json")).unwrap_err();
+        assert!(err.to_string().contains("not sorted"), "{err}");
     }
 }
