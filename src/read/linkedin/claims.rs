@@ -20,6 +20,39 @@ static CLAIM: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
+/// Words one of which every [`CLAIM`] match contains (ASCII case-insensitive): a cheap first
+/// look, so the Unicode regex runs only on the few messages that might claim someone.
+static CLAIM_HINT: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build([
+            "mutual",
+            "friend",
+            "introduc",
+            "referr",
+            "recommend",
+            "suggest",
+            "told me",
+            "gave me your name",
+            "ami",
+            "comun",
+            "común",
+            "comÚn",
+            "commun",
+            "recomend",
+            "gemeinsam",
+            "empfohlen",
+            "recommand",
+        ])
+        .expect("fixed patterns")
+});
+
+/// Whether `text` might hold a claim keyword. Unicode case folding maps `ſ` to `s` and the
+/// Kelvin sign to `k`, which an ASCII search cannot see: text holding them goes to the regex.
+fn may_claim(text: &str) -> bool {
+    text.contains(['ſ', '\u{212a}']) || CLAIM_HINT.is_match(text)
+}
+
 /// Two to four capitalised words (accents, apostrophes and hyphens allowed), each with a
 /// lower-case letter so that acronyms are not names.
 static NAME: LazyLock<Regex> = LazyLock::new(|| {
@@ -110,7 +143,7 @@ pub fn claimed_contact_in(
     known_names: &KnownNames,
     exclude: &[&str],
 ) -> Option<(String, bool)> {
-    if !CLAIM.is_match(text) {
+    if !may_claim(text) || !CLAIM.is_match(text) {
         return None;
     }
     let excluded: Vec<String> = exclude.iter().map(|n| fold(n)).collect();
@@ -155,6 +188,54 @@ pub(super) fn fold(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_hint_lets_through_every_text_the_claim_regex_matches() {
+        let mut texts: Vec<String> = [
+            "Our MUTUAL friend",
+            "FRIENDS",
+            "Introduced by",
+            "REFERRAL",
+            "referred",
+            "recommended",
+            "suggested",
+            "told me",
+            "gave me your name",
+            "Amigos",
+            "común",
+            "COMÚN",
+            "comun",
+            "recomendó",
+            "gemeinsamen",
+            "empfohlen",
+            "amies",
+            "Communs",
+            "recommandée",
+            "ſuggested",
+            "nothing here",
+        ]
+        .map(String::from)
+        .to_vec();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/outreach");
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            if entry.path().extension().is_some_and(|e| e == "csv") {
+                let mut reader = csv::Reader::from_path(entry.path()).unwrap();
+                let text = reader
+                    .headers()
+                    .unwrap()
+                    .iter()
+                    .position(|h| h == "text")
+                    .unwrap();
+                texts.extend(reader.records().map(|r| r.unwrap()[text].to_string()));
+            }
+        }
+        let matched = texts.iter().filter(|t| CLAIM.is_match(t)).count();
+        assert!(matched > 100, "{matched}");
+        for t in &texts {
+            assert!(!CLAIM.is_match(t) || may_claim(t), "{t}");
+        }
+        assert!(!may_claim("nothing here"));
+    }
 
     fn connections() -> Vec<Connection> {
         vec![Connection {
