@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read};
 
-use super::csvrows::{each_row, Row, Table};
+use super::csvrows::{each_row, visit_or_report, Row, Table};
 use super::{normalize_profile_url, Connection};
 use crate::error::{Error, Result};
 use crate::read::{dates, ReadReport};
@@ -64,11 +64,10 @@ pub fn read_connections<R: Read>(display: &str, input: R) -> Result<(Vec<Connect
             if row.is_blank() {
                 return Ok(());
             }
-            match parse_row(table, &row, layout) {
-                Ok(connection) => out.push(connection),
-                Err(problem) => report.bad_rows.push(problem),
-            }
-            Ok(())
+            visit_or_report(parse_row(table, &row, layout), report, &mut |c| {
+                out.push(c);
+                Ok(())
+            })
         },
     )?;
     Ok((out, report))

@@ -174,6 +174,21 @@ pub(super) fn each_row<R: Read, L>(
     Ok(table)
 }
 
+/// Passes a parsed row to `visit`, or lists its problem (`path:line: …`) in the report.
+pub(super) fn visit_or_report<T>(
+    parsed: std::result::Result<T, String>,
+    report: &mut ReadReport,
+    visit: &mut dyn FnMut(T) -> Result<()>,
+) -> Result<()> {
+    match parsed {
+        Ok(row) => visit(row),
+        Err(problem) => {
+            report.bad_rows.push(problem);
+            Ok(())
+        }
+    }
+}
+
 /// Lossy copies of the fields that are not valid UTF-8.
 fn lossy_fields(record: &ByteRecord) -> Vec<(usize, String)> {
     record

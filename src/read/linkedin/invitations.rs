@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use super::csvrows::{each_row, Row, Table};
+use super::csvrows::{each_row, visit_or_report, Row, Table};
 use super::normalize_profile_url;
 use crate::error::{Error, Result};
 use crate::read::{dates, Origin, ReadReport};
@@ -98,13 +98,7 @@ pub(super) fn each_invitation<R: Read>(
             if row.is_blank() {
                 return Ok(());
             }
-            match parse_row(table, &row, layout, file_name) {
-                Ok(invitation) => visit(invitation),
-                Err(problem) => {
-                    report.bad_rows.push(problem);
-                    Ok(())
-                }
-            }
+            visit_or_report(parse_row(table, &row, layout, file_name), report, visit)
         },
     )?;
     Ok(())

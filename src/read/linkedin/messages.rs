@@ -5,7 +5,7 @@
 
 use std::io::Read;
 
-use super::csvrows::{each_row, Row, Table};
+use super::csvrows::{each_row, visit_or_report, Row, Table};
 use super::normalize_profile_url;
 use crate::error::{Error, Result};
 use crate::read::{dates, Origin, ReadReport};
@@ -115,13 +115,11 @@ pub(super) fn each_message<R: Read>(
                 ));
                 return Ok(());
             }
-            match parse_row(table, row, layout, file_name, text) {
-                Ok(message) => visit(message),
-                Err(problem) => {
-                    report.bad_rows.push(problem);
-                    Ok(())
-                }
-            }
+            visit_or_report(
+                parse_row(table, row, layout, file_name, text),
+                report,
+                visit,
+            )
         },
     )?;
     Ok(())
