@@ -171,16 +171,6 @@ impl Interner {
     pub fn into_keys(self) -> Vec<String> {
         self.keys
     }
-
-    /// How many keys were seen.
-    pub fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    /// True when no key was seen.
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
 }
 
 /// Places every message in its thread (threads ordered by time, then input order).
