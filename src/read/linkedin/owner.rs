@@ -35,34 +35,88 @@ pub(super) fn detect(
     messages: &[RawMessage],
     invitations: &[RawInvitation],
 ) -> Owner {
-    detect_streamed(me, &mut |visit| {
+    let mut pass = |visit: &mut dyn FnMut(RawRow<'_>)| {
         invitations
             .iter()
             .for_each(|i| visit(RawRow::Invitation(i)));
         messages.iter().for_each(|m| visit(RawRow::Message(m)));
         Ok(())
-    })
-    .expect("rows in memory")
+    };
+    let mut draft = detect_streamed(me, &mut pass).expect("rows in memory");
+    pass(&mut |row| draft.see(row)).expect("rows in memory");
+    draft.owner()
 }
 
-/// Works out the owner, reading the rows through `pass` once or twice.
-pub(super) fn detect_streamed(me: Option<&str>, pass: &mut Pass<'_>) -> Result<Owner> {
+/// The owner as far as one pass tells: the profile URL is settled; the name that goes with it
+/// comes from the rows of the next pass, which the caller shows to [`Draft::see`] (so that
+/// pass can do other work too).
+pub(super) struct Draft {
+    owner: Owner,
+    /// The name is settled (`--me`, or no URL was found).
+    settled: bool,
+    senders: BTreeMap<String, usize>,
+    invited: BTreeMap<String, usize>,
+}
+
+impl Draft {
+    /// The owner so far: the profile URL is final; the name is final when there is no URL.
+    pub fn provisional(&self) -> &Owner {
+        &self.owner
+    }
+
+    /// Counts the names sent from, or invited as, the owner's URL.
+    pub fn see(&mut self, row: RawRow<'_>) {
+        let Some(url) = self.owner.profile_url.as_deref().filter(|_| !self.settled) else {
+            return;
+        };
+        match row {
+            RawRow::Message(m) if m.sender_url.as_deref() == Some(url) => {
+                count(&mut self.senders, &m.from)
+            }
+            RawRow::Invitation(i) if i.owner_side().1 == Some(url) => {
+                count(&mut self.invited, i.owner_side().0)
+            }
+            _ => {}
+        }
+    }
+
+    /// The owner: the name most often sent from the URL, else the owner's side of invitations
+    /// with it, else the name the first pass found.
+    pub fn owner(self) -> Owner {
+        let mut owner = self.owner;
+        if !self.settled {
+            if let Some(name) = most_common(self.senders).or_else(|| most_common(self.invited)) {
+                owner.name = name;
+            }
+        }
+        owner
+    }
+}
+
+/// Works out the owner's URL (and a fallback name) in one pass; `--me` may take another.
+pub(super) fn detect_streamed(me: Option<&str>, pass: &mut Pass<'_>) -> Result<Draft> {
+    let settled = |owner| Draft {
+        owner,
+        settled: true,
+        senders: BTreeMap::new(),
+        invited: BTreeMap::new(),
+    };
     if let Some(me) = me.map(str::trim).filter(|m| !m.is_empty()) {
-        return from_override(me, pass);
+        return from_override(me, pass).map(settled);
     }
     let mut counts = Counts::default();
     pass(&mut |row| counts.add(row))?;
     let profile_url =
         most_common(counts.invitation_urls).or_else(|| most_common(counts.conversation_urls));
-    let name = match profile_url.as_deref() {
-        Some(url) => name_for_url(url, pass)?,
-        None => None,
-    };
-    let name = name
-        .or_else(|| most_common(counts.directional_names))
+    let name = most_common(counts.directional_names)
         .or_else(|| most_common(counts.participant_names))
         .unwrap_or_default();
-    Ok(Owner { name, profile_url })
+    Ok(Draft {
+        settled: profile_url.is_none(),
+        owner: Owner { name, profile_url },
+        senders: BTreeMap::new(),
+        invited: BTreeMap::new(),
+    })
 }
 
 /// What one pass counts.

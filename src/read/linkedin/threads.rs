@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use super::claims::{claimed_contact_in, known_names, KnownNames};
 use super::invitations::RawInvitation;
 use super::messages::RawMessage;
-use super::owner::{Pass, RawRow};
+use super::owner::{Draft, Pass, RawRow};
 use super::text::plain_text;
 use super::{Connection, Owner};
 use crate::error::Result;
@@ -72,11 +72,12 @@ struct Party {
 }
 
 impl Context {
-    /// Indexes the rows (read through `pass`) and the connections for the joins.
-    pub fn new(owner: Owner, connections: &[Connection], pass: &mut Pass<'_>) -> Result<Self> {
+    /// Indexes the rows (read through `pass`, which also settles the owner's name) and the
+    /// connections for the joins.
+    pub fn new(mut owner: Draft, connections: &[Connection], pass: &mut Pass<'_>) -> Result<Self> {
         let mut ctx = Context {
             known_names: known_names(connections),
-            owner,
+            owner: owner.provisional().clone(),
             conversation_party: HashMap::new(),
             name_url: HashMap::new(),
             sponsored: HashSet::new(),
@@ -85,32 +86,48 @@ impl Context {
         };
         let (mut senders, mut names, mut sponsored) =
             (HashMap::new(), HashMap::new(), HashSet::new());
-        pass(&mut |row| match row {
+        pass(&mut |row| {
+            owner.see(row);
+            ctx.index_row(row, &mut senders, &mut names, &mut sponsored);
+        })?;
+        ctx.owner = owner.owner();
+        ctx.conversation_party = senders;
+        ctx.name_url = names;
+        ctx.sponsored = sponsored;
+        ctx.index_connections(connections);
+        Ok(ctx)
+    }
+
+    /// Indexes one row for the joins (while the owner's name may still be provisional: the
+    /// owner's rows are told by URL, or by a name that is already final when there is none).
+    fn index_row(
+        &self,
+        row: RawRow<'_>,
+        senders: &mut HashMap<u64, Only>,
+        names: &mut HashMap<u64, Only>,
+        sponsored: &mut HashSet<u64>,
+    ) {
+        match row {
             RawRow::Message(m) => {
-                let owner_wrote = ctx.owner_wrote(m);
+                let owner_wrote = self.owner_wrote(m);
                 if !m.conversation.is_empty() && is_sponsored(m, owner_wrote) {
                     sponsored.insert(hash(&m.conversation));
                 }
                 if let (false, Some(url)) = (owner_wrote, m.sender_url.as_deref()) {
-                    Only::add(&mut senders, hash(&m.conversation), url);
+                    Only::add(senders, hash(&m.conversation), url);
                     if m.from != HIDDEN_MEMBER {
-                        Only::add(&mut names, hash(&m.from), url);
+                        Only::add(names, hash(&m.from), url);
                     }
                 }
             }
             RawRow::Invitation(i) => {
                 if let (name, Some(url)) = i.other_party() {
                     if name != HIDDEN_MEMBER {
-                        Only::add(&mut names, hash(name), url);
+                        Only::add(names, hash(name), url);
                     }
                 }
             }
-        })?;
-        ctx.conversation_party = senders;
-        ctx.name_url = names;
-        ctx.sponsored = sponsored;
-        ctx.index_connections(connections);
-        Ok(ctx)
+        }
     }
 
     /// The account owner.
