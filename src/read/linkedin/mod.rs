@@ -29,7 +29,7 @@ use crate::error::Result;
 use files::ExportFile;
 use invitations::RawInvitation;
 use messages::RawMessage;
-use owner::RawRow;
+use owner::{RawRow, Scope};
 
 /// Everything read from one export.
 #[derive(Debug, Clone, Default)]
@@ -114,11 +114,12 @@ pub fn open_export(path: &Path, me: Option<&str>) -> Result<ExportStream> {
         None => (Vec::new(), ReadReport::default()),
     };
     let mut window: Option<(i64, i64)> = None;
-    let mut pass = |visit: &mut dyn FnMut(RawRow<'_>)| -> Result<()> {
+    let mut pass = |scope: Scope, visit: &mut dyn FnMut(RawRow<'_>)| -> Result<()> {
         let mut ignored = ReadReport::default();
         let found = &found;
+        let messages = (scope == Scope::All).then_some(&found.messages);
         each_raw(
-            &found.messages,
+            messages,
             found.invitations.as_ref(),
             false,
             &mut ignored,
@@ -166,7 +167,7 @@ impl MessageStream for ExportStream {
         let mut report = self.connections_report.clone();
         let ctx = &self.context;
         each_raw(
-            &self.files,
+            Some(&self.files),
             self.invitations.as_ref(),
             text,
             &mut report,
@@ -196,10 +197,10 @@ impl Raw {
     }
 }
 
-/// Streams Invitations.csv then messages.csv, row by row; without `text` the messages'
-/// subject and content are skipped.
+/// Streams Invitations.csv then messages.csv (when given), row by row; without `text` the
+/// messages' subject and content are skipped.
 fn each_raw(
-    messages: &ExportFile,
+    messages: Option<&ExportFile>,
     invitations: Option<&ExportFile>,
     text: bool,
     report: &mut ReadReport,
@@ -212,6 +213,9 @@ fn each_raw(
             })
         })?;
     }
+    let Some(messages) = messages else {
+        return Ok(());
+    };
     messages.read(|input| {
         messages::each_message(
             &messages.display,

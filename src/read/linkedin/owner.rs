@@ -25,8 +25,17 @@ pub(super) enum RawRow<'a> {
     Message(&'a RawMessage),
 }
 
-/// Reads every row of the export once more, in order, giving each to the visitor.
-pub(super) type Pass<'p> = dyn FnMut(&mut dyn FnMut(RawRow<'_>)) -> Result<()> + 'p;
+/// Which rows a pass reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Scope {
+    /// Invitations.csv, then messages.csv.
+    All,
+    /// Invitations.csv only (small: a few months of requests).
+    Invitations,
+}
+
+/// Reads the rows of the export in `Scope` once more, in order, giving each to the visitor.
+pub(super) type Pass<'p> = dyn FnMut(Scope, &mut dyn FnMut(RawRow<'_>)) -> Result<()> + 'p;
 
 /// Works out the owner from rows in memory; `me` is a profile URL or a display name.
 #[cfg(test)]
@@ -35,16 +44,18 @@ pub(super) fn detect(
     messages: &[RawMessage],
     invitations: &[RawInvitation],
 ) -> Owner {
-    let mut pass = |visit: &mut dyn FnMut(RawRow<'_>)| {
+    let mut pass = |scope: Scope, visit: &mut dyn FnMut(RawRow<'_>)| {
         invitations
             .iter()
             .for_each(|i| visit(RawRow::Invitation(i)));
-        messages.iter().for_each(|m| visit(RawRow::Message(m)));
+        if scope == Scope::All {
+            messages.iter().for_each(|m| visit(RawRow::Message(m)));
+        }
         Ok(())
     };
     let mut draft = detect_streamed(me, &mut pass).expect("rows in memory");
-    pass(&mut |row| draft.see(row)).expect("rows in memory");
-    draft.owner()
+    pass(Scope::All, &mut |row| draft.see(row)).expect("rows in memory");
+    draft.owner(&mut pass).expect("rows in memory")
 }
 
 /// The owner as far as one pass tells: the profile URL is settled; the name that goes with it
@@ -54,6 +65,9 @@ pub(super) struct Draft {
     owner: Owner,
     /// The name is settled (`--me`, or no URL was found).
     settled: bool,
+    /// The URL came from the invitations alone, so the fallback name (from every row) was
+    /// not counted: [`Draft::owner`] counts it if the URL's own rows name nobody.
+    fallback_pending: bool,
     senders: BTreeMap<String, usize>,
     invited: BTreeMap<String, usize>,
 }
@@ -81,15 +95,21 @@ impl Draft {
     }
 
     /// The owner: the name most often sent from the URL, else the owner's side of invitations
-    /// with it, else the name the first pass found.
-    pub fn owner(self) -> Owner {
+    /// with it, else the name on the owner's side or on the most rows (one more pass over the
+    /// rows only when that is needed and was not counted).
+    pub fn owner(self, pass: &mut Pass<'_>) -> Result<Owner> {
         let mut owner = self.owner;
-        if !self.settled {
-            if let Some(name) = most_common(self.senders).or_else(|| most_common(self.invited)) {
-                owner.name = name;
-            }
+        if self.settled {
+            return Ok(owner);
         }
-        owner
+        if let Some(name) = most_common(self.senders).or_else(|| most_common(self.invited)) {
+            owner.name = name;
+        } else if self.fallback_pending {
+            let mut counts = Counts::default();
+            pass(Scope::All, &mut |row| counts.add(row))?;
+            owner.name = counts.fallback_name();
+        }
+        Ok(owner)
     }
 }
 
@@ -98,22 +118,35 @@ pub(super) fn detect_streamed(me: Option<&str>, pass: &mut Pass<'_>) -> Result<D
     let settled = |owner| Draft {
         owner,
         settled: true,
+        fallback_pending: false,
         senders: BTreeMap::new(),
         invited: BTreeMap::new(),
     };
     if let Some(me) = me.map(str::trim).filter(|m| !m.is_empty()) {
         return from_override(me, pass).map(settled);
     }
+    // The invitations name the owner's URL on their side: when they do, messages.csv need not
+    // be read for it.
     let mut counts = Counts::default();
-    pass(&mut |row| counts.add(row))?;
-    let profile_url =
-        most_common(counts.invitation_urls).or_else(|| most_common(counts.conversation_urls));
-    let name = most_common(counts.directional_names)
-        .or_else(|| most_common(counts.participant_names))
-        .unwrap_or_default();
+    pass(Scope::Invitations, &mut |row| counts.add(row))?;
+    let fallback_pending = !counts.invitation_urls.is_empty();
+    if !fallback_pending {
+        counts = Counts::default();
+        pass(Scope::All, &mut |row| counts.add(row))?;
+    }
+    let profile_url = most_common(std::mem::take(&mut counts.invitation_urls))
+        .or_else(|| most_common(std::mem::take(&mut counts.conversation_urls)));
     Ok(Draft {
         settled: profile_url.is_none(),
-        owner: Owner { name, profile_url },
+        fallback_pending,
+        owner: Owner {
+            name: if fallback_pending {
+                String::new()
+            } else {
+                counts.fallback_name()
+            },
+            profile_url,
+        },
         senders: BTreeMap::new(),
         invited: BTreeMap::new(),
     })
@@ -135,6 +168,14 @@ struct Counts {
 }
 
 impl Counts {
+    /// The name on the owner's side where the file says which way a row went, else the name
+    /// on the most rows.
+    fn fallback_name(self) -> String {
+        most_common(self.directional_names)
+            .or_else(|| most_common(self.participant_names))
+            .unwrap_or_default()
+    }
+
     fn add(&mut self, row: RawRow<'_>) {
         match row {
             RawRow::Invitation(i) => {
@@ -208,7 +249,7 @@ fn most_common(counts: BTreeMap<String, usize>) -> Option<String> {
 /// The name most often sent from `url`, else the owner's side of invitations with that URL.
 fn name_for_url(url: &str, pass: &mut Pass<'_>) -> Result<Option<String>> {
     let (mut senders, mut invited) = (BTreeMap::new(), BTreeMap::new());
-    pass(&mut |row| match row {
+    pass(Scope::All, &mut |row| match row {
         RawRow::Message(m) if m.sender_url.as_deref() == Some(url) => count(&mut senders, &m.from),
         RawRow::Invitation(i) if i.owner_side().1 == Some(url) => {
             count(&mut invited, i.owner_side().0)
@@ -221,7 +262,7 @@ fn name_for_url(url: &str, pass: &mut Pass<'_>) -> Result<Option<String>> {
 /// The URL most often sent under `name`, else the owner's side of invitations with that name.
 fn url_for_name(name: &str, pass: &mut Pass<'_>) -> Result<Option<String>> {
     let (mut senders, mut invited) = (BTreeMap::new(), BTreeMap::new());
-    pass(&mut |row| match row {
+    pass(Scope::All, &mut |row| match row {
         RawRow::Message(m) if m.from.eq_ignore_ascii_case(name) => {
             if let Some(url) = &m.sender_url {
                 count(&mut senders, url);

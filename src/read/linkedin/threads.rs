@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use super::claims::{claimed_contact_in, known_names, KnownNames};
 use super::invitations::RawInvitation;
 use super::messages::RawMessage;
-use super::owner::{Draft, Pass, RawRow};
+use super::owner::{Draft, Pass, RawRow, Scope};
 use super::text::plain_text;
 use super::{Connection, Owner};
 use crate::error::Result;
@@ -86,11 +86,11 @@ impl Context {
         };
         let (mut senders, mut names, mut sponsored) =
             (HashMap::new(), HashMap::new(), HashSet::new());
-        pass(&mut |row| {
+        pass(Scope::All, &mut |row| {
             owner.see(row);
             ctx.index_row(row, &mut senders, &mut names, &mut sponsored);
         })?;
-        ctx.owner = owner.owner();
+        ctx.owner = owner.owner(pass)?;
         ctx.conversation_party = senders;
         ctx.name_url = names;
         ctx.sponsored = sponsored;
