@@ -173,7 +173,13 @@ impl MessageStream for ExportStream {
             &mut report,
             &mut |row| {
                 visit(match row {
-                    Raw::Invitation(i) => ctx.invitation(i),
+                    Raw::Invitation(mut i) => {
+                        // A pass without text skips the note (and the claim it may hold).
+                        if !text {
+                            i.note.clear();
+                        }
+                        ctx.invitation(i)
+                    }
                     Raw::Message(m) => ctx.message(m),
                 })
             },

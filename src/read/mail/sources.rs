@@ -292,20 +292,32 @@ fn visit_zip(path: &Path, select: Select, visit: &mut Visit<'_>) -> Result<usize
             path: path.into(),
             message: format!("zip entry {index}: {e}"),
         })?;
-        let name = entry.name().to_string();
-        let Some((kind, folder)) = entry.is_file().then(|| entry_kind(&name, select)).flatten()
-        else {
-            continue;
-        };
-        count += 1;
-        visit(Entry {
-            display: format!("{}/{name}", path.display()),
-            kind,
-            folder,
-            reader: &mut entry,
-        })?;
+        if entry.is_file() {
+            let name = entry.name().to_string();
+            count += visit_member(path, &name, select, &mut entry, visit)?;
+        }
     }
     Ok(count)
+}
+
+/// Visits one archive member when its name makes it mail (or a labeled message); 1 if visited.
+fn visit_member(
+    archive: &Path,
+    name: &str,
+    select: Select,
+    reader: &mut dyn Read,
+    visit: &mut Visit<'_>,
+) -> Result<usize> {
+    let Some((kind, folder)) = entry_kind(name, select) else {
+        return Ok(0);
+    };
+    visit(Entry {
+        display: format!("{}/{name}", archive.display()),
+        kind,
+        folder,
+        reader,
+    })?;
+    Ok(1)
 }
 
 fn open_tar(path: &Path) -> Result<tar::Archive<GzDecoder<BufReader<File>>>> {
@@ -344,16 +356,7 @@ fn visit_tar(path: &Path, select: Select, visit: &mut Visit<'_>) -> Result<usize
             .map_err(tar_error)?
             .to_string_lossy()
             .to_string();
-        let Some((kind, folder)) = entry_kind(&name, select) else {
-            continue;
-        };
-        count += 1;
-        visit(Entry {
-            display: format!("{}/{name}", path.display()),
-            kind,
-            folder,
-            reader: &mut entry,
-        })?;
+        count += visit_member(path, &name, select, &mut entry, visit)?;
     }
     Ok(count)
 }
