@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::features::{
     self,
-    context::{thread_context, ThreadContext, Threads},
+    context::{self, Blocks, ThreadContext, Threads},
 };
 use crate::model::{Contribution, Model, Prediction};
 use crate::read::table::{TableOptions, TableReader};
@@ -25,7 +25,7 @@ use crate::report::{Format, RowWriter};
 use crate::senders::{Policy, SenderBook, Verdicts};
 
 /// Messages predicted per chunk.
-pub const CHUNK: usize = 4096;
+pub const CHUNK: usize = 2048;
 
 /// One scored message, as written by every output format.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -127,15 +127,13 @@ pub fn score_tables(model: &Model, cfg: &ScoreConfig, out: &mut dyn Write) -> Re
             &file
         };
         let threads = first_pass(table)?;
-        let places = thread_context(&threads);
+        let mut places = context::places(&threads);
         drop(threads);
         let mut chunk: Vec<Message> = Vec::with_capacity(CHUNK);
         let mut done = 0usize;
         let mut score = |chunk: &mut Vec<Message>, summary: &mut ScoreSummary| -> Result<()> {
-            let Some(placed) = places.get(done..done + chunk.len()) else {
-                return Err(changed_between_passes());
-            };
-            let side = features::side_features_placed(chunk, placed);
+            let placed = take_places(&mut places, done, chunk.len())?;
+            let side = features::side_features_placed(chunk, &placed);
             let predictions = model.predict_with(chunk, &side, cfg.reasons);
             for row in scored_rows(model, chunk, predictions) {
                 summary.scored += 1;
@@ -274,9 +272,11 @@ pub struct MessageRows<'a> {
 }
 
 /// Scores a stream in two passes and judges every sender: the first pass keeps a
-/// [`ThreadRow`] per message (no text) to place each message in its thread; the second
-/// scores [`CHUNK`] messages at a time in parallel and keeps a compact observation per
-/// message for the verdicts. Memory holds one chunk of messages, never the whole input.
+/// [`ThreadRow`](context::ThreadRow) per message (no text) to place each message in its
+/// thread and to order each sender's timeline; the second scores [`CHUNK`] messages at a
+/// time in parallel and folds each into its sender's state. Memory holds per-sender state,
+/// one place per message (freed as the second pass reads it) and a few chunks of messages,
+/// never the whole input.
 pub fn score_senders(
     model: &Model,
     source: &(dyn MessageStream + Sync),
@@ -284,8 +284,12 @@ pub fn score_senders(
     rows_out: Option<MessageRows<'_>>,
     progress: bool,
 ) -> Result<SenderScore> {
-    let threads = first_pass(source)?;
-    let places: Vec<ThreadContext> = thread_context(&threads);
+    let mut threads = first_pass(source)?;
+    // Freed first, so that the per-sender state can take their room.
+    threads.forget_keys();
+    let mut book = SenderBook::new(&model.labels, &threads);
+    let mut places = context::places(&threads);
+    drop(threads);
     let bar = crate::report::progress(progress);
     let reasons = rows_out.as_ref().map_or(0, |r| r.reasons);
     let mut writer = match rows_out {
@@ -297,17 +301,14 @@ pub fn score_senders(
         }
         None => None,
     };
-    let mut book = SenderBook::new(&model.labels, threads);
     let mut result = SenderScore::default();
     let mut flush = |chunk: Vec<Message>, result: &mut SenderScore| -> Result<()> {
         let at = result.messages;
-        let Some(places) = places.get(at..at + chunk.len()) else {
-            return Err(changed_between_passes());
-        };
-        let side = features::side_features_placed(&chunk, places);
+        let placed = take_places(&mut places, at, chunk.len())?;
+        let side = features::side_features_placed(&chunk, &placed);
         let predictions = model.predict_with(&chunk, &side, reasons);
-        for (i, (m, p)) in chunk.iter().zip(&predictions).enumerate() {
-            book.observe(at + i, m, p);
+        for ((m, p), place) in chunk.iter().zip(&predictions).zip(&placed) {
+            book.observe(place, m, p);
         }
         result.messages += chunk.len();
         result.flagged += predictions.iter().filter(|p| p.flagged).count();
@@ -353,11 +354,27 @@ pub fn score_senders(
     if result.messages != places.len() {
         return Err(changed_between_passes());
     }
+    drop(places);
     if let Some(w) = writer {
         w.finish().map_err(|e| Error::io("<messages output>", e))?;
     }
     result.reports = Some(book.reports(policy));
     Ok(result)
+}
+
+/// The places of rows `at..at + n`; frees the blocks of places before them, as every row is
+/// read once, in order.
+fn take_places(
+    places: &mut Blocks<ThreadContext>,
+    at: usize,
+    n: usize,
+) -> Result<Vec<ThreadContext>> {
+    let taken = (at..at + n)
+        .map(|i| places.get(i).copied())
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(changed_between_passes)?;
+    places.free_before(at + n);
+    Ok(taken)
 }
 
 /// The first pass: a compact row per message.

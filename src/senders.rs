@@ -10,12 +10,15 @@
 use serde::Serialize;
 
 use crate::features::context::{
-    in_time_order, ThreadRow, Threads, NO_THREAD, NO_TIME, ROW_INCOMING, ROW_INVITATION,
-    ROW_SPONSORED,
+    in_time_order, thread_context, Blocks, Group, ThreadContext, ThreadRow, Threads, NO_TIME,
+    ROW_INCOMING, ROW_INVITATION, ROW_SPONSORED,
 };
 use crate::features::cues;
 use crate::model::Prediction;
 use crate::read::{dates, Message};
+use text::{SenderText, NO_TEXT};
+
+mod text;
 
 /// How eager flagging is; see the README table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -159,9 +162,10 @@ pub fn sender_reports(
 ) -> Vec<SenderReport> {
     let mut threads = Threads::default();
     messages.iter().for_each(|m| threads.push(m));
-    let mut book = SenderBook::new(labels, threads);
-    for (i, (m, p)) in messages.iter().zip(predictions).enumerate() {
-        book.observe(i, m, p);
+    let places = thread_context(&threads);
+    let mut book = SenderBook::new(labels, &threads);
+    for ((m, p), place) in messages.iter().zip(predictions).zip(&places) {
+        book.observe(place, m, p);
     }
     book.reports(policy).iter().collect()
 }
@@ -172,22 +176,19 @@ pub fn sender_reports(
 #[derive(Debug)]
 pub struct SenderBook {
     labels: Vec<String>,
-    /// The contact of each row (from the first pass).
-    contact_of: Vec<u32>,
-    senders: Vec<Sender>,
+    /// One per contact who wrote, numbered as in [`Threads::keys`].
+    senders: Blocks<Sender>,
+    text: SenderText,
 }
 
-/// The position of a message in its sender's timeline: time (unknown first), then input order.
-type At = (i64, usize);
-
-/// One sender: key, name and the facts so far.
-#[derive(Debug, Default)]
+/// One sender: the facts so far, and when the standing name, claim and note were sent
+/// (times only: rows are observed in input order, so of two rows sent at the same time the
+/// later one is the one observed later).
+#[derive(Debug)]
 struct Sender {
-    key: String,
-    name: String,
-    name_at: Option<At>,
-    claim_at: Option<At>,
-    note_at: Option<At>,
+    name_time: i64,
+    claim_time: i64,
+    note_time: i64,
     facts: Facts,
 }
 
@@ -203,60 +204,68 @@ const AUTOMATED: [&str; 6] = [
 
 impl SenderBook {
     /// A book for a model with these labels, from the first pass over the messages.
-    pub fn new(labels: &[String], threads: Threads) -> Self {
-        let keys = threads.contacts.into_keys();
-        let rows = threads.rows;
-        let mut senders: Vec<Sender> = keys
-            .into_iter()
-            .zip(threads.connected_on)
-            .map(|(key, connected)| Sender {
-                facts: Facts {
-                    bulk: true,
-                    automated: AUTOMATED.iter().any(|a| key.contains(a)),
-                    connected_on: (connected != NO_TIME).then_some(connected),
-                    ..Facts::default()
-                },
-                key,
-                ..Sender::default()
-            })
-            .collect();
-        let order = in_time_order(&rows, |r| r.contact);
+    pub fn new(labels: &[String], threads: &Threads) -> Self {
+        // In blocks: they can take the room of the first pass's interners.
+        let mut senders = Blocks::from_fn(threads.writers as usize, |_| Sender {
+            name_time: i64::MIN,
+            claim_time: i64::MIN,
+            note_time: i64::MIN,
+            facts: Facts::default(),
+        });
+        let contact = |i: &u32| threads.row(*i as usize).contact as usize;
         for timeline in
-            order.chunk_by(|&a, &b| rows[a as usize].contact == rows[b as usize].contact)
+            in_time_order(threads, Group::Contact).chunk_by(|a, b| contact(a) == contact(b))
         {
-            let sender = &mut senders[rows[timeline[0] as usize].contact as usize];
+            let contact = contact(&timeline[0]);
+            let writer = threads.writer.get(contact);
+            let Some(sender) = writer.and_then(|&w| senders.get_mut(w as usize)) else {
+                // Only the owner wrote to them: nothing to judge.
+                continue;
+            };
+            sender.facts.connected_on = Time::new(threads.connected_on.get(contact).copied());
             walk_timeline(
-                timeline.iter().map(|&i| &rows[i as usize]),
+                timeline.iter().map(|&i| threads.row(i as usize)),
                 &mut sender.facts,
             );
         }
         SenderBook {
             labels: labels.to_vec(),
-            contact_of: rows.iter().map(|r| r.contact).collect(),
             senders,
+            text: SenderText::default(),
         }
     }
 
-    /// Folds in message `row` (its index in the first pass) and the model's prediction for it.
-    pub fn observe(&mut self, row: usize, m: &Message, p: &Prediction) {
-        let (Some(t), Some(&contact)) = (&m.thread, self.contact_of.get(row)) else {
+    /// Folds in a message, its place in its thread and the model's prediction for it.
+    /// Messages must come in input order: of two sent at the same time, the one observed
+    /// later is the later one.
+    pub fn observe(&mut self, place: &ThreadContext, m: &Message, p: &Prediction) {
+        let (Some(t), Some(writer)) = (&m.thread, place.writer()) else {
             return;
         };
-        if !t.incoming || contact == NO_THREAD {
+        let Some(sender) = self.senders.get_mut(writer as usize).filter(|_| t.incoming) else {
             return;
-        }
-        let at: At = (t.timestamp.unwrap_or(NO_TIME), row);
-        let s = signals(&self.labels, p);
-        let sender = &mut self.senders[contact as usize];
-        if sender.name_at.is_none_or(|old| at >= old) {
-            sender.name = t.contact_name.clone();
-            sender.name_at = Some(at);
-        }
-        if t.claimed_contact.is_some() && sender.claim_at.is_none_or(|old| at < old) {
-            sender.facts.claim = t.claimed_contact;
-            sender.claim_at = Some(at);
-        }
+        };
+        let seen = &mut self.text;
         let f = &mut sender.facts;
+        if f.key == NO_TEXT {
+            // The key is the same on every row of the contact: kept from the first.
+            f.key = seen.push(&t.contact);
+            f.automated = AUTOMATED.iter().any(|a| t.contact.contains(a));
+        }
+        let time = t.timestamp.unwrap_or(NO_TIME);
+        let s = signals(&self.labels, p);
+        // The latest name stands (a later row at the same time is later).
+        if time >= sender.name_time {
+            if seen.get(f.name) != Some(t.contact_name.as_str()) {
+                f.name = seen.push(&t.contact_name);
+            }
+            sender.name_time = time;
+        }
+        // The earliest claim stands.
+        if t.claimed_contact.is_some() && (f.claim.is_none() || time < sender.claim_time) {
+            f.claim = t.claimed_contact;
+            sender.claim_time = time;
+        }
         f.best.hard_sell = f.best.hard_sell.max(s.hard_sell);
         f.best.collector = f.best.collector.max(s.collector);
         let c = cues::cue_counts(&m.text);
@@ -267,19 +276,19 @@ impl SenderBook {
         f.website_only |= cue("website_only") > 0.0;
         if t.invitation {
             // The latest invitation's note stands.
-            if sender.note_at.is_none_or(|old| at >= old) {
-                sender.note_at = Some(at);
-                f.generic_text = None;
+            if time >= sender.note_time {
+                sender.note_time = time;
+                f.generic_note = NO_TEXT;
                 f.note = Some(if m.text.trim().is_empty() {
-                    "none"
+                    Note::None
                 } else if cue("generic_opener") > 0.0
                     && (cue("words") < 25.0 || headers.linkedin_invitation)
                 {
                     let note = m.text.split_whitespace().collect::<Vec<_>>().join(" ");
-                    f.generic_text = Some(note.chars().take(60).collect());
-                    "generic"
+                    f.generic_note = seen.push(&note.chars().take(60).collect::<String>());
+                    Note::Generic
                 } else {
-                    "personal"
+                    Note::Personal
                 });
             }
             return;
@@ -287,30 +296,40 @@ impl SenderBook {
         if s.hard_sell >= 0.5 || (cue("pitch_language") > 0.0 && cue("call_to_action") > 0.0) {
             f.pitches += 1;
             // The earliest known time of a pitch.
-            f.first_pitch = match (f.first_pitch, t.timestamp) {
+            f.first_pitch = Time::new(match (f.first_pitch.get(), t.timestamp) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
-            };
+            });
         }
     }
 
     /// One verdict per sender who wrote anything, most certain flags first.
     pub fn reports(self, policy: Policy) -> Verdicts {
         use rayon::prelude::*;
-        let mut order: Vec<(Verdict, f64, u32)> = self
-            .senders
-            .par_iter()
-            .enumerate()
-            .filter_map(|(i, s)| judge(s, policy).map(|r| (r.verdict, r.score, i as u32)))
+        let (text, senders) = (&self.text, &self.senders);
+        // A byte per sender; the score follows from the verdict and the facts.
+        let mut verdicts = Vec::new();
+        (0..senders.len())
+            .into_par_iter()
+            .map(|i| judge(&senders[i], text, policy).map(|r| r.verdict))
+            .collect_into_vec(&mut verdicts);
+        let mut order: Vec<u32> = (0..verdicts.len() as u32)
+            .filter(|&i| verdicts[i as usize].is_some())
             .collect();
-        let key = |i: u32| self.senders[i as usize].key.as_str();
-        order.sort_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then(b.1.total_cmp(&a.1))
-                .then(key(a.2).cmp(key(b.2)))
+        let rank = |i: u32| {
+            let s = &senders[i as usize];
+            let verdict = verdicts[i as usize].unwrap_or(Verdict::Ok);
+            let key = text.get(s.facts.key).unwrap_or("");
+            (verdict, score(&s.facts, verdict), key)
+        };
+        order.sort_by(|&a, &b| {
+            let ((va, sa, ka), (vb, sb, kb)) = (rank(a), rank(b));
+            va.cmp(&vb).then(sb.total_cmp(&sa)).then(ka.cmp(kb))
         });
         Verdicts {
             senders: self.senders,
+            text: self.text,
+            verdicts,
             order,
             policy,
         }
@@ -321,8 +340,12 @@ impl SenderBook {
 /// verdicts are held; each [`SenderReport`], with its evidence, is written out as it is read.
 #[derive(Debug)]
 pub struct Verdicts {
-    senders: Vec<Sender>,
-    order: Vec<(Verdict, f64, u32)>,
+    senders: Blocks<Sender>,
+    text: SenderText,
+    /// By sender.
+    verdicts: Vec<Option<Verdict>>,
+    /// The senders judged, in report order.
+    order: Vec<u32>,
     policy: Policy,
 }
 
@@ -339,38 +362,41 @@ impl Verdicts {
 
     /// Senders with this verdict.
     pub fn count(&self, verdict: Verdict) -> usize {
-        self.order.iter().filter(|o| o.0 == verdict).count()
+        self.verdicts
+            .iter()
+            .filter(|v| **v == Some(verdict))
+            .count()
     }
 
     /// The reports, in order.
     pub fn iter(&self) -> impl Iterator<Item = SenderReport> + '_ {
         self.order
             .iter()
-            .filter_map(|&(_, _, i)| judge(&self.senders[i as usize], self.policy))
+            .filter_map(|&i| judge(&self.senders[i as usize], &self.text, self.policy))
     }
 }
 
 /// The order-dependent facts of one sender, from their rows in time order.
-fn walk_timeline<'a>(timeline: impl Iterator<Item = &'a ThreadRow>, f: &mut Facts) {
-    let (mut run, mut run_start) = (0usize, None::<i64>);
+fn walk_timeline(timeline: impl Iterator<Item = ThreadRow>, f: &mut Facts) {
+    let (mut run, mut run_start) = (0u32, None::<i64>);
     for r in timeline {
         if !r.is(ROW_INCOMING) {
             if !r.is(ROW_SPONSORED) {
                 f.you_replied = true;
-                f.first_exchange = f.first_exchange.or(r.time());
+                f.first_exchange.or(r.time());
                 run = 0;
                 run_start = None;
             }
             continue;
         }
         f.from_sender += 1;
-        f.sponsored += usize::from(r.is(ROW_SPONSORED));
-        f.first_contact = f.first_contact.or(r.time());
+        f.sponsored += u32::from(r.is(ROW_SPONSORED));
+        f.first_contact.or(r.time());
         if r.is(ROW_INVITATION) {
             f.invitations += 1;
             continue;
         }
-        f.first_exchange = f.first_exchange.or(r.time());
+        f.first_exchange.or(r.time());
         run += 1;
         run_start = run_start.or(r.time());
         if run > f.unanswered {
@@ -383,49 +409,132 @@ fn walk_timeline<'a>(timeline: impl Iterator<Item = &'a ThreadRow>, f: &mut Fact
     }
 }
 
-/// What one sender's thread shows.
-#[derive(Debug, Default)]
+/// A time that may be unknown, in 8 bytes ([`NO_TIME`] when it is).
+#[derive(Debug, Clone, Copy)]
+struct Time(i64);
+
+impl Default for Time {
+    fn default() -> Self {
+        Time(NO_TIME)
+    }
+}
+
+impl Time {
+    fn new(t: Option<i64>) -> Self {
+        Time(t.unwrap_or(NO_TIME))
+    }
+
+    fn get(self) -> Option<i64> {
+        (self.0 != NO_TIME).then_some(self.0)
+    }
+
+    /// Keeps the first time known: takes `t` while none is.
+    fn or(&mut self, t: Option<i64>) {
+        if self.0 == NO_TIME {
+            *self = Time::new(t);
+        }
+    }
+}
+
+impl Default for Facts {
+    fn default() -> Self {
+        Facts {
+            from_sender: 0,
+            invitations: 0,
+            sponsored: 0,
+            pitches: 0,
+            unanswered: 0,
+            first_contact: Time::default(),
+            connected_on: Time::default(),
+            first_exchange: Time::default(),
+            first_pitch: Time::default(),
+            unanswered_span_days: 0.0,
+            best: Signals::default(),
+            key: NO_TEXT,
+            name: NO_TEXT,
+            generic_note: NO_TEXT,
+            note: None,
+            claim: None,
+            you_replied: false,
+            opt_out: false,
+            website_only: false,
+            bulk: true,
+            automated: false,
+        }
+    }
+}
+
+/// What an invitation's note is like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Note {
+    /// No note.
+    None,
+    /// A template opener.
+    Generic,
+    /// Anything else.
+    Personal,
+}
+
+impl Note {
+    fn as_str(self) -> &'static str {
+        match self {
+            Note::None => "none",
+            Note::Generic => "generic",
+            Note::Personal => "personal",
+        }
+    }
+}
+
+/// What one sender's thread shows (counts are of one sender's rows, which are numbered in
+/// u32 like every row).
+#[derive(Debug)]
 struct Facts {
-    from_sender: usize,
-    invitations: usize,
-    sponsored: usize,
-    first_contact: Option<i64>,
-    connected_on: Option<i64>,
-    first_exchange: Option<i64>,
-    first_pitch: Option<i64>,
-    pitches: usize,
-    unanswered: usize,
+    from_sender: u32,
+    invitations: u32,
+    sponsored: u32,
+    pitches: u32,
+    unanswered: u32,
+    first_contact: Time,
+    connected_on: Time,
+    first_exchange: Time,
+    first_pitch: Time,
     unanswered_span_days: f64,
+    best: Signals,
+    /// The key, the latest name and the text of a generic note ([`SenderText`] numbers).
+    key: u32,
+    name: u32,
+    generic_note: u32,
+    note: Option<Note>,
+    claim: Option<bool>,
     you_replied: bool,
-    note: Option<&'static str>,
-    generic_text: Option<String>,
     opt_out: bool,
     website_only: bool,
     /// Every message from them is bulk mail (List-Unsubscribe, List-Id or Precedence: bulk).
     bulk: bool,
     /// The sender address is an automated one (no-reply, notifications).
     automated: bool,
-    claim: Option<bool>,
-    best: Signals,
 }
 
-fn judge(contact: &Sender, policy: Policy) -> Option<SenderReport> {
+fn judge(contact: &Sender, text: &SenderText, policy: Policy) -> Option<SenderReport> {
     let f = &contact.facts;
     if f.from_sender == 0 {
         return None;
     }
+    let first_pitch = f.first_pitch.get();
     // Without a Connected On date, the first exchange before the pitch stands for acceptance.
-    let accepted = f.connected_on.or(f
+    let accepted = f.connected_on.get().or(f
         .first_exchange
-        .filter(|&e| f.first_pitch.is_some_and(|p| e < p)));
-    let pitch_delay = match (f.first_pitch, accepted) {
+        .get()
+        .filter(|&e| first_pitch.is_some_and(|p| e < p)));
+    let pitch_delay = match (first_pitch, accepted) {
         (Some(p), Some(a)) => Some((p - a).max(0)),
         _ => None,
     };
     let followups = f.unanswered.saturating_sub(1);
     let mut evidence = Vec::new();
     let hard_sell = is_hard_sell(f, pitch_delay, followups, policy, &mut evidence);
-    let collector = !hard_sell && is_collector(f, policy, &mut evidence);
+    let generic_note = text.get(f.generic_note);
+    let collector = !hard_sell && is_collector(f, generic_note, policy, &mut evidence);
     let verdict = if f.sponsored == f.from_sender {
         evidence = vec!["sponsored message (an ad)".into()];
         Verdict::Sponsored
@@ -465,35 +574,42 @@ fn judge(contact: &Sender, policy: Policy) -> Option<SenderReport> {
     if let Some(true) = f.claim {
         evidence.push("the mutual contact they name is among your connections".into());
     }
+    Some(SenderReport {
+        sender: text.get(f.name).unwrap_or("").to_string(),
+        profile_url: text.get(f.key).unwrap_or("").to_string(),
+        verdict,
+        score: score(f, verdict),
+        messages: f.from_sender as usize,
+        first_contact: f.first_contact.get().map(dates::format).unwrap_or_default(),
+        connected_on: f
+            .connected_on
+            .get()
+            .map(|t| dates::format(t)[..10].to_string())
+            .unwrap_or_default(),
+        time_to_first_pitch: pitch_delay.map(human_duration).unwrap_or_default(),
+        unanswered_followups: followups as usize,
+        you_replied: f.you_replied,
+        invitation_note: f.note.map_or("", Note::as_str).to_string(),
+        evidence: evidence.join("; "),
+    })
+}
+
+/// How sure a verdict is, to four places: the model's probability of it (of any flag, for
+/// `ok`).
+fn score(f: &Facts, verdict: Verdict) -> f64 {
     let score = match verdict {
         Verdict::HardSell => f.best.hard_sell.max(0.5),
         Verdict::Collector => f.best.collector.max(0.5),
         Verdict::Sponsored => 1.0,
         Verdict::Ok => f.best.hard_sell.max(f.best.collector),
     };
-    Some(SenderReport {
-        sender: contact.name.clone(),
-        profile_url: contact.key.clone(),
-        verdict,
-        score: (score * 10_000.0).round() / 10_000.0,
-        messages: f.from_sender,
-        first_contact: f.first_contact.map(dates::format).unwrap_or_default(),
-        connected_on: f
-            .connected_on
-            .map(|t| dates::format(t)[..10].to_string())
-            .unwrap_or_default(),
-        time_to_first_pitch: pitch_delay.map(human_duration).unwrap_or_default(),
-        unanswered_followups: followups,
-        you_replied: f.you_replied,
-        invitation_note: f.note.unwrap_or("").to_string(),
-        evidence: evidence.join("; "),
-    })
+    (score * 10_000.0).round() / 10_000.0
 }
 
 fn is_hard_sell(
     f: &Facts,
     pitch_delay: Option<i64>,
-    followups: usize,
+    followups: u32,
     policy: Policy,
     evidence: &mut Vec<String>,
 ) -> bool {
@@ -514,7 +630,7 @@ fn is_hard_sell(
         evidence.push(format!(
             "pitched {} after you {}",
             human_duration(d),
-            if f.connected_on.is_some() {
+            if f.connected_on.get().is_some() {
                 "accepted"
             } else {
                 "first talked"
@@ -548,10 +664,15 @@ fn is_hard_sell(
     true
 }
 
-fn is_collector(f: &Facts, policy: Policy, evidence: &mut Vec<String>) -> bool {
+fn is_collector(
+    f: &Facts,
+    generic_note: Option<&str>,
+    policy: Policy,
+    evidence: &mut Vec<String>,
+) -> bool {
     let false_claim = f.claim == Some(false);
     let empty_request =
-        matches!(f.note, Some("none" | "generic")) && !f.you_replied && f.pitches == 0;
+        matches!(f.note, Some(Note::None | Note::Generic)) && !f.you_replied && f.pitches == 0;
     let by_model = f.best.collector >= policy.model_cut() && !f.you_replied;
     let flagged = match policy {
         Policy::Open => false_claim,
@@ -563,9 +684,9 @@ fn is_collector(f: &Facts, policy: Policy, evidence: &mut Vec<String>) -> bool {
     if !flagged {
         return false;
     }
-    match (f.note, &f.generic_text) {
-        (Some("none"), _) => evidence.push("invitation with no note".into()),
-        (Some("generic"), Some(text)) => evidence.push(format!("generic note: \"{text}\"")),
+    match (f.note, generic_note) {
+        (Some(Note::None), _) => evidence.push("invitation with no note".into()),
+        (Some(Note::Generic), Some(text)) => evidence.push(format!("generic note: \"{text}\"")),
         _ => {}
     }
     if false_claim {

@@ -7,10 +7,14 @@
 //!
 //! It works in two steps so that a stream of any size needs only compact state: every
 //! message's [`ThreadRow`] (a few numbers, no text) is collected first, [`thread_context`]
-//! places each message in its thread, and [`values`] finishes one message's vector from
-//! its [`ThreadContext`] and what the message itself says.
+//! (or [`places`], in blocks) places each message in its thread, and [`values`] finishes one
+//! message's vector from its [`ThreadContext`] and what the message itself says. The
+//! first pass's storage ([`Blocks`], [`Interner`]) is built so that it leaves no holes in the
+//! heap as it grows and keeps no key's text.
 
-use std::collections::HashMap;
+mod store;
+
+pub use store::{Blocks, Interner};
 
 use crate::read::Message;
 
@@ -33,8 +37,8 @@ pub const CONTEXT_NAMES: [&str; 12] = [
 /// One context vector.
 pub type ContextVector = [f64; CONTEXT_NAMES.len()];
 
-/// What the thread pass keeps of one message: where it sits, when, and which way it went
-/// (24 bytes). The connection date is kept per contact, in [`Threads`].
+/// What the thread pass keeps of one message: where it sits, when, and which way it went.
+/// The connection date is kept per contact, in [`Threads`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ThreadRow {
     /// When it was sent (Unix seconds), [`NO_TIME`] when unknown.
@@ -70,47 +74,116 @@ impl ThreadRow {
     }
 }
 
-/// The first pass over a stream: one row per message, keys interned, connection dates per contact.
+/// The first pass over a stream: one row per message, keys interned (no text is kept),
+/// connection dates per contact.
 #[derive(Debug, Default)]
 pub struct Threads {
-    /// One row per message, in input order.
-    pub rows: Vec<ThreadRow>,
+    /// Each row but its flags, in input order (16 bytes, where a whole row takes 24).
+    stamps: Blocks<Stamp>,
+    /// Each row's flags.
+    flags: Blocks<u8>,
     /// Conversation keys.
     pub conversations: Interner,
     /// Contact keys.
     pub contacts: Interner,
     /// When the owner accepted each contact ([`NO_TIME`] when unknown), by contact id.
-    pub connected_on: Vec<i64>,
+    pub connected_on: Blocks<i64>,
+    /// Each contact's number among the contacts who wrote ([`NO_THREAD`] until they do),
+    /// by contact id: in order of their first message, from 0.
+    pub writer: Blocks<u32>,
+    /// Contacts who wrote.
+    pub writers: u32,
+}
+
+/// A [`ThreadRow`] without its flags.
+#[derive(Debug, Clone, Copy)]
+struct Stamp {
+    timestamp: i64,
+    conversation: u32,
+    contact: u32,
+}
+
+/// What [`in_time_order`] groups rows by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// Their conversation.
+    Conversation,
+    /// Their contact.
+    Contact,
 }
 
 impl Threads {
     /// Adds the next message.
     pub fn push(&mut self, m: &Message) {
         let Some(t) = &m.thread else {
-            self.rows.push(ThreadRow {
+            self.stamps.push(Stamp {
                 timestamp: NO_TIME,
                 conversation: NO_THREAD,
                 contact: NO_THREAD,
-                flags: 0,
             });
+            self.flags.push(0);
             return;
         };
         let contact = self.contacts.id(&t.contact);
         if contact as usize == self.connected_on.len() {
             self.connected_on.push(NO_TIME);
+            self.writer.push(NO_THREAD);
         }
-        if let (NO_TIME, Some(c)) = (self.connected_on[contact as usize], t.connected_on) {
-            self.connected_on[contact as usize] = c;
+        let at = contact as usize;
+        if let (NO_TIME, Some(c)) = (self.connected_on[at], t.connected_on) {
+            self.connected_on[at] = c;
         }
-        let flag = |on: bool, bit: u8| if on { bit } else { 0 };
-        self.rows.push(ThreadRow {
+        if t.incoming && self.writer[at] == NO_THREAD {
+            // No more writers than contacts, whose ids are below NO_THREAD.
+            self.writer[at] = self.writers;
+            self.writers += 1;
+        }
+        self.stamps.push(Stamp {
             timestamp: t.timestamp.unwrap_or(NO_TIME),
             conversation: self.conversations.id(&t.conversation),
             contact,
-            flags: flag(t.incoming, ROW_INCOMING)
+        });
+        let flag = |on: bool, bit: u8| if on { bit } else { 0 };
+        self.flags.push(
+            flag(t.incoming, ROW_INCOMING)
                 | flag(t.invitation, ROW_INVITATION)
                 | flag(t.sponsored, ROW_SPONSORED),
-        });
+        );
+    }
+
+    /// Rows added.
+    pub fn len(&self) -> usize {
+        self.stamps.len()
+    }
+
+    /// True before the first row.
+    pub fn is_empty(&self) -> bool {
+        self.stamps.is_empty()
+    }
+
+    /// Row `i` (out of range: a row without a thread).
+    pub fn row(&self, i: usize) -> ThreadRow {
+        let (Some(s), Some(&flags)) = (self.stamps.get(i), self.flags.get(i)) else {
+            return ThreadRow {
+                timestamp: NO_TIME,
+                conversation: NO_THREAD,
+                contact: NO_THREAD,
+                flags: 0,
+            };
+        };
+        ThreadRow {
+            timestamp: s.timestamp,
+            conversation: s.conversation,
+            contact: s.contact,
+            flags,
+        }
+    }
+
+    /// Frees the interners once every message is in: placing the rows and judging the
+    /// senders need only the ids (a message added afterwards would get fresh ones).
+    pub fn forget_keys(&mut self) {
+        self.conversations = Interner::default();
+        self.contacts = Interner::default();
     }
 
     /// The connection date of a row's contact.
@@ -121,7 +194,7 @@ impl Threads {
 }
 
 /// A message's place in its thread, computed from every [`ThreadRow`]; 32 bytes.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ThreadContext {
     /// `ln(1 + days)` from acceptance to this message (0 when either date is unknown).
     days_after_connect: f64,
@@ -131,8 +204,31 @@ pub struct ThreadContext {
     sender_number: u32,
     /// The contact's messages since the owner last wrote, before this one.
     unanswered_before: u32,
+    /// The contact's number among those who wrote ([`Threads::writer`]; [`NO_THREAD`] when
+    /// they never wrote).
+    writer: u32,
     /// Bit flags: `HAS_THREAD`, `OWNER_EVER`, `OWNER_BEFORE`, `WITHIN_2_DAYS`, `INCOMING`.
     flags: u8,
+}
+
+impl Default for ThreadContext {
+    fn default() -> Self {
+        ThreadContext {
+            days_after_connect: 0.0,
+            mean_gap: 0.0,
+            sender_number: 0,
+            unanswered_before: 0,
+            writer: NO_THREAD,
+            flags: 0,
+        }
+    }
+}
+
+impl ThreadContext {
+    /// The contact's number among those who wrote ([`Threads::writer`]), if they did.
+    pub fn writer(&self) -> Option<u32> {
+        (self.writer != NO_THREAD).then_some(self.writer)
+    }
 }
 
 const HAS_THREAD: u8 = 1;
@@ -141,69 +237,54 @@ const OWNER_BEFORE: u8 = 4;
 const WITHIN_2_DAYS: u8 = 8;
 const INCOMING: u8 = 16;
 
-/// Gives keys (conversations, contacts) small integers in order of first sight, keeping each
-/// key's text once.
-#[derive(Debug, Default)]
-pub struct Interner {
-    ids: HashMap<u64, u32>,
-    keys: Vec<String>,
-}
-
-impl Interner {
-    /// The id of `key`.
-    pub fn id(&mut self, key: &str) -> u32 {
-        let mut h = xxhash_rust::xxh3::xxh3_64(key.as_bytes());
-        loop {
-            match self.ids.get(&h) {
-                Some(&id) if self.keys[id as usize] == key => return id,
-                // A hash collision: probe the next slot.
-                Some(_) => h = h.wrapping_add(1),
-                None => break,
-            }
-        }
-        let id = u32::try_from(self.keys.len()).expect("fewer than 2^32 keys");
-        self.ids.insert(h, id);
-        self.keys.push(key.to_string());
-        id
-    }
-
-    /// The keys, by id.
-    pub fn into_keys(self) -> Vec<String> {
-        self.keys
-    }
-}
-
 /// Places every message in its thread (threads ordered by time, then input order).
 pub fn thread_context(threads: &Threads) -> Vec<ThreadContext> {
-    let rows = &threads.rows;
-    let mut out = vec![ThreadContext::default(); rows.len()];
-    for thread in in_time_order(rows, |r| r.conversation)
-        .chunk_by(|&a, &b| rows[a as usize].conversation == rows[b as usize].conversation)
+    places(threads).iter().copied().collect()
+}
+
+/// [`thread_context`] in blocks, which the reader of a long stream frees as it goes.
+pub fn places(threads: &Threads) -> Blocks<ThreadContext> {
+    let mut out = Blocks::from_fn(threads.len(), |i| ThreadContext {
+        writer: threads
+            .writer
+            .get(threads.row(i).contact as usize)
+            .copied()
+            .unwrap_or(NO_THREAD),
+        ..ThreadContext::default()
+    });
+    let conversation = |i: &u32| threads.row(*i as usize).conversation;
+    for thread in in_time_order(threads, Group::Conversation)
+        .chunk_by(|a, b| conversation(a) == conversation(b))
     {
         place_thread(thread, threads, &mut out);
     }
     out
 }
 
-/// Indices of the rows with a thread, grouped by `key` and each group in time order (then
-/// input order).
-pub fn in_time_order(rows: &[ThreadRow], key: impl Fn(&ThreadRow) -> u32) -> Vec<u32> {
-    let mut order: Vec<u32> = (0..rows.len() as u32)
-        .filter(|&i| rows[i as usize].conversation != NO_THREAD)
-        .collect();
+/// Indices of the rows with a thread, grouped and each group in time order (then input
+/// order).
+pub fn in_time_order(threads: &Threads, group: Group) -> Vec<u32> {
+    let stamps = &threads.stamps;
+    let n = u32::try_from(stamps.len()).unwrap_or(u32::MAX);
+    // Sized once: a Vec that doubles would leave its old buffers behind as heap holes.
+    let mut order = Vec::with_capacity(n as usize);
+    order.extend((0..n).filter(|&i| stamps[i as usize].conversation != NO_THREAD));
     order.sort_unstable_by_key(|&i| {
-        let r = &rows[i as usize];
-        (key(r), r.timestamp, i)
+        let s = &stamps[i as usize];
+        let key = match group {
+            Group::Conversation => s.conversation,
+            Group::Contact => s.contact,
+        };
+        (key, s.timestamp, i)
     });
     order
 }
 
 /// Walks one thread in time order.
-fn place_thread(thread: &[u32], threads: &Threads, out: &mut [ThreadContext]) {
-    let rows = &threads.rows;
+fn place_thread(thread: &[u32], threads: &Threads, out: &mut Blocks<ThreadContext>) {
     // The owner's clicks on a sponsored message's buttons are not replies.
     let owner_ever = thread.iter().any(|&i| {
-        let r = &rows[i as usize];
+        let r = threads.row(i as usize);
         !r.is(ROW_INCOMING) && !r.is(ROW_SPONSORED)
     });
     let mut sender_count = 0u32;
@@ -212,7 +293,7 @@ fn place_thread(thread: &[u32], threads: &Threads, out: &mut [ThreadContext]) {
     let mut last_incoming: Option<i64> = None;
     let (mut gap_sum, mut gaps) = (0.0f64, 0usize);
     for &i in thread {
-        let (r, c) = (&rows[i as usize], &mut out[i as usize]);
+        let (r, c) = (&threads.row(i as usize), &mut out[i as usize]);
         c.flags = HAS_THREAD;
         if !r.is(ROW_INCOMING) {
             if !r.is(ROW_SPONSORED) {

@@ -22,6 +22,18 @@ struct Layout {
 /// Reads a Connections.csv; `display` names the file in messages. Rows blank but for the
 /// date (hidden profiles) are kept with an empty name; bad dates go to the report.
 pub fn read_connections<R: Read>(display: &str, input: R) -> Result<(Vec<Connection>, ReadReport)> {
+    let mut out = Vec::new();
+    let report = each_connection(display, input, &mut |c| out.push(c))?;
+    Ok((out, report))
+}
+
+/// Streams the rows of a Connections.csv to `visit`, in file order, as
+/// [`read_connections`] reads them.
+pub(super) fn each_connection<R: Read>(
+    display: &str,
+    input: R,
+    visit: &mut dyn FnMut(Connection),
+) -> Result<ReadReport> {
     let mut input = BufReader::new(input);
     let mut head = Vec::new();
     for _ in 0..HEADER_SCAN_LINES {
@@ -44,7 +56,7 @@ pub fn read_connections<R: Read>(display: &str, input: R) -> Result<(Vec<Connect
             .read_to_end(&mut rest)
             .map_err(|e| Error::io(display, e))?;
         if blank(&head) && blank(&rest) {
-            return Ok((Vec::new(), report));
+            return Ok(report);
         }
         return Err(Error::Export {
             path: display.into(),
@@ -53,7 +65,6 @@ pub fn read_connections<R: Read>(display: &str, input: R) -> Result<(Vec<Connect
             ),
         });
     };
-    let mut out = Vec::new();
     each_row(
         display,
         (&head[offset..]).chain(input),
@@ -65,12 +76,12 @@ pub fn read_connections<R: Read>(display: &str, input: R) -> Result<(Vec<Connect
                 return Ok(());
             }
             visit_or_report(parse_row(table, &row, layout), report, &mut |c| {
-                out.push(c);
+                visit(c);
                 Ok(())
             })
         },
     )?;
-    Ok((out, report))
+    Ok(report)
 }
 
 /// The byte offset of the header line and how many lines come before it.

@@ -109,9 +109,13 @@ pub struct ExportStream {
 /// overrides owner detection.
 pub fn open_export(path: &Path, me: Option<&str>) -> Result<ExportStream> {
     let found = files::locate(path)?;
-    let (connections, connections_report) = match &found.connections {
-        Some(file) => file.read(|input| read_connections(&file.display, input))?,
-        None => (Vec::new(), ReadReport::default()),
+    // Only hashed lookups are kept of the connections (they are many, like the rows).
+    let mut connected = threads::Connected::default();
+    let connections_report = match &found.connections {
+        Some(file) => file.read(|input| {
+            connections::each_connection(&file.display, input, &mut |c| connected.add(&c))
+        })?,
+        None => ReadReport::default(),
     };
     let mut window: Option<(i64, i64)> = None;
     let mut pass = |scope: Scope, visit: &mut dyn FnMut(RawRow<'_>)| -> Result<()> {
@@ -136,7 +140,7 @@ pub fn open_export(path: &Path, me: Option<&str>) -> Result<ExportStream> {
         )
     };
     let owner = owner::detect_streamed(me, &mut pass)?;
-    let context = threads::Context::new(owner, &connections, &mut pass)?;
+    let context = threads::Context::new(owner, connected, &mut pass)?;
     Ok(ExportStream {
         connections_file: found.connections,
         files: found.messages,

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::claims::{claimed_contact_in, known_names, KnownNames};
+use super::claims::{claimed_contact_in, KnownNames};
 use super::invitations::RawInvitation;
 use super::messages::RawMessage;
 use super::owner::{Draft, Pass, RawRow, Scope};
@@ -17,48 +17,145 @@ const HIDDEN_MEMBER: &str = "LinkedIn Member";
 const SPONSORED_TITLE: &str = "Sponsored Conversation";
 
 /// What the rows are joined against. Built by one pass over the rows that keeps per
-/// conversation and per name a hashed key and at most one URL, never per-message state.
+/// conversation and per name a hashed key and at most one URL, never per-message state; of
+/// those, only the ones a row will look up are kept after the pass.
 pub(super) struct Context {
     owner: Owner,
     /// Conversation id (hashed) → the one non-owner sender URL in it (for the 9-column
     /// layout, whose owner rows carry no recipient URL).
-    conversation_party: HashMap<u64, Only>,
+    conversation_party: HashMap<u64, String>,
     /// Display name (hashed) → URL, for names that map to exactly one URL (5-column invitations).
-    name_url: HashMap<u64, Only>,
+    name_url: HashMap<u64, String>,
     /// Conversations (hashed) holding an ad: the owner's button clicks in them are not replies.
     sponsored: HashSet<u64>,
-    /// Profile URL (hashed) → when the connection was made.
-    connected_by_url: HashMap<u64, i64>,
-    /// Folded name (hashed) → when; used only when Connections.csv has no URL column.
-    connected_by_name: Option<HashMap<u64, i64>>,
-    /// Folded names of every connection, for claimed mutual contacts.
-    known_names: KnownNames,
+    /// When each connection was made, and their names.
+    connected: Connected,
 }
 
-/// One URL, or a sign that there were several.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the rows need of Connections.csv, hashed: built as the file streams by, so that the
+/// connections themselves are never held.
+pub(super) struct Connected {
+    /// Profile URL (hashed) → when the connection was made.
+    by_url: HashMap<u64, i64>,
+    /// Folded name (hashed) → when; kept only while no connection has a URL (then the rows
+    /// are joined by name).
+    by_name: Option<HashMap<u64, i64>>,
+    /// Folded names (hashed) of every connection, for claimed mutual contacts.
+    known_names: HashSet<u64>,
+}
+
+impl Default for Connected {
+    fn default() -> Self {
+        Connected {
+            by_url: HashMap::new(),
+            by_name: Some(HashMap::new()),
+            known_names: HashSet::new(),
+        }
+    }
+}
+
+impl Connected {
+    /// Indexes the next connection (a later row wins over an earlier one with the same key).
+    pub fn add(&mut self, c: &Connection) {
+        let folded = hash(&fold(&c.name));
+        self.known_names.insert(folded);
+        if c.profile_url.is_some() {
+            self.by_name = None;
+        }
+        let Some(date) = c.connected_on else {
+            return;
+        };
+        if let Some(url) = &c.profile_url {
+            self.by_url.insert(hash(url), date);
+        } else if let Some(by_name) = self.by_name.as_mut().filter(|_| !c.name.is_empty()) {
+            by_name.insert(folded, date);
+        }
+    }
+
+    /// Whether a folded name is a connection's.
+    fn knows(&self, folded: &str) -> bool {
+        self.known_names.contains(&hash(folded))
+    }
+}
+
+/// What the indexing pass gathers, before only what the rows will look up is kept.
+#[derive(Default)]
+struct Index {
+    /// Conversation (hashed) → its non-owner sender URL.
+    party: HashMap<u64, Only>,
+    /// Name (hashed) → its URL.
+    named: HashMap<u64, Only>,
+    /// The URLs of both, end to end: one allocation, freed whole after the pass (a string
+    /// per entry would leave the heap full of holes).
+    urls: Urls,
+    sponsored: HashSet<u64>,
+    /// Conversations and names (hashed) that rows will look up.
+    wanted_conversations: HashSet<u64>,
+    wanted_names: HashSet<u64>,
+}
+
+/// Strings end to end, numbered in order.
+#[derive(Default)]
+struct Urls {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Urls {
+    fn push(&mut self, url: &str) -> u32 {
+        self.text.push_str(url);
+        self.ends.push(self.text.len());
+        // Two per row at most: 2^32 of them would not fit in memory anyway.
+        (self.ends.len() - 1) as u32
+    }
+
+    fn get(&self, i: u32) -> &str {
+        let i = i as usize;
+        let start = i.checked_sub(1).map_or(0, |before| self.ends[before]);
+        &self.text[start..self.ends[i]]
+    }
+}
+
+/// One URL (a number in [`Urls`]), or a sign that there were several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Only {
-    One(String),
+    One(u32),
     Several,
 }
 
 impl Only {
-    fn add(slot: &mut HashMap<u64, Only>, key: u64, url: &str) {
-        match slot.get_mut(&key) {
+    fn add(slot: &mut HashMap<u64, Only>, urls: &mut Urls, key: u64, url: &str) {
+        match slot.get(&key) {
             None => {
-                slot.insert(key, Only::One(url.to_string()));
+                slot.insert(key, Only::One(urls.push(url)));
             }
-            Some(Only::One(u)) if u != url => *slot.get_mut(&key).expect("present") = Only::Several,
+            Some(&Only::One(u)) if urls.get(u) != url => {
+                slot.insert(key, Only::Several);
+            }
             Some(_) => {}
         }
     }
+}
 
-    fn get<'a>(slot: &'a HashMap<u64, Only>, key: &str) -> Option<&'a str> {
-        match slot.get(&hash(key)) {
-            Some(Only::One(url)) if !key.is_empty() => Some(url),
+/// The entries of a join that name one URL and that some row will look up.
+fn only_wanted(
+    join: HashMap<u64, Only>,
+    wanted: &HashSet<u64>,
+    urls: &Urls,
+) -> HashMap<u64, String> {
+    join.into_iter()
+        .filter_map(|(key, only)| match only {
+            Only::One(u) if wanted.contains(&key) => Some((key, urls.get(u).to_string())),
             _ => None,
-        }
-    }
+        })
+        .collect()
+}
+
+/// The URL a join gives `key` (never for an empty key).
+fn joined<'a>(join: &'a HashMap<u64, String>, key: &str) -> Option<&'a str> {
+    join.get(&hash(key))
+        .filter(|_| !key.is_empty())
+        .map(String::as_str)
 }
 
 fn hash(text: &str) -> u64 {
@@ -72,85 +169,71 @@ struct Party {
 }
 
 impl Context {
-    /// Indexes the rows (read through `pass`, which also settles the owner's name) and the
-    /// connections for the joins.
-    pub fn new(mut owner: Draft, connections: &[Connection], pass: &mut Pass<'_>) -> Result<Self> {
+    /// Indexes the rows (read through `pass`, which also settles the owner's name) for the
+    /// joins with each other and with the connections.
+    pub fn new(mut owner: Draft, connected: Connected, pass: &mut Pass<'_>) -> Result<Self> {
         let mut ctx = Context {
-            known_names: known_names(connections),
             owner: owner.provisional().clone(),
             conversation_party: HashMap::new(),
             name_url: HashMap::new(),
             sponsored: HashSet::new(),
-            connected_by_url: HashMap::new(),
-            connected_by_name: None,
+            connected,
         };
-        let (mut senders, mut names, mut sponsored) =
-            (HashMap::new(), HashMap::new(), HashSet::new());
+        let mut index = Index::default();
         pass(Scope::All, &mut |row| {
             owner.see(row);
-            ctx.index_row(row, &mut senders, &mut names, &mut sponsored);
+            ctx.index_row(row, &mut index);
         })?;
         ctx.owner = owner.owner(pass)?;
-        ctx.conversation_party = senders;
-        ctx.name_url = names;
-        ctx.sponsored = sponsored;
-        ctx.index_connections(connections);
+        ctx.conversation_party = only_wanted(index.party, &index.wanted_conversations, &index.urls);
+        ctx.name_url = only_wanted(index.named, &index.wanted_names, &index.urls);
+        index.sponsored.shrink_to_fit();
+        ctx.sponsored = index.sponsored;
         Ok(ctx)
     }
 
     /// Indexes one row for the joins (while the owner's name may still be provisional: the
-    /// owner's rows are told by URL, or by a name that is already final when there is none).
-    fn index_row(
-        &self,
-        row: RawRow<'_>,
-        senders: &mut HashMap<u64, Only>,
-        names: &mut HashMap<u64, Only>,
-        sponsored: &mut HashSet<u64>,
-    ) {
+    /// owner's rows are told by URL, or by a name that is already final when there is none),
+    /// and notes the keys it will look up when it is joined (see [`Context::message_party`]
+    /// and [`Context::named_party`]).
+    fn index_row(&self, row: RawRow<'_>, index: &mut Index) {
         match row {
             RawRow::Message(m) => {
                 let owner_wrote = self.owner_wrote(m);
                 if !m.conversation.is_empty() && is_sponsored(m, owner_wrote) {
-                    sponsored.insert(hash(&m.conversation));
+                    index.sponsored.insert(hash(&m.conversation));
                 }
                 if let (false, Some(url)) = (owner_wrote, m.sender_url.as_deref()) {
-                    Only::add(senders, hash(&m.conversation), url);
+                    Only::add(
+                        &mut index.party,
+                        &mut index.urls,
+                        hash(&m.conversation),
+                        url,
+                    );
                     if m.from != HIDDEN_MEMBER {
-                        Only::add(names, hash(&m.from), url);
+                        Only::add(&mut index.named, &mut index.urls, hash(&m.from), url);
                     }
                 }
-            }
-            RawRow::Invitation(i) => {
-                if let (name, Some(url)) = i.other_party() {
-                    if name != HIDDEN_MEMBER {
-                        Only::add(names, hash(name), url);
-                    }
+                if owner_wrote && self.other_urls(m).is_empty() {
+                    index.wanted_conversations.insert(hash(&m.conversation));
+                    index.wanted_names.insert(hash(&m.to));
                 }
             }
+            RawRow::Invitation(i) => match i.other_party() {
+                (name, Some(url)) if name != HIDDEN_MEMBER => {
+                    Only::add(&mut index.named, &mut index.urls, hash(name), url);
+                }
+                (_, Some(_)) => {}
+                (name, None) => {
+                    index.wanted_names.insert(hash(name));
+                }
+            },
         }
     }
 
     /// The account owner.
     pub fn owner(&self) -> &Owner {
         &self.owner
-    }
-
-    fn index_connections(&mut self, connections: &[Connection]) {
-        let dated = connections
-            .iter()
-            .filter_map(|c| c.connected_on.map(|d| (c, d)));
-        self.connected_by_url = dated
-            .clone()
-            .filter_map(|(c, d)| Some((hash(c.profile_url.as_ref()?), d)))
-            .collect();
-        if connections.iter().all(|c| c.profile_url.is_none()) {
-            self.connected_by_name = Some(
-                dated
-                    .filter(|(c, _)| !c.name.is_empty())
-                    .map(|(c, d)| (hash(&fold(&c.name)), d))
-                    .collect(),
-            );
-        }
     }
 
     /// True when the owner sent the row.
@@ -165,6 +248,14 @@ impl Context {
         }
     }
 
+    /// The row's recipient URLs that are not the owner's.
+    fn other_urls<'m>(&self, m: &'m RawMessage) -> Vec<&'m String> {
+        m.recipient_urls
+            .iter()
+            .filter(|u| Some(*u) != self.owner.profile_url.as_ref())
+            .collect()
+    }
+
     fn message_party(&self, m: &RawMessage, owner_wrote: bool) -> Party {
         let conv = || Party {
             key: conversation_key(m),
@@ -174,11 +265,7 @@ impl Context {
                 m.from.clone()
             },
         };
-        let others: Vec<&String> = m
-            .recipient_urls
-            .iter()
-            .filter(|u| Some(*u) != self.owner.profile_url.as_ref())
-            .collect();
+        let others = self.other_urls(m);
         if others.len() > 1 {
             return conv();
         }
@@ -203,7 +290,7 @@ impl Context {
         let url = others
             .first()
             .map(|u| u.to_string())
-            .or_else(|| Only::get(&self.conversation_party, &m.conversation).map(str::to_string));
+            .or_else(|| joined(&self.conversation_party, &m.conversation).map(str::to_string));
         match url {
             Some(key) => Party {
                 key,
@@ -226,7 +313,7 @@ impl Context {
 
     /// A party known only by name: its URL when the name maps to exactly one.
     fn named_party(&self, name: &str) -> Party {
-        let key = Only::get(&self.name_url, name).unwrap_or(name).to_string();
+        let key = joined(&self.name_url, name).unwrap_or(name).to_string();
         Party {
             key,
             name: name.to_string(),
@@ -234,17 +321,25 @@ impl Context {
     }
 
     fn connected_on(&self, party: &Party) -> Option<i64> {
-        if let Some(by_name) = &self.connected_by_name {
+        if let Some(by_name) = &self.connected.by_name {
             return by_name.get(&hash(&fold(&party.name))).copied();
         }
-        self.connected_by_url.get(&hash(&party.key)).copied()
+        self.connected.by_url.get(&hash(&party.key)).copied()
     }
 
     fn thread(&self, party: Party, incoming: bool, text: &str, timestamp: Option<i64>) -> Thread {
         let claimed = incoming
-            .then(|| claimed_contact_in(text, &self.known_names, &[&self.owner.name, &party.name]))
+            .then(|| {
+                // Against no names, the claim comes back with the name it found, which is then
+                // looked up among the connections' (hashed) names here.
+                claimed_contact_in(
+                    text,
+                    &KnownNames::default(),
+                    &[&self.owner.name, &party.name],
+                )
+            })
             .flatten()
-            .map(|(_, known)| known);
+            .map(|(name, _)| self.connected.knows(&fold(&name)));
         Thread {
             conversation: party.key.clone(),
             connected_on: self.connected_on(&party),
