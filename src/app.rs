@@ -287,6 +287,22 @@ fn read_labeled(
     if path.is_dir() || archive {
         mail::read_labeled_mail(path, label_map)
     } else {
-        table::read_all(path, opts)
+        let (mut rows, report) = table::read_all(path, opts)?;
+        rename_labels(&mut rows, label_map);
+        Ok((rows, report))
+    }
+}
+
+/// Renames table labels by the label map; a label mapped to `-` leaves its rows unlabeled
+/// (still read, as context), like a message without a label.
+fn rename_labels(rows: &mut [Message], label_map: &[(String, String)]) {
+    if label_map.is_empty() {
+        return;
+    }
+    for row in rows {
+        let Some(label) = &row.label else { continue };
+        if let Some((_, to)) = label_map.iter().find(|(from, _)| from == label) {
+            row.label = (to != "-").then(|| to.clone());
+        }
     }
 }

@@ -73,7 +73,9 @@ pub struct TrainArgs {
     /// whose sub-folders are labels (`spam/`, `ham/`); repeat the flag for several.
     #[arg(long, required = true)]
     pub data: Vec<PathBuf>,
-    /// For raw-mail training data: rename label folders, `spam-1=spam,easy-ham-1=ham` (`=-` skips one).
+    /// Rename labels, `spam-1=spam,easy-ham-1=ham`: raw-mail label folders, or a table's label
+    /// values (`collector=ham,ok=ham,hard_sell=spam` makes a two-label model); `=-` skips a
+    /// folder, or leaves a table's rows unlabeled (context only).
     #[arg(long, value_parser = parse_label_map, default_value = "")]
     pub label_map: LabelMap,
     /// Where to write the model (JSON).
@@ -109,6 +111,9 @@ pub struct TrainArgs {
     /// Iteration cap of the linfa-logistic combiner.
     #[arg(long, default_value_t = 300)]
     pub combiner_max_iterations: u64,
+    /// The combiner stops when its loss gradient per training row falls below this.
+    #[arg(long, default_value_t = 1e-5)]
+    pub combiner_tolerance: f64,
     /// Iteration cap of the text model's L-BFGS.
     #[arg(long, default_value_t = 200)]
     pub max_iterations: u64,
@@ -127,7 +132,7 @@ pub struct EvalArgs {
     /// Labeled input: a table, or a folder / .tar.gz / .zip of raw mail with one sub-folder per label.
     #[arg(long)]
     pub data: PathBuf,
-    /// For raw-mail data: rename label folders, as for `train`.
+    /// Rename labels (raw-mail folders or table values), as for `train`.
     #[arg(long, value_parser = parse_label_map, default_value = "")]
     pub label_map: LabelMap,
     /// How to read the input table.
@@ -233,6 +238,7 @@ impl TrainArgs {
         p.text_logit.alpha = self.alpha;
         p.text_logit.max_iterations = self.max_iterations;
         p.combiner_max_iterations = self.combiner_max_iterations;
+        p.combiner_tolerance = self.combiner_tolerance;
         p.text.hash_bits = self.hash_bits;
         p.text.char_ngrams = parse_range(&self.char_ngrams)?;
         p.text.char_limit = self.char_limit;

@@ -433,6 +433,66 @@ fn multi_class_data_trains_and_eval_reports_each_label() {
     );
 }
 
+#[test]
+fn label_map_merges_table_labels_and_leaves_dashed_ones_as_context() {
+    let sb = Sandbox::new();
+    sb.write("train.csv", outreach_csv(0, 90))
+        .write("test.csv", outreach_csv(500, 45));
+    sb.run(&[
+        "train",
+        "--data",
+        "train.csv",
+        "--out",
+        "model.json",
+        "--label-map",
+        "hard_sell=spam,ok=ham,collector=-",
+    ])
+    .expect_success()
+    .expect_stderr("trained on 60 rows (ham 30, spam 30), 30 unlabeled rows used as context only");
+    let model = sb.read_json("model.json");
+    assert_eq!(model["labels"], serde_json::json!(["ham", "spam"]));
+    assert_eq!(model["positive"], "spam");
+
+    // eval maps the test file's labels the same way; its collector rows are left out.
+    let json = sb
+        .run(&[
+            "eval",
+            "--model",
+            "model.json",
+            "--data",
+            "test.csv",
+            "--label-map",
+            "hard_sell=spam,ok=ham,collector=-",
+            "--format",
+            "json",
+        ])
+        .expect_success()
+        .stdout_json();
+    let confusion: u64 = ["tp", "fp", "tn", "fn"]
+        .iter()
+        .map(|k| json["confusion"][k].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(confusion, 30, "{json}");
+}
+
+#[test]
+fn a_combiner_tolerance_that_is_not_positive_is_a_usage_error() {
+    let sb = Sandbox::new();
+    sb.write("train.csv", spam_ham_csv(0, 90, None));
+    sb.run(&[
+        "train",
+        "--data",
+        "train.csv",
+        "--out",
+        "model.json",
+        "--combiner-tolerance",
+        "0",
+    ])
+    .expect_code(2)
+    .expect_stderr("--combiner-tolerance must be a positive number (got 0)");
+    assert!(!sb.path("model.json").exists());
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2. score outputs
 // ---------------------------------------------------------------------------------------------

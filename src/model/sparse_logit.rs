@@ -10,7 +10,9 @@ use argmin::core::{CostFunction, Executor, Gradient, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use ndarray::Array1;
-use std::sync::Mutex;
+use std::sync::{mpsc, Mutex};
+
+use super::shared_pass::{self, Distinct, RowWeights, Scratch};
 
 use crate::error::{Error, Result};
 
@@ -42,6 +44,11 @@ impl Csr {
             self.values.push(value);
         }
         self.indptr.push(self.indices.len());
+    }
+
+    /// Number of stored values.
+    pub fn indices_len(&self) -> usize {
+        self.indices.len()
     }
 
     /// Number of rows.
@@ -128,110 +135,126 @@ impl SparseLogit {
 /// A parameter vector with its loss and gradient.
 type Evaluation = (Array1<f64>, f64, Array1<f64>);
 
-struct Problem<'a> {
-    x: &'a Csr,
-    target: Vec<f64>,
-    sample_weight: Vec<f64>,
-    alpha: f64,
-    cache: Mutex<Option<Evaluation>>,
+/// One logistic regression to fit on some of the rows of a shared matrix.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// Whether each row of the matrix takes part.
+    pub include: Vec<bool>,
+    /// Whether each row is of the positive class.
+    pub positive: Vec<bool>,
+    /// Hyper-parameters.
+    pub params: LogitParams,
 }
 
-impl Problem<'_> {
-    /// Loss and gradient in one pass over the non-zeros; remembered for the next call.
-    fn evaluate(&self, p: &Array1<f64>) -> (f64, Array1<f64>) {
-        if let Some((cp, cost, grad)) = self.cache.lock().expect("cache lock").as_ref() {
-            if cp == p {
-                return (*cost, grad.clone());
-            }
-        }
-        let n = self.x.ncols;
-        let (w, b) = (p.as_slice().expect("contiguous"), p[n]);
-        let mut grad = Array1::<f64>::zeros(n + 1);
-        let mut loss = 0.0;
-        {
-            let g = grad.as_slice_mut().expect("contiguous");
-            for i in 0..self.x.nrows() {
-                let (cols, vals) = self.x.row(i);
-                let mut z = b;
-                for (&c, &v) in cols.iter().zip(vals) {
-                    z += w[c as usize] * f64::from(v);
-                }
-                let y = self.target[i];
-                let yz = y * z;
-                // log(1 + exp(-yz)), stable on both sides.
-                loss += self.sample_weight[i]
-                    * if yz > 0.0 {
-                        (-yz).exp().ln_1p()
-                    } else {
-                        -yz + yz.exp().ln_1p()
-                    };
-                let r = -y * self.sample_weight[i] / (1.0 + yz.exp());
-                for (&c, &v) in cols.iter().zip(vals) {
-                    g[c as usize] += r * f64::from(v);
-                }
-                g[n] += r;
-            }
-            for j in 0..n {
-                loss += 0.5 * self.alpha * w[j] * w[j];
-                g[j] += self.alpha * w[j];
-            }
-        }
-        *self.cache.lock().expect("cache lock") = Some((p.clone(), loss, grad.clone()));
-        (loss, grad)
-    }
-}
-
-impl CostFunction for Problem<'_> {
-    type Param = Array1<f64>;
-    type Output = f64;
-    fn cost(&self, p: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
-        Ok(self.evaluate(p).0)
-    }
-}
-
-impl Gradient for Problem<'_> {
-    type Param = Array1<f64>;
-    type Gradient = Array1<f64>;
-    fn gradient(&self, p: &Self::Param) -> std::result::Result<Array1<f64>, argmin::core::Error> {
-        Ok(self.evaluate(p).1)
-    }
-}
-
-/// Fits a logistic regression of `positive` on the rows of `x`.
-pub fn fit(x: &Csr, positive: &[bool], params: &LogitParams) -> Result<SparseLogit> {
-    let n_pos = positive.iter().filter(|&&p| p).count();
-    let n = positive.len();
-    if n_pos == 0 || n_pos == n {
+/// A job's weights on the distinct rows: class-balanced sample weights, summed per row.
+fn row_weights(job: &Job, distinct: &Distinct) -> Result<RowWeights> {
+    let rows = job.include.iter().filter(|&&i| i).count();
+    let n_pos = job
+        .include
+        .iter()
+        .zip(&job.positive)
+        .filter(|&(&i, &p)| i && p)
+        .count();
+    if n_pos == 0 || n_pos == rows {
         return Err(Error::Training(
             "a class has no rows in a training fold; use fewer --cv folds".into(),
         ));
     }
-    let (w_pos, w_neg) = if params.balanced {
+    let (w_pos, w_neg) = if job.params.balanced {
         (
-            n as f64 / (2.0 * n_pos as f64),
-            n as f64 / (2.0 * (n - n_pos) as f64),
+            rows as f64 / (2.0 * n_pos as f64),
+            rows as f64 / (2.0 * (rows - n_pos) as f64),
         )
     } else {
         (1.0, 1.0)
     };
-    let problem = Problem {
-        x,
-        target: positive
-            .iter()
-            .map(|&p| if p { 1.0 } else { -1.0 })
-            .collect(),
-        sample_weight: positive
-            .iter()
-            .map(|&p| if p { w_pos } else { w_neg })
-            .collect(),
-        alpha: params.alpha,
-        cache: Mutex::new(None),
-    };
+    let mut weights = vec![[0.0f64; 2]; distinct.x.nrows()];
+    for ((&u, &include), &positive) in distinct.of.iter().zip(&job.include).zip(&job.positive) {
+        if include {
+            let w = &mut weights[u as usize];
+            if positive {
+                w[0] += w_pos;
+            } else {
+                w[1] += w_neg;
+            }
+        }
+    }
+    Ok(RowWeights {
+        weights,
+        alpha: job.params.alpha,
+    })
+}
+
+/// What a solver thread asks of the pass that serves every running job.
+enum Request {
+    /// Loss and gradient of job `.0` at `.1`, answered on `.2`.
+    Evaluate(usize, Array1<f64>, mpsc::Sender<(f64, Array1<f64>)>),
+    /// A job has stopped.
+    Done,
+}
+
+/// The cost function one solver thread sees: each evaluation is answered by the shared pass.
+struct Remote {
+    id: usize,
+    requests: mpsc::Sender<Request>,
+    cache: Mutex<Option<Evaluation>>,
+}
+
+impl Remote {
+    /// Loss and gradient at `p`; remembered, since the solver asks for both at one point.
+    fn evaluate(
+        &self,
+        p: &Array1<f64>,
+    ) -> std::result::Result<(f64, Array1<f64>), argmin::core::Error> {
+        if let Some((cp, cost, grad)) = self.cache.lock().expect("cache lock").as_ref() {
+            if cp == p {
+                return Ok((*cost, grad.clone()));
+            }
+        }
+        let (tx, rx) = mpsc::channel();
+        self.requests
+            .send(Request::Evaluate(self.id, p.clone(), tx))
+            .map_err(|_| argmin::core::Error::msg("the shared pass has stopped"))?;
+        let (cost, grad) = rx
+            .recv()
+            .map_err(|_| argmin::core::Error::msg("the shared pass has stopped"))?;
+        *self.cache.lock().expect("cache lock") = Some((p.clone(), cost, grad.clone()));
+        Ok((cost, grad))
+    }
+}
+
+impl CostFunction for Remote {
+    type Param = Array1<f64>;
+    type Output = f64;
+    fn cost(&self, p: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
+        Ok(self.evaluate(p)?.0)
+    }
+}
+
+impl Gradient for Remote {
+    type Param = Array1<f64>;
+    type Gradient = Array1<f64>;
+    fn gradient(&self, p: &Self::Param) -> std::result::Result<Array1<f64>, argmin::core::Error> {
+        Ok(self.evaluate(p)?.1)
+    }
+}
+
+/// Tells the shared pass that a job stopped, however its thread ends.
+struct DoneGuard(mpsc::Sender<Request>);
+
+impl Drop for DoneGuard {
+    fn drop(&mut self) {
+        let _ = self.0.send(Request::Done);
+    }
+}
+
+/// Runs argmin's L-BFGS (More–Thuente line search, as linfa-logistic) on one job.
+fn solve(problem: Remote, ncols: usize, params: &LogitParams) -> Result<SparseLogit> {
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
         .with_tolerance_grad(params.gradient_tolerance)
         .and_then(|s| s.with_tolerance_cost(params.cost_tolerance))
         .map_err(|e| Error::Training(format!("solver set-up: {e}")))?;
-    let init = Array1::<f64>::zeros(x.ncols + 1);
+    let init = Array1::<f64>::zeros(ncols + 1);
     let result = Executor::new(problem, solver)
         .configure(|state| state.param(init).max_iters(params.max_iterations))
         .run()
@@ -242,11 +265,124 @@ pub fn fit(x: &Csr, positive: &[bool], params: &LogitParams) -> Result<SparseLog
             Error::Training("text model: the solver returned no parameters".into())
         })?;
     Ok(SparseLogit {
-        weights: best.iter().take(x.ncols).map(|&v| v as f32).collect(),
-        intercept: best[x.ncols] as f32,
+        weights: best.iter().take(ncols).map(|&v| v as f32).collect(),
+        intercept: best[ncols] as f32,
         iterations,
         converged: iterations < params.max_iterations,
     })
+}
+
+/// Memory allowed for the solver state of the jobs that run at once (the L-BFGS history
+/// dominates: about 34 vectors of the matrix width per job).
+const RUNNING_BUDGET: usize = 768 << 20;
+
+/// Fits every job on rows of `x`; results in job order.
+///
+/// Each job runs argmin's L-BFGS on its own thread, but the threads' loss and gradient
+/// evaluations are served together, one pass over the rows for all the jobs waiting, split
+/// across the rayon pool by job. A job's result is bit-for-bit the one it would get alone.
+pub fn fit_many(x: &Csr, jobs: &[Job]) -> Result<Vec<SparseLogit>> {
+    let distinct = Distinct::new(x);
+    let weights: Vec<RowWeights> = jobs
+        .iter()
+        .map(|job| row_weights(job, &distinct))
+        .collect::<Result<_>>()?;
+    let per_job = (34 + 2 * 8) * 8 * (x.ncols + 1);
+    let window = (RUNNING_BUDGET / per_job).clamp(1, jobs.len().max(1));
+    let mut results: Vec<Option<Result<SparseLogit>>> = (0..jobs.len()).map(|_| None).collect();
+    std::thread::scope(|s| {
+        let (tx, rx) = mpsc::channel::<Request>();
+        let mut handles = Vec::new();
+        let start = |id: usize| {
+            let requests = tx.clone();
+            let params = jobs[id].params;
+            s.spawn(move || {
+                let _done = DoneGuard(requests.clone());
+                let problem = Remote {
+                    id,
+                    requests,
+                    cache: Mutex::new(None),
+                };
+                (id, solve(problem, x.ncols, &params))
+            })
+        };
+        let mut next = 0;
+        while next < window {
+            handles.push(start(next));
+            next += 1;
+        }
+        let (mut running, mut waiting) = (window, Vec::new());
+        let mut scratch = Scratch::default();
+        while running > 0 {
+            match rx.recv().expect("a sender is held here") {
+                Request::Evaluate(id, p, reply) => waiting.push((id, p, reply)),
+                Request::Done => {
+                    running -= 1;
+                    if next < jobs.len() {
+                        handles.push(start(next));
+                        next += 1;
+                        running += 1;
+                    }
+                }
+            }
+            if !waiting.is_empty() && waiting.len() == running {
+                serve(
+                    &distinct.x,
+                    &weights,
+                    std::mem::take(&mut waiting),
+                    &mut scratch,
+                );
+            }
+        }
+        for handle in handles {
+            match handle.join() {
+                Ok((id, result)) => results[id] = Some(result),
+                Err(_) => {
+                    return Err(Error::Training(
+                        "a text model's solver thread panicked".into(),
+                    ))
+                }
+            }
+        }
+        Ok(())
+    })?;
+    results
+        .into_iter()
+        .map(|r| {
+            let mut fit = r.expect("every job was run")?;
+            fit.weights = distinct.original_order(&fit.weights);
+            Ok(fit)
+        })
+        .collect()
+}
+
+/// A solver thread's request: its job, the parameters, where to answer.
+type Waiting = (usize, Array1<f64>, mpsc::Sender<(f64, Array1<f64>)>);
+
+/// Answers the waiting evaluations with one shared pass over the rows.
+fn serve(x: &Csr, weights: &[RowWeights], mut waiting: Vec<Waiting>, scratch: &mut Scratch) {
+    waiting.sort_by_key(|w| w.0);
+    let batch: Vec<(&RowWeights, &Array1<f64>)> = waiting
+        .iter()
+        .map(|(id, p, _)| (&weights[*id], p))
+        .collect();
+    for ((_, _, reply), out) in waiting
+        .iter()
+        .zip(shared_pass::evaluate(x, &batch, scratch))
+    {
+        // A thread that has gone away has nothing left to answer.
+        let _ = reply.send(out);
+    }
+}
+
+/// Fits a logistic regression of `positive` on the rows of `x`.
+pub fn fit(x: &Csr, positive: &[bool], params: &LogitParams) -> Result<SparseLogit> {
+    let job = Job {
+        include: vec![true; positive.len()],
+        positive: positive.to_vec(),
+        params: *params,
+    };
+    Ok(fit_many(x, &[job])?.pop().expect("one job"))
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 use linfa::prelude::*;
 use linfa_logistic::MultiLogisticRegression;
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, ShapeBuilder};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -52,6 +52,12 @@ pub struct TrainParams {
     pub combiner_alpha: f64,
     /// Iteration cap of the combiner (default 300).
     pub combiner_max_iterations: u64,
+    /// The combiner stops when the norm of its loss gradient, per training row, is smaller
+    /// than this (default 1e-5; linfa-logistic is given it times the row count, as its loss
+    /// is summed). 1e-4 moved the SMS tuning's choice; 1e-5 gave the same models' test figures
+    /// as running to the iteration cap on all four public corpora.
+    #[serde(default = "default_combiner_tolerance")]
+    pub combiner_tolerance: f64,
     /// The flagged label of a two-label model (default `spam` when present, else the rarer label).
     pub positive: Option<String>,
     /// When set, `text` and `text_logit.alpha` are chosen from this grid by out-of-fold
@@ -69,10 +75,15 @@ impl Default for TrainParams {
             min_df: 2,
             combiner_alpha: 1.0,
             combiner_max_iterations: 300,
+            combiner_tolerance: default_combiner_tolerance(),
             positive: None,
             tune: None,
         }
     }
+}
+
+fn default_combiner_tolerance() -> f64 {
+    1e-5
 }
 
 /// What a model was trained on and how well it did out of fold; saved in the model.
@@ -236,6 +247,7 @@ pub(super) fn stacked_model(
     let combiner = MultiLogisticRegression::default()
         .alpha(params.combiner_alpha)
         .max_iterations(params.combiner_max_iterations)
+        .gradient_tolerance(params.combiner_tolerance * prep.y.len() as f64)
         .fit(&Dataset::new(dense.clone(), Array1::from(prep.y.clone())))
         .map_err(|e| Error::Training(format!("combiner did not fit: {e}")))?;
     let classes: Vec<String> = prep.ovr.iter().map(|&c| labels[c].clone()).collect();
@@ -303,6 +315,12 @@ fn check_params(p: &TrainParams) -> Result<()> {
         return Err(Error::Usage(
             "regularisation (--alpha, --combiner-alpha) must be positive".into(),
         ));
+    }
+    if !(p.combiner_tolerance.is_finite() && p.combiner_tolerance > 0.0) {
+        return Err(Error::Usage(format!(
+            "--combiner-tolerance must be a positive number (got {})",
+            p.combiner_tolerance
+        )));
     }
     if let Some(grid) = &p.tune {
         super::tune::check_grid(grid)?;
@@ -486,24 +504,21 @@ pub(super) fn fit_text_models(
     let k = if out_of_fold { prep.k } else { 0 };
     let fold_ids: Vec<Option<usize>> = (0..k).map(Some).chain(full.then_some(None)).collect();
     let mut jobs: Vec<(usize, Option<usize>, usize)> = Vec::new();
+    // One class's fold fits side by side: they share most rows (see `sparse_logit::fit_many`).
     for a in 0..logits.len() {
-        for &f in &fold_ids {
-            jobs.extend(prep.ovr.iter().map(|&c| (a, f, c)));
+        for &c in &prep.ovr {
+            jobs.extend(fold_ids.iter().map(|&f| (a, f, c)));
         }
     }
-    let fitted: Vec<sparse_logit::SparseLogit> = jobs
-        .par_iter()
-        .map(|&(a, f, c)| {
-            let train: Vec<usize> = (0..y.len()).filter(|&i| Some(folds[i]) != f).collect();
-            let target: Vec<bool> = train.iter().map(|&i| y[i] == c).collect();
-            let rows = if f.is_some() {
-                x.select(&train)
-            } else {
-                x.clone()
-            };
-            sparse_logit::fit(&rows, &target, &logits[a])
+    let fit_jobs: Vec<sparse_logit::Job> = jobs
+        .iter()
+        .map(|&(a, f, c)| sparse_logit::Job {
+            include: folds.iter().map(|&g| Some(g) != f).collect(),
+            positive: y.iter().map(|&l| l == c).collect(),
+            params: logits[a],
         })
-        .collect::<Result<_>>()?;
+        .collect();
+    let fitted = sparse_logit::fit_many(x, &fit_jobs)?;
     let mut out: Vec<TextFits> = (0..logits.len())
         .map(|_| TextFits {
             oof: Array2::<f64>::zeros((y.len(), prep.ovr.len())),
@@ -530,7 +545,7 @@ pub(super) fn fit_text_models(
 
 fn stack(text: &Array2<f64>, side: &[Vec<f64>]) -> Array2<f64> {
     let width = text.ncols() + side.first().map_or(0, |s| s.len());
-    let mut x = Array2::<f64>::zeros((text.nrows(), width));
+    let mut x = Array2::<f64>::zeros((text.nrows(), width).f());
     for i in 0..text.nrows() {
         for j in 0..text.ncols() {
             x[[i, j]] = text[[i, j]];

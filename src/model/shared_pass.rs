@@ -1,0 +1,409 @@
+//! The loss and gradient of many sparse logistic regressions in one pass over their rows.
+//!
+//! The text models of one training run (every fold and class, every alpha of `--tune`) are
+//! fitted on the same hashed rows. Evaluating them one by one reads every row once per model
+//! and per solver step; here the rows are read once per step for all the models waiting:
+//!
+//! - identical rows are merged once, with per-model positive and negative weights (a spam
+//!   campaign's copies cost one row);
+//! - the weights of up to [`LANES`] models sit side by side per column, so a row's columns are
+//!   gathered and scattered once per lane block, with the lanes' sums independent of each other;
+//! - the rows are cut into a few fixed ranges (a function of the matrix alone) summed in
+//!   parallel and added in range order, so results do not depend on the number of threads.
+
+use multiversion::multiversion;
+use ndarray::Array1;
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_64;
+
+use super::sparse_logit::Csr;
+
+/// Models evaluated side by side in one lane block.
+pub const LANES: usize = 4;
+
+/// The distinct rows of a matrix, with columns renumbered by how many rows use them.
+pub struct Distinct {
+    /// The distinct rows, in order of first appearance, over renumbered columns: the most
+    /// used columns first, so their weights share cache lines.
+    pub x: Csr,
+    /// The distinct row of each original row.
+    pub of: Vec<u32>,
+    /// The original column of each renumbered one.
+    pub columns: Vec<u32>,
+}
+
+impl Distinct {
+    /// Merges identical rows (same columns and values, bit for bit) of `x`.
+    pub fn new(x: &Csr) -> Self {
+        let mut used = vec![0u32; x.ncols];
+        for i in 0..x.nrows() {
+            for &c in x.row(i).0 {
+                used[c as usize] += 1;
+            }
+        }
+        let mut columns: Vec<u32> = (0..x.ncols as u32).collect();
+        columns.sort_by_key(|&c| (std::cmp::Reverse(used[c as usize]), c));
+        let mut renumbered = vec![0u32; x.ncols];
+        for (new, &old) in columns.iter().enumerate() {
+            renumbered[old as usize] = new as u32;
+        }
+        let mut seen: std::collections::HashMap<u64, Vec<u32>> = Default::default();
+        let mut unique = Csr::new(x.ncols);
+        let mut of = Vec::with_capacity(x.nrows());
+        let mut row: Vec<(u32, f32)> = Vec::new();
+        let (mut cols, mut vals) = (Vec::new(), Vec::new());
+        for i in 0..x.nrows() {
+            let (c, v) = x.row(i);
+            row.clear();
+            row.extend(
+                c.iter()
+                    .map(|&c| renumbered[c as usize])
+                    .zip(v.iter().copied()),
+            );
+            row.sort_unstable_by_key(|&(c, _)| c);
+            cols.clear();
+            vals.clear();
+            cols.extend(row.iter().map(|&(c, _)| c));
+            vals.extend(row.iter().map(|&(_, v)| v));
+            let slot = seen.entry(row_hash(&cols, &vals)).or_default();
+            let found = slot
+                .iter()
+                .copied()
+                .find(|&u| unique.row(u as usize) == (&cols[..], &vals[..]));
+            let u = found.unwrap_or_else(|| {
+                let u = unique.nrows() as u32;
+                unique.push_row(row.iter().copied());
+                slot.push(u);
+                u
+            });
+            of.push(u);
+        }
+        Distinct {
+            x: unique,
+            of,
+            columns,
+        }
+    }
+
+    /// Weights over renumbered columns put back in the original column order.
+    pub fn original_order(&self, weights: &[f32]) -> Vec<f32> {
+        let mut out = vec![0.0; weights.len()];
+        for (&w, &old) in weights.iter().zip(&self.columns) {
+            out[old as usize] = w;
+        }
+        out
+    }
+}
+
+fn row_hash(cols: &[u32], vals: &[f32]) -> u64 {
+    let mut bytes = Vec::with_capacity(cols.len() * 8);
+    for (&c, &v) in cols.iter().zip(vals) {
+        bytes.extend_from_slice(&c.to_le_bytes());
+        bytes.extend_from_slice(&v.to_bits().to_le_bytes());
+    }
+    xxh3_64(&bytes)
+}
+
+/// One model's view of the distinct rows: the summed sample weight of its positive and of its
+/// negative rows merged into each (both 0 for rows it does not train on), and its L2 strength.
+pub struct RowWeights {
+    /// `[positive, negative]` weight per distinct row.
+    pub weights: Vec<[f64; 2]>,
+    /// L2 strength on the summed loss.
+    pub alpha: f64,
+}
+
+/// Buffers kept from one evaluation to the next (they are as wide as the matrix, and
+/// allocating them afresh each time costs page faults).
+#[derive(Default)]
+pub struct Scratch {
+    weights: Vec<Vec<[f64; LANES]>>,
+    sums: Vec<Sums>,
+}
+
+/// Loss and gradient of each model at its parameters (`ncols` weights, then the intercept).
+pub fn evaluate(
+    x: &Csr,
+    models: &[(&RowWeights, &Array1<f64>)],
+    scratch: &mut Scratch,
+) -> Vec<(f64, Array1<f64>)> {
+    let n = x.ncols;
+    let lane_groups: Vec<_> = models.chunks(LANES).collect();
+    scratch
+        .weights
+        .resize_with(lane_groups.len().max(scratch.weights.len()), Vec::new);
+    let blocks: Vec<Block> = scratch
+        .weights
+        .par_iter_mut()
+        .zip(&lane_groups)
+        .map(|(w, lanes)| Block::new(n, lanes, w))
+        .collect();
+    let ranges = row_ranges(x);
+    let units = blocks.len() * ranges.len();
+    scratch
+        .sums
+        .resize_with(units.max(scratch.sums.len()), Sums::default);
+    let sums = &mut scratch.sums[..units];
+    sums.par_iter_mut().enumerate().for_each(|(u, sums)| {
+        let (blk, k) = (u / ranges.len(), u % ranges.len());
+        block_sums(x, ranges[k].clone(), &blocks[blk], sums);
+    });
+    // Each block's ranges added in range order: the same sums whatever the threads.
+    sums.par_chunks_mut(ranges.len()).for_each(|parts| {
+        let (total, rest) = parts.split_first_mut().expect("at least one range");
+        rest.iter().for_each(|part| total.add(part));
+    });
+    let sums = &*sums;
+    models
+        .par_iter()
+        .enumerate()
+        .map(|(j, (r, p))| {
+            let (total, lane) = (&sums[(j / LANES) * ranges.len()], j % LANES);
+            let mut grad = Array1::<f64>::zeros(n + 1);
+            let mut loss = total.loss[lane];
+            for c in 0..n {
+                let wc = p[c];
+                loss += 0.5 * r.alpha * wc * wc;
+                grad[c] = total.g[c][lane] + r.alpha * wc;
+            }
+            grad[n] = total.gb[lane];
+            (loss, grad)
+        })
+        .collect()
+}
+
+/// The fixed row ranges summed apart: more when the rows are many for the columns (each
+/// range needs its own gradient of every column), from 2 to 8; a function of `x` alone.
+fn row_ranges(x: &Csr) -> Vec<std::ops::Range<usize>> {
+    let rows = x.nrows();
+    let count = (x.indices_len() / (16 * x.ncols.max(1))).clamp(2, 8);
+    let size = rows.div_ceil(count).max(1);
+    (0..count)
+        .map(|k| (k * size).min(rows)..((k + 1) * size).min(rows))
+        .collect()
+}
+
+/// Up to [`LANES`] models side by side: weights interleaved by column, intercepts, row weights.
+struct Block<'a> {
+    w: &'a [[f64; LANES]],
+    b: [f64; LANES],
+    rows: [&'a [[f64; 2]]; LANES],
+}
+
+impl<'a> Block<'a> {
+    /// Lanes past the last model stay 0 and carry no row weight, so they add nothing.
+    fn new(
+        n: usize,
+        lanes: &[(&'a RowWeights, &Array1<f64>)],
+        w: &'a mut Vec<[f64; LANES]>,
+    ) -> Self {
+        w.clear();
+        w.resize(n, [0.0; LANES]);
+        let (mut b, mut rows) = ([0.0; LANES], [&[][..]; LANES]);
+        for (lane, (r, p)) in lanes.iter().enumerate() {
+            for (c, &v) in p.iter().take(n).enumerate() {
+                w[c][lane] = v;
+            }
+            b[lane] = p[n];
+            rows[lane] = &r.weights;
+        }
+        Block { w, b, rows }
+    }
+}
+
+/// One block's data-loss sums over some rows.
+#[derive(Default)]
+struct Sums {
+    g: Vec<[f64; LANES]>,
+    gb: [f64; LANES],
+    loss: [f64; LANES],
+}
+
+impl Sums {
+    fn add(&mut self, other: &Sums) {
+        for (a, b) in self.g.iter_mut().zip(&other.g) {
+            for l in 0..LANES {
+                a[l] += b[l];
+            }
+        }
+        for l in 0..LANES {
+            self.gb[l] += other.gb[l];
+            self.loss[l] += other.loss[l];
+        }
+    }
+}
+
+/// The data-loss sums of one block over `rows`, compiled also for AVX2 and picked at run time
+/// (plain multiplications and additions in the same order on every path: the same bits).
+#[multiversion(targets("x86_64+avx2"))]
+fn block_sums(x: &Csr, rows: std::ops::Range<usize>, block: &Block, s: &mut Sums) {
+    s.g.clear();
+    s.g.resize(x.ncols, [0.0; LANES]);
+    s.gb = [0.0; LANES];
+    s.loss = [0.0; LANES];
+    for i in rows {
+        let mut pw = [[0.0f64; 2]; LANES];
+        for (l, r) in block.rows.iter().enumerate() {
+            if let Some(&w) = r.get(i) {
+                pw[l] = w;
+            }
+        }
+        if pw.iter().all(|&[p, q]| p == 0.0 && q == 0.0) {
+            continue;
+        }
+        let (cols, vals) = x.row(i);
+        let z = margins(cols, vals, block.w, block.b);
+        let mut r = [0.0f64; LANES];
+        for l in 0..LANES {
+            let [wp, wn] = pw[l];
+            if wp == 0.0 && wn == 0.0 {
+                continue;
+            }
+            // softplus(∓z) = ln(1 + e^{-|z|}) + max(∓z, 0); sigmoid from the same e^{-|z|}.
+            let e = (-z[l].abs()).exp();
+            let log1p = e.ln_1p();
+            let sigmoid = if z[l] >= 0.0 {
+                1.0 / (1.0 + e)
+            } else {
+                e / (1.0 + e)
+            };
+            s.loss[l] += wp * (log1p + (-z[l]).max(0.0)) + wn * (log1p + z[l].max(0.0));
+            r[l] = wp * (sigmoid - 1.0) + wn * sigmoid;
+        }
+        for (&c, &v) in cols.iter().zip(vals) {
+            let (v, gc) = (f64::from(v), &mut s.g[c as usize]);
+            for l in 0..LANES {
+                gc[l] += r[l] * v;
+            }
+        }
+        for (gb, rl) in s.gb.iter_mut().zip(r) {
+            *gb += rl;
+        }
+    }
+}
+
+/// Every lane's margin on one row: two running sums, so consecutive columns do not wait on
+/// each other's additions.
+#[inline(always)]
+fn margins(cols: &[u32], vals: &[f32], w: &[[f64; LANES]], b: [f64; LANES]) -> [f64; LANES] {
+    let (mut z, mut odd) = (b, [0.0f64; LANES]);
+    let mut pairs = cols.chunks_exact(2).zip(vals.chunks_exact(2));
+    for (c, v) in pairs.by_ref() {
+        let (w0, w1) = (&w[c[0] as usize], &w[c[1] as usize]);
+        let (v0, v1) = (f64::from(v[0]), f64::from(v[1]));
+        for l in 0..LANES {
+            z[l] += w0[l] * v0;
+            odd[l] += w1[l] * v1;
+        }
+    }
+    if cols.len() % 2 == 1 {
+        let (c, v) = (
+            cols[cols.len() - 1] as usize,
+            f64::from(vals[vals.len() - 1]),
+        );
+        for l in 0..LANES {
+            z[l] += w[c][l] * v;
+        }
+    }
+    for l in 0..LANES {
+        z[l] += odd[l];
+    }
+    z
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The loss and gradient of one model, row by row, straight from the definition.
+    fn by_definition(x: &Csr, rw: &RowWeights, p: &Array1<f64>) -> (f64, Array1<f64>) {
+        let n = x.ncols;
+        let mut grad = Array1::<f64>::zeros(n + 1);
+        let mut loss = 0.0;
+        for i in 0..x.nrows() {
+            let (cols, vals) = x.row(i);
+            let z = p[n]
+                + cols
+                    .iter()
+                    .zip(vals)
+                    .map(|(&c, &v)| p[c as usize] * f64::from(v))
+                    .sum::<f64>();
+            let sig = 1.0 / (1.0 + (-z).exp());
+            let [wp, wn] = rw.weights[i];
+            loss += wp * (1.0 + (-z).exp()).ln() + wn * (1.0 + z.exp()).ln();
+            let r = wp * (sig - 1.0) + wn * sig;
+            for (&c, &v) in cols.iter().zip(vals) {
+                grad[c as usize] += r * f64::from(v);
+            }
+            grad[n] += r;
+        }
+        for c in 0..n {
+            loss += 0.5 * rw.alpha * p[c] * p[c];
+            grad[c] += rw.alpha * p[c];
+        }
+        (loss, grad)
+    }
+
+    #[test]
+    fn many_models_in_one_pass_match_each_computed_alone() {
+        let mut x = Csr::new(5);
+        for i in 0..23u32 {
+            x.push_row([(i % 5, 1.0), ((i * 3 + 1) % 5, 0.5 + (i % 4) as f32 * 0.25)]);
+        }
+        let models: Vec<(RowWeights, Array1<f64>)> = (0..6)
+            .map(|m| {
+                let weights = (0..23)
+                    .map(|i| match (i + m) % 3 {
+                        0 => [0.0, 0.0],
+                        1 => [1.5, 0.0],
+                        _ => [0.0, 0.75 + m as f64],
+                    })
+                    .collect();
+                let p =
+                    Array1::from_iter((0..6).map(|c| (c as f64 - 2.5) * 0.3 * (m as f64 + 1.0)));
+                (
+                    RowWeights {
+                        weights,
+                        alpha: 0.1 * m as f64,
+                    },
+                    p,
+                )
+            })
+            .collect();
+        let batch: Vec<(&RowWeights, &Array1<f64>)> = models.iter().map(|(r, p)| (r, p)).collect();
+        let mut scratch = Scratch::default();
+        let first = evaluate(&x, &batch[..2], &mut scratch);
+        let all = evaluate(&x, &batch, &mut scratch);
+        assert_eq!(
+            first,
+            all[..2],
+            "a model's figures do not depend on the others in the pass"
+        );
+        for ((loss, grad), (r, p)) in all.into_iter().zip(&models) {
+            let (want_loss, want_grad) = by_definition(&x, r, p);
+            assert!(
+                (loss - want_loss).abs() < 1e-9 * want_loss.abs().max(1.0),
+                "{loss} vs {want_loss}"
+            );
+            for (a, b) in grad.iter().zip(want_grad.iter()) {
+                assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn identical_rows_are_merged_and_mapped_back() {
+        let mut x = Csr::new(3);
+        x.push_row([(0, 1.0), (2, 0.5)]);
+        x.push_row([(1, 1.0)]);
+        x.push_row([(0, 1.0), (2, 0.5)]);
+        x.push_row([(0, 1.0), (2, 0.25)]);
+        let d = Distinct::new(&x);
+        assert_eq!(d.x.nrows(), 3);
+        assert_eq!(d.of, vec![0, 1, 0, 2]);
+        // Column 0 is in three rows, 2 in three, 1 in one: renumbered 0, 1, 2.
+        assert_eq!(d.columns, vec![0, 2, 1]);
+        assert_eq!(d.x.row(2), (&[0, 1][..], &[1.0, 0.25][..]));
+        assert_eq!(d.original_order(&[5.0, 6.0, 7.0]), vec![5.0, 7.0, 6.0]);
+    }
+}
