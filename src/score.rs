@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -22,7 +23,7 @@ use crate::model::{Contribution, Model, Prediction};
 use crate::read::table::{TableOptions, TableReader};
 use crate::read::{Message, MessageStream, ReadReport};
 use crate::report::{Format, RowWriter};
-use crate::senders::{Policy, SenderBook, Verdicts};
+use crate::senders::{body_cues, BodyCues, Policy, SenderBook, Verdicts};
 
 /// Messages predicted per chunk.
 pub const CHUNK: usize = 2048;
@@ -307,8 +308,9 @@ pub fn score_senders(
         let placed = take_places(&mut places, at, chunk.len())?;
         let side = features::side_features_placed(&chunk, &placed);
         let predictions = model.predict_with(&chunk, &side, reasons);
-        for ((m, p), place) in chunk.iter().zip(&predictions).zip(&placed) {
-            book.observe(place, m, p);
+        let body_cues: Vec<BodyCues> = chunk.par_iter().map(body_cues).collect();
+        for (((m, p), place), c) in chunk.iter().zip(&predictions).zip(&placed).zip(&body_cues) {
+            book.observe(place, m, p, c);
         }
         result.messages += chunk.len();
         result.flagged += predictions.iter().filter(|p| p.flagged).count();

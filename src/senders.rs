@@ -15,7 +15,7 @@ use crate::features::context::{
 };
 use crate::features::cues;
 use crate::model::Prediction;
-use crate::read::{dates, Message};
+use crate::read::{dates, MailHeaders, Message};
 use text::{SenderText, NO_TEXT};
 
 mod text;
@@ -153,6 +153,19 @@ fn signals(labels: &[String], p: &Prediction) -> Signals {
     }
 }
 
+/// The cue counts of a message's body that [`SenderBook::observe`] reads, worked out apart
+/// so that callers can compute them in parallel (the fold itself runs in order on one
+/// thread); all zero for a message it does not fold in (not incoming).
+pub type BodyCues = [f64; cues::CUE_NAMES.len()];
+
+/// The [`BodyCues`] of `m`.
+pub fn body_cues(m: &Message) -> BodyCues {
+    match &m.thread {
+        Some(t) if t.incoming => cues::cue_counts(&m.text),
+        _ => [0.0; cues::CUE_NAMES.len()],
+    }
+}
+
 /// Verdicts for every sender in `messages`, given the model's predictions (same order).
 pub fn sender_reports(
     messages: &[Message],
@@ -165,7 +178,7 @@ pub fn sender_reports(
     let places = thread_context(&threads);
     let mut book = SenderBook::new(labels, &threads);
     for ((m, p), place) in messages.iter().zip(predictions).zip(&places) {
-        book.observe(place, m, p);
+        book.observe(place, m, p, &body_cues(m));
     }
     book.reports(policy).iter().collect()
 }
@@ -235,10 +248,10 @@ impl SenderBook {
         }
     }
 
-    /// Folds in a message, its place in its thread and the model's prediction for it.
-    /// Messages must come in input order: of two sent at the same time, the one observed
-    /// later is the later one.
-    pub fn observe(&mut self, place: &ThreadContext, m: &Message, p: &Prediction) {
+    /// Folds in a message, its place in its thread, the model's prediction for it and its
+    /// [`body_cues`]. Messages must come in input order: of two sent at the same time, the one
+    /// observed later is the later one.
+    pub fn observe(&mut self, place: &ThreadContext, m: &Message, p: &Prediction, c: &BodyCues) {
         let (Some(t), Some(writer)) = (&m.thread, place.writer()) else {
             return;
         };
@@ -268,12 +281,12 @@ impl SenderBook {
         }
         f.best.hard_sell = f.best.hard_sell.max(s.hard_sell);
         f.best.collector = f.best.collector.max(s.collector);
-        let c = cues::cue_counts(&m.text);
-        let cue = |n: &str| c[cues::CUE_NAMES.iter().position(|x| *x == n).expect("cue")];
-        let headers = m.mail.clone().unwrap_or_default();
-        f.opt_out |= cue("opt_out") > 0.0 || headers.list_unsubscribe;
+        let cue = |i: usize| c[i];
+        let no_headers = MailHeaders::default();
+        let headers = m.mail.as_ref().unwrap_or(&no_headers);
+        f.opt_out |= cue(const { cues::cue_index("opt_out") }) > 0.0 || headers.list_unsubscribe;
         f.bulk &= headers.list_unsubscribe || headers.list_id || headers.precedence_bulk;
-        f.website_only |= cue("website_only") > 0.0;
+        f.website_only |= cue(const { cues::cue_index("website_only") }) > 0.0;
         if t.invitation {
             // The latest invitation's note stands.
             if time >= sender.note_time {
@@ -281,8 +294,9 @@ impl SenderBook {
                 f.generic_note = NO_TEXT;
                 f.note = Some(if m.text.trim().is_empty() {
                     Note::None
-                } else if cue("generic_opener") > 0.0
-                    && (cue("words") < 25.0 || headers.linkedin_invitation)
+                } else if cue(const { cues::cue_index("generic_opener") }) > 0.0
+                    && (cue(const { cues::cue_index("words") }) < 25.0
+                        || headers.linkedin_invitation)
                 {
                     let note = m.text.split_whitespace().collect::<Vec<_>>().join(" ");
                     f.generic_note = seen.push(&note.chars().take(60).collect::<String>());
@@ -293,7 +307,9 @@ impl SenderBook {
             }
             return;
         }
-        if s.hard_sell >= 0.5 || (cue("pitch_language") > 0.0 && cue("call_to_action") > 0.0) {
+        let pitch = cue(const { cues::cue_index("pitch_language") }) > 0.0
+            && cue(const { cues::cue_index("call_to_action") }) > 0.0;
+        if s.hard_sell >= 0.5 || pitch {
             f.pitches += 1;
             // The earliest known time of a pitch.
             f.first_pitch = Time::new(match (f.first_pitch.get(), t.timestamp) {

@@ -418,7 +418,7 @@ fn count_phrases(dfa: &DFA, haystack: &[u8], cue_of_pattern: &[usize], counts: &
 const URL_MARKERS: [&str; 3] = ["http://", "https://", "www."];
 
 /// The index of a cue name in [`CUE_NAMES`]; a `const` use fails to compile on a typo.
-const fn cue_index(name: &str) -> usize {
+pub const fn cue_index(name: &str) -> usize {
     let mut i = 0;
     while i < CUE_NAMES.len() {
         if same_str(CUE_NAMES[i], name) {
