@@ -96,18 +96,37 @@ fn close_link(out: &mut String, link: Option<(usize, Option<String>)>) {
 pub fn normalize_profile_url(url: &str) -> String {
     let raw = url.trim();
     let raw = raw.split(['?', '#']).next().unwrap_or(raw);
-    // Plain ASCII without escapes (nearly every URL) is already decoded and in NFC.
-    let mut norm: String = if raw.is_ascii() && !raw.contains('%') {
-        raw.to_ascii_lowercase()
-    } else {
-        let decoded = percent_decode_str(raw).decode_utf8_lossy();
-        decoded.nfc().collect::<String>().to_lowercase()
-    };
-    if let Some(at) = norm.find("linkedin.com/") {
-        norm = format!("https://www.{}", &norm[at..]);
+    // Plain ASCII without escapes (nearly every URL) is already decoded and in NFC: one
+    // allocation, lower-cased in place.
+    if raw.is_ascii() && !raw.contains('%') {
+        let at = raw
+            .as_bytes()
+            .windows(HOST.len())
+            .position(|w| w.eq_ignore_ascii_case(HOST.as_bytes()));
+        let (prefix, rest) = match at {
+            Some(at) => (CANONICAL, &raw[at..]),
+            None => ("", raw),
+        };
+        let rest = rest.trim_end_matches('/');
+        let mut norm = String::with_capacity(prefix.len() + rest.len());
+        norm.push_str(prefix);
+        norm.push_str(rest);
+        norm.make_ascii_lowercase();
+        return norm;
     }
+    let decoded = percent_decode_str(raw).decode_utf8_lossy();
+    let norm = decoded.nfc().collect::<String>().to_lowercase();
+    let norm = match norm.find(HOST) {
+        Some(at) => format!("{CANONICAL}{}", &norm[at..]),
+        None => norm,
+    };
     norm.trim_end_matches('/').to_string()
 }
+
+/// The part of a profile URL from which it is rewritten to [`CANONICAL`].
+const HOST: &str = "linkedin.com/";
+/// What goes before [`HOST`] in every normalised profile URL.
+const CANONICAL: &str = "https://www.";
 
 #[cfg(test)]
 mod tests {
@@ -147,6 +166,15 @@ mod tests {
         assert_eq!(
             normalize_profile_url("linkedin.com/in/x/"),
             "https://www.linkedin.com/in/x"
+        );
+        assert_eq!(
+            normalize_profile_url("HTTP://DE.LinkedIn.COM/in/Some-One//"),
+            "https://www.linkedin.com/in/some-one"
+        );
+        assert_eq!(normalize_profile_url(" Example.org/X/ "), "example.org/x");
+        assert_eq!(
+            normalize_profile_url("https://www.linkedin.com/"),
+            "https://www.linkedin.com"
         );
     }
 }
