@@ -183,6 +183,9 @@ fn row_ranges(x: &Csr) -> Vec<std::ops::Range<usize>> {
         .collect()
 }
 
+/// Columns handled per parallel task when interleaving weights or adding range sums.
+const COLUMNS_PER_TASK: usize = 16_384;
+
 /// Up to [`LANES`] models side by side: weights interleaved by column, intercepts, row weights.
 struct Block<'a> {
     w: &'a [[f64; LANES]],
@@ -199,11 +202,23 @@ impl<'a> Block<'a> {
     ) -> Self {
         w.clear();
         w.resize(n, [0.0; LANES]);
+        let params: Vec<&[f64]> = lanes
+            .iter()
+            .map(|(_, p)| p.as_slice().expect("contiguous parameters"))
+            .collect();
+        // Wide matrices have many columns for few rows: interleave them in parallel too.
+        w.par_chunks_mut(COLUMNS_PER_TASK)
+            .enumerate()
+            .for_each(|(k, chunk)| {
+                let first = k * COLUMNS_PER_TASK;
+                for (lane, p) in params.iter().enumerate() {
+                    for (slot, &v) in chunk.iter_mut().zip(&p[first..]) {
+                        slot[lane] = v;
+                    }
+                }
+            });
         let (mut b, mut rows) = ([0.0; LANES], [&[][..]; LANES]);
         for (lane, (r, p)) in lanes.iter().enumerate() {
-            for (c, &v) in p.iter().take(n).enumerate() {
-                w[c][lane] = v;
-            }
             b[lane] = p[n];
             rows[lane] = &r.weights;
         }
@@ -221,11 +236,16 @@ struct Sums {
 
 impl Sums {
     fn add(&mut self, other: &Sums) {
-        for (a, b) in self.g.iter_mut().zip(&other.g) {
-            for l in 0..LANES {
-                a[l] += b[l];
-            }
-        }
+        self.g
+            .par_chunks_mut(COLUMNS_PER_TASK)
+            .zip(other.g.par_chunks(COLUMNS_PER_TASK))
+            .for_each(|(mine, theirs)| {
+                for (a, b) in mine.iter_mut().zip(theirs) {
+                    for l in 0..LANES {
+                        a[l] += b[l];
+                    }
+                }
+            });
         for l in 0..LANES {
             self.gb[l] += other.gb[l];
             self.loss[l] += other.loss[l];
