@@ -5,6 +5,9 @@
 //! as linfa-logistic (summed log-loss + alpha/2 ‖w‖², intercept not penalised) handed to the
 //! same argmin L-BFGS with More–Thuente line search, but computed in O(non-zeros). The dense
 //! combiner in [`crate::model`] is fitted by linfa-logistic on top of these scores.
+//!
+//! [`fit_many`] fits every model of a training run at once: each keeps its own solver, and
+//! their evaluations share passes over the rows (`model/shared_pass.rs`).
 
 use argmin::core::{CostFunction, Executor, Gradient, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
@@ -287,7 +290,9 @@ pub fn fit_many(x: &Csr, jobs: &[Job]) -> Result<Vec<SparseLogit>> {
         .iter()
         .map(|job| row_weights(job, &distinct))
         .collect::<Result<_>>()?;
-    let per_job = (34 + 2 * 8) * 8 * (x.ncols + 1);
+    // Per job and column: about 34 f64 of solver state, plus its share of the pass's buffers
+    // (interleaved weights and up to 8 range sums).
+    let per_job = (34 + 1 + 8) * 8 * (x.ncols + 1);
     let window = (RUNNING_BUDGET / per_job).clamp(1, jobs.len().max(1));
     let mut results: Vec<Option<Result<SparseLogit>>> = (0..jobs.len()).map(|_| None).collect();
     std::thread::scope(|s| {
