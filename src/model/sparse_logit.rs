@@ -285,6 +285,9 @@ const RUNNING_BUDGET: usize = 768 << 20;
 /// evaluations are served together, one pass over the rows for all the jobs waiting, split
 /// across the rayon pool by job. A job's result is bit-for-bit the one it would get alone.
 pub fn fit_many(x: &Csr, jobs: &[Job]) -> Result<Vec<SparseLogit>> {
+    if jobs.is_empty() {
+        return Ok(Vec::new());
+    }
     let distinct = Distinct::new(x);
     let weights: Vec<RowWeights> = jobs
         .iter()
@@ -421,6 +424,43 @@ mod tests {
     fn refuses_a_single_class() {
         let (x, _) = toy();
         assert!(fit(&x, &[true; 40], &LogitParams::default()).is_err());
+    }
+
+    #[test]
+    fn a_fit_does_not_depend_on_the_fits_that_share_its_passes() {
+        // Rows 0..40 of the toy, with a noisier copy of each so that fits differ by row set.
+        let (mut x, mut y) = toy();
+        for i in 0..40 {
+            let pos = i % 3 == 0;
+            x.push_row(vec![(if pos { 0 } else { 1 }, 0.5), (2, 1.0)]);
+            y.push(i % 5 == 0);
+        }
+        let job = |skip: usize, alpha: f64| Job {
+            include: (0..80).map(|i| i % 3 != skip).collect(),
+            positive: y.clone(),
+            params: LogitParams {
+                alpha,
+                ..LogitParams::default()
+            },
+        };
+        let jobs = [
+            job(0, 0.1),
+            job(1, 0.1),
+            job(2, 0.3),
+            job(9, 0.03),
+            job(0, 1.0),
+        ];
+        let together = fit_many(&x, &jobs).unwrap();
+        for (j, fitted) in jobs.iter().zip(&together) {
+            let alone = fit_many(&x, std::slice::from_ref(j))
+                .unwrap()
+                .pop()
+                .unwrap();
+            assert_eq!(alone.weights, fitted.weights);
+            assert_eq!(alone.intercept, fitted.intercept);
+        }
+        assert_ne!(together[0].weights, together[1].weights, "the fits differ");
+        assert!(fit_many(&x, &[]).unwrap().is_empty());
     }
 
     #[test]
