@@ -107,6 +107,9 @@ pub enum Error {
     /// A flag value that is out of range or inconsistent.
     #[error("{0}")]
     Usage(String),
+    /// An input that changed while it was being read (a second pass saw other rows).
+    #[error("the input changed while it was being read ({0})")]
+    InputChanged(String),
     /// `eval --baseline` found a regression.
     #[error("accuracy regressed below the baseline {}:\n{}", baseline.display(), failures.join("\n"))]
     Regression {
@@ -126,7 +129,8 @@ impl Error {
             | Error::MissingColumn { .. }
             | Error::FieldCount { .. }
             | Error::BadRow { .. }
-            | Error::Export { .. } => EXIT_INPUT,
+            | Error::Export { .. }
+            | Error::InputChanged(_) => EXIT_INPUT,
             Error::SingleLabel { .. } | Error::Training(_) => EXIT_TRAINING,
             Error::Model { .. } => EXIT_MODEL,
             Error::Usage(_) => EXIT_USAGE,

@@ -394,7 +394,58 @@ fn scoring_stopped() -> Error {
 }
 
 fn changed_between_passes() -> Error {
-    Error::Usage(
-        "the input changed while it was being read (the second pass saw different rows)".into(),
-    )
+    Error::InputChanged("the second pass saw different rows".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::Thread;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A source whose second pass has one row more than its first, as a file appended to
+    /// while it is scored.
+    struct Growing {
+        passes: AtomicUsize,
+    }
+
+    impl MessageStream for Growing {
+        fn each(
+            &self,
+            _text: bool,
+            visit: &mut dyn FnMut(Message) -> Result<()>,
+        ) -> Result<ReadReport> {
+            let rows = 3 + self.passes.fetch_add(1, Ordering::SeqCst);
+            for i in 0..rows {
+                visit(Message {
+                    id: format!("m{i}"),
+                    text: "Hi, would you like to see our offer?".into(),
+                    thread: Some(Thread {
+                        conversation: "c1".into(),
+                        contact: format!("https://www.linkedin.com/in/p{i}"),
+                        contact_name: format!("P {i}"),
+                        incoming: true,
+                        timestamp: Some(1_700_000_000 + i as i64),
+                        ..Thread::default()
+                    }),
+                    ..Message::default()
+                })?;
+            }
+            Ok(ReadReport::default())
+        }
+    }
+
+    #[test]
+    fn an_input_that_changes_between_passes_is_an_input_error() {
+        let model = Model::default_model().unwrap();
+        let source = Growing {
+            passes: AtomicUsize::new(0),
+        };
+        let err = score_senders(&model, &source, Policy::Balanced, None, false)
+            .err()
+            .expect("the second pass saw a row more");
+        assert!(matches!(err, Error::InputChanged(_)), "{err}");
+        assert_eq!(err.exit_code(), crate::error::EXIT_INPUT);
+        assert!(err.to_string().contains("changed while it was being read"));
+    }
 }
