@@ -441,9 +441,9 @@ mod tests {
         let source = Growing {
             passes: AtomicUsize::new(0),
         };
-        let err = score_senders(&model, &source, Policy::Balanced, None, false)
-            .err()
-            .expect("the second pass saw a row more");
+        let Err(err) = score_senders(&model, &source, Policy::Balanced, None, false) else {
+            panic!("the second pass saw a row more, yet scoring succeeded");
+        };
         assert!(matches!(err, Error::InputChanged(_)), "{err}");
         assert_eq!(err.exit_code(), crate::error::EXIT_INPUT);
         assert!(err.to_string().contains("changed while it was being read"));
