@@ -281,12 +281,11 @@ impl SenderBook {
         }
         f.best.hard_sell = f.best.hard_sell.max(s.hard_sell);
         f.best.collector = f.best.collector.max(s.collector);
-        let cue = |i: usize| c[i];
         let no_headers = MailHeaders::default();
         let headers = m.mail.as_ref().unwrap_or(&no_headers);
-        f.opt_out |= cue(const { cues::cue_index("opt_out") }) > 0.0 || headers.list_unsubscribe;
+        f.opt_out |= c[const { cues::cue_index("opt_out") }] > 0.0 || headers.list_unsubscribe;
         f.bulk &= headers.list_unsubscribe || headers.list_id || headers.precedence_bulk;
-        f.website_only |= cue(const { cues::cue_index("website_only") }) > 0.0;
+        f.website_only |= c[const { cues::cue_index("website_only") }] > 0.0;
         if t.invitation {
             // The latest invitation's note stands.
             if time >= sender.note_time {
@@ -294,9 +293,8 @@ impl SenderBook {
                 f.generic_note = NO_TEXT;
                 f.note = Some(if m.text.trim().is_empty() {
                     Note::None
-                } else if cue(const { cues::cue_index("generic_opener") }) > 0.0
-                    && (cue(const { cues::cue_index("words") }) < 25.0
-                        || headers.linkedin_invitation)
+                } else if c[const { cues::cue_index("generic_opener") }] > 0.0
+                    && (c[const { cues::cue_index("words") }] < 25.0 || headers.linkedin_invitation)
                 {
                     let note = m.text.split_whitespace().collect::<Vec<_>>().join(" ");
                     f.generic_note = seen.push(&note.chars().take(60).collect::<String>());
@@ -307,8 +305,8 @@ impl SenderBook {
             }
             return;
         }
-        let pitch = cue(const { cues::cue_index("pitch_language") }) > 0.0
-            && cue(const { cues::cue_index("call_to_action") }) > 0.0;
+        let pitch = c[const { cues::cue_index("pitch_language") }] > 0.0
+            && c[const { cues::cue_index("call_to_action") }] > 0.0;
         if s.hard_sell >= 0.5 || pitch {
             f.pitches += 1;
             // The earliest known time of a pitch.
