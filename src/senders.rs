@@ -325,7 +325,7 @@ impl SenderBook {
         let mut verdicts = Vec::new();
         (0..senders.len())
             .into_par_iter()
-            .map(|i| judge(&senders[i], text, policy).map(|r| r.verdict))
+            .map(|i| verdict(&senders[i], text, policy))
             .collect_into_vec(&mut verdicts);
         let mut order: Vec<u32> = (0..verdicts.len() as u32)
             .filter(|&i| verdicts[i as usize].is_some())
@@ -529,7 +529,39 @@ struct Facts {
     automated: bool,
 }
 
-fn judge(contact: &Sender, text: &SenderText, policy: Policy) -> Option<SenderReport> {
+/// Reasons for a verdict, written only when a report will show them.
+struct Evidence(Option<Vec<String>>);
+
+impl Evidence {
+    /// Adds a reason (worked out only when reasons are kept).
+    fn add(&mut self, reason: impl FnOnce() -> String) {
+        if let Some(v) = &mut self.0 {
+            v.push(reason());
+        }
+    }
+
+    /// Replaces every reason so far with one.
+    fn only(&mut self, reason: &str) {
+        if let Some(v) = &mut self.0 {
+            *v = vec![reason.to_string()];
+        }
+    }
+}
+
+/// A sender's verdict and what it was judged on.
+struct Decision {
+    verdict: Verdict,
+    pitch_delay: Option<i64>,
+    followups: u32,
+}
+
+/// The verdict on one sender (`None` when they wrote nothing), with its reasons in `evidence`.
+fn decide(
+    contact: &Sender,
+    text: &SenderText,
+    policy: Policy,
+    evidence: &mut Evidence,
+) -> Option<Decision> {
     let f = &contact.facts;
     if f.from_sender == 0 {
         return None;
@@ -545,19 +577,17 @@ fn judge(contact: &Sender, text: &SenderText, policy: Policy) -> Option<SenderRe
         _ => None,
     };
     let followups = f.unanswered.saturating_sub(1);
-    let mut evidence = Vec::new();
-    let hard_sell = is_hard_sell(f, pitch_delay, followups, policy, &mut evidence);
+    let hard_sell = is_hard_sell(f, pitch_delay, followups, policy, evidence);
     let generic_note = text.get(f.generic_note);
-    let collector = !hard_sell && is_collector(f, generic_note, policy, &mut evidence);
+    let collector = !hard_sell && is_collector(f, generic_note, policy, evidence);
     let verdict = if f.sponsored == f.from_sender {
-        evidence = vec!["sponsored message (an ad)".into()];
+        evidence.only("sponsored message (an ad)");
         Verdict::Sponsored
     } else if f.bulk && f.opt_out && f.note.is_none() {
-        evidence =
-            vec!["bulk mail with an unsubscribe link (a newsletter or list, not a person)".into()];
+        evidence.only("bulk mail with an unsubscribe link (a newsletter or list, not a person)");
         Verdict::Ok
     } else if f.automated && f.note.is_none() {
-        evidence = vec!["automated notification (a no-reply address)".into()];
+        evidence.only("automated notification (a no-reply address)");
         Verdict::Ok
     } else if hard_sell {
         Verdict::HardSell
@@ -573,21 +603,43 @@ fn judge(contact: &Sender, text: &SenderText, policy: Policy) -> Option<SenderRe
             (f.best.collector, "collector")
         };
         if p >= 0.5 {
-            evidence.push(
+            evidence.add(|| {
                 format!(
                     "model: {:.0}% {kind}, not flagged under the {policy:?} policy",
                     p * 100.0
                 )
-                .to_lowercase(),
-            );
+                .to_lowercase()
+            });
         }
     }
     if f.you_replied {
-        evidence.push("you replied".into());
+        evidence.add(|| "you replied".into());
     }
     if let Some(true) = f.claim {
-        evidence.push("the mutual contact they name is among your connections".into());
+        evidence.add(|| "the mutual contact they name is among your connections".into());
     }
+    Some(Decision {
+        verdict,
+        pitch_delay,
+        followups,
+    })
+}
+
+/// The verdict on one sender alone (no reasons written).
+fn verdict(contact: &Sender, text: &SenderText, policy: Policy) -> Option<Verdict> {
+    decide(contact, text, policy, &mut Evidence(None)).map(|d| d.verdict)
+}
+
+/// The full report on one sender (`None` when they wrote nothing).
+fn judge(contact: &Sender, text: &SenderText, policy: Policy) -> Option<SenderReport> {
+    let mut evidence = Evidence(Some(Vec::new()));
+    let Decision {
+        verdict,
+        pitch_delay,
+        followups,
+    } = decide(contact, text, policy, &mut evidence)?;
+    let f = &contact.facts;
+    let evidence = evidence.0.unwrap_or_default();
     Some(SenderReport {
         sender: text.get(f.name).unwrap_or("").to_string(),
         profile_url: text.get(f.key).unwrap_or("").to_string(),
@@ -625,7 +677,7 @@ fn is_hard_sell(
     pitch_delay: Option<i64>,
     followups: u32,
     policy: Policy,
-    evidence: &mut Vec<String>,
+    evidence: &mut Evidence,
 ) -> bool {
     let quick = pitch_delay.is_some_and(|d| d <= 2 * 86_400);
     let chasing = followups >= 2 && !f.you_replied;
@@ -641,39 +693,43 @@ fn is_hard_sell(
         return false;
     }
     if let Some(d) = pitch_delay {
-        evidence.push(format!(
-            "pitched {} after you {}",
-            human_duration(d),
-            if f.connected_on.get().is_some() {
-                "accepted"
-            } else {
-                "first talked"
-            }
-        ));
+        evidence.add(|| {
+            format!(
+                "pitched {} after you {}",
+                human_duration(d),
+                if f.connected_on.get().is_some() {
+                    "accepted"
+                } else {
+                    "first talked"
+                }
+            )
+        });
     } else if f.pitches > 0 {
-        evidence.push("pitched".into());
+        evidence.add(|| "pitched".into());
     }
     if followups > 0 {
-        let span = if f.unanswered_span_days >= 1.0 {
-            format!(" over {:.0} days", f.unanswered_span_days)
-        } else {
-            String::new()
-        };
-        let replied = if f.you_replied {
-            "with no reply in between"
-        } else {
-            "you never replied"
-        };
-        evidence.push(format!("{followups} follow-up(s){span}, {replied}"));
+        evidence.add(|| {
+            let span = if f.unanswered_span_days >= 1.0 {
+                format!(" over {:.0} days", f.unanswered_span_days)
+            } else {
+                String::new()
+            };
+            let replied = if f.you_replied {
+                "with no reply in between"
+            } else {
+                "you never replied"
+            };
+            format!("{followups} follow-up(s){span}, {replied}")
+        });
     }
     if !f.opt_out {
-        evidence.push("no way to opt out".into());
+        evidence.add(|| "no way to opt out".into());
     }
     if f.website_only {
-        evidence.push("only justification is a website link".into());
+        evidence.add(|| "only justification is a website link".into());
     }
     if by_model {
-        evidence.push(format!("model: {:.0}% hard sell", f.best.hard_sell * 100.0));
+        evidence.add(|| format!("model: {:.0}% hard sell", f.best.hard_sell * 100.0));
     }
     true
 }
@@ -682,7 +738,7 @@ fn is_collector(
     f: &Facts,
     generic_note: Option<&str>,
     policy: Policy,
-    evidence: &mut Vec<String>,
+    evidence: &mut Evidence,
 ) -> bool {
     let false_claim = f.claim == Some(false);
     let empty_request =
@@ -699,18 +755,19 @@ fn is_collector(
         return false;
     }
     match (f.note, generic_note) {
-        (Some(Note::None), _) => evidence.push("invitation with no note".into()),
-        (Some(Note::Generic), Some(text)) => evidence.push(format!("generic note: \"{text}\"")),
+        (Some(Note::None), _) => evidence.add(|| "invitation with no note".into()),
+        (Some(Note::Generic), Some(text)) => evidence.add(|| format!("generic note: \"{text}\"")),
         _ => {}
     }
     if false_claim {
-        evidence.push("claims a mutual contact or friend who is not among your connections".into());
+        evidence
+            .add(|| "claims a mutual contact or friend who is not among your connections".into());
     }
     if !f.you_replied {
-        evidence.push("no exchange with you".into());
+        evidence.add(|| "no exchange with you".into());
     }
     if by_model {
-        evidence.push(format!("model: {:.0}% collector", f.best.collector * 100.0));
+        evidence.add(|| format!("model: {:.0}% collector", f.best.collector * 100.0));
     }
     true
 }

@@ -5,7 +5,7 @@
 //! `d-Mon-yy` (a spreadsheet re-save), `YYYY-MM-DD`, and RFC 2822 mail dates. Times without
 //! a zone are taken as UTC.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike};
 
 const DATETIME_FORMATS: [&str; 7] = [
     "%Y-%m-%d %H:%M:%S UTC",
@@ -131,14 +131,51 @@ pub fn parse_cell(value: &str, column: &str) -> Result<Option<i64>, String> {
 
 /// Formats Unix seconds as `YYYY-MM-DD HH:MM:SS UTC`.
 pub fn format(ts: i64) -> String {
-    DateTime::from_timestamp(ts, 0)
-        .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-        .unwrap_or_default()
+    let Some(d) = DateTime::from_timestamp(ts, 0) else {
+        return String::new();
+    };
+    // What `%Y-%m-%d %H:%M:%S UTC` writes, without parsing the format each time; strftime
+    // signs the years outside 0..=9999, so those take its path.
+    if (0..=9999).contains(&d.year()) {
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+            d.year(),
+            d.month(),
+            d.day(),
+            d.hour(),
+            d.minute(),
+            d.second()
+        )
+    } else {
+        d.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_like_strftime_across_the_years() {
+        for ts in [
+            0,
+            1_662_595_200,
+            951_782_400,
+            4_102_444_799,
+            253_402_300_799,
+            253_402_300_800,
+            -62_167_219_200,
+            -62_167_219_201,
+        ] {
+            let d = DateTime::from_timestamp(ts, 0).unwrap();
+            assert_eq!(
+                format(ts),
+                d.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                "{ts}"
+            );
+        }
+        assert_eq!(format(1_662_595_200), "2022-09-08 00:00:00 UTC");
+    }
 
     #[test]
     fn parses_every_export_era() {
