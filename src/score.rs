@@ -23,7 +23,7 @@ use crate::model::{Contribution, Model, Prediction};
 use crate::read::table::{TableOptions, TableReader};
 use crate::read::{Message, MessageStream, ReadReport};
 use crate::report::{Format, RowWriter};
-use crate::senders::{body_cues, BodyCues, Policy, SenderBook, Verdicts};
+use crate::senders::{body_cues_given, BodyCues, Policy, SenderBook, Verdicts};
 
 /// Messages predicted per chunk.
 pub const CHUNK: usize = 2048;
@@ -306,9 +306,13 @@ pub fn score_senders(
     let mut flush = |chunk: Vec<Message>, result: &mut SenderScore| -> Result<()> {
         let at = result.messages;
         let placed = take_places(&mut places, at, chunk.len())?;
-        let side = features::side_features_placed(&chunk, &placed);
+        let (side, full_cues) = features::side_features_and_cues(&chunk, &placed);
         let predictions = model.predict_with(&chunk, &side, reasons);
-        let body_cues: Vec<BodyCues> = chunk.par_iter().map(body_cues).collect();
+        let body_cues: Vec<BodyCues> = chunk
+            .par_iter()
+            .zip(&full_cues)
+            .map(|(m, c)| body_cues_given(m, c))
+            .collect();
         for (((m, p), place), c) in chunk.iter().zip(&predictions).zip(&placed).zip(&body_cues) {
             book.observe(place, m, p, c);
         }

@@ -156,13 +156,22 @@ fn signals(labels: &[String], p: &Prediction) -> Signals {
 /// The cue counts of a message's body that [`SenderBook::observe`] reads, worked out apart
 /// so that callers can compute them in parallel (the fold itself runs in order on one
 /// thread); all zero for a message it does not fold in (not incoming).
-pub type BodyCues = [f64; cues::CUE_NAMES.len()];
+pub type BodyCues = cues::CueCounts;
 
 /// The [`BodyCues`] of `m`.
 pub fn body_cues(m: &Message) -> BodyCues {
     match &m.thread {
         Some(t) if t.incoming => cues::cue_counts(&m.text),
         _ => [0.0; cues::CUE_NAMES.len()],
+    }
+}
+
+/// The [`BodyCues`] of `m`, given the cue counts of its [`features::full_text`]: the same
+/// counts when there is no subject, so the body is not read twice.
+pub fn body_cues_given(m: &Message, full_text_cues: &cues::CueCounts) -> BodyCues {
+    match &m.thread {
+        Some(t) if t.incoming && m.subject.is_empty() => *full_text_cues,
+        _ => body_cues(m),
     }
 }
 

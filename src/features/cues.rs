@@ -608,8 +608,11 @@ fn shape_unicode(text: &str) -> Shape {
     s
 }
 
+/// Every cue's count for one text, in [`CUE_NAMES`] order.
+pub type CueCounts = [f64; CUE_NAMES.len()];
+
 /// Raw counts per cue for `text` (already lower-cased phrase matches, plus shape counts).
-pub fn cue_counts(text: &str) -> [f64; CUE_NAMES.len()] {
+pub fn cue_counts(text: &str) -> CueCounts {
     let mut counts = [0.0; CUE_NAMES.len()];
     let shape = shape(text);
     let m = matchers();
@@ -650,13 +653,19 @@ pub fn cue_counts(text: &str) -> [f64; CUE_NAMES.len()] {
 }
 
 /// Cue values scaled for the combiner: log1p of counts, shares left as they are.
-pub fn cue_values(text: &str) -> [f64; CUE_NAMES.len()] {
+pub fn cue_values(text: &str) -> CueCounts {
+    cue_values_of(cue_counts(text))
+}
+
+/// The model's values of a text's cue [`cue_counts`]: counts damped by `ln(1 + n)`, shares
+/// and flags as they are.
+pub fn cue_values_of(counts: CueCounts) -> CueCounts {
     const AS_THEY_ARE: [usize; 3] = [
         cue_index("upper_case_share"),
         cue_index("empty_text"),
         cue_index("website_only"),
     ];
-    let mut values = cue_counts(text);
+    let mut values = counts;
     for (i, v) in values.iter_mut().enumerate() {
         if !AS_THEY_ARE.contains(&i) {
             *v = v.ln_1p();

@@ -11,6 +11,7 @@ pub mod mail;
 pub mod text;
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 use crate::read::Message;
 use text::TextSpec;
@@ -51,12 +52,13 @@ impl FeatureSpec {
     }
 }
 
-/// The text a model reads for a message: subject and body.
-pub fn full_text(m: &Message) -> String {
+/// The text a model reads for a message: subject and body (the body itself when there is
+/// no subject).
+pub fn full_text(m: &Message) -> Cow<'_, str> {
     if m.subject.is_empty() {
-        m.text.clone()
+        Cow::Borrowed(&m.text)
     } else {
-        format!("{}\n{}", m.subject, m.text)
+        Cow::Owned(format!("{}\n{}", m.subject, m.text))
     }
 }
 
@@ -74,23 +76,31 @@ pub fn side_features_placed(
     messages: &[Message],
     places: &[context::ThreadContext],
 ) -> Vec<Vec<f64>> {
+    side_features_and_cues(messages, places).0
+}
+
+/// [`side_features_placed`], with the cue counts of each message's [`full_text`] they were
+/// made from (see [`cues::cue_counts`]).
+pub fn side_features_and_cues(
+    messages: &[Message],
+    places: &[context::ThreadContext],
+) -> (Vec<Vec<f64>>, Vec<cues::CueCounts>) {
     use rayon::prelude::*;
-    let pitch_idx = cues::CUE_NAMES
-        .iter()
-        .position(|n| *n == "pitch_language")
-        .expect("pitch cue");
     messages
         .par_iter()
         .zip(places)
         .map(|(m, place)| {
-            let cue_row = cues::cue_values(&full_text(m));
-            let ctx = context::values(place, m, cue_row[pitch_idx] > 0.0);
-            cue_row
+            let counts = cues::cue_counts(&full_text(m));
+            let cue_row = cues::cue_values_of(counts);
+            let pitch = cue_row[const { cues::cue_index("pitch_language") }] > 0.0;
+            let ctx = context::values(place, m, pitch);
+            let row = cue_row
                 .iter()
                 .chain(ctx.iter())
                 .chain(mail::mail_values(m).iter())
                 .copied()
-                .collect()
+                .collect();
+            (row, counts)
         })
-        .collect()
+        .unzip()
 }

@@ -176,7 +176,10 @@ impl<'a> Prepared<'a> {
         // Context comes from every row (the owner's unlabeled replies included).
         let all_side = features::side_features(messages);
         let side = labeled_idx.iter().map(|&i| all_side[i].clone()).collect();
-        let texts = labeled.par_iter().map(|m| features::full_text(m)).collect();
+        let texts = labeled
+            .par_iter()
+            .map(|m| features::full_text(m).into_owned())
+            .collect();
         Ok(Prepared {
             fingerprint: fingerprint(&labeled),
             source,
