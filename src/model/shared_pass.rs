@@ -34,24 +34,95 @@ pub struct Distinct {
 
 impl Distinct {
     /// Merges identical rows (same columns and values, bit for bit) of `x`.
+    ///
+    /// Rows are renumbered, sorted and hashed in parallel; merging by hash is the one serial
+    /// step. Every merged row is then compared with the row it was merged into, and should
+    /// two different rows ever share a hash the matrix is merged again by [`Self::exact`].
     pub fn new(x: &Csr) -> Self {
-        let mut used = vec![0u32; x.ncols];
-        for i in 0..x.nrows() {
-            for &c in x.row(i).0 {
-                used[c as usize] += 1;
-            }
+        Self::merged(x, row_hash)
+    }
+
+    /// [`Self::new`] with rows hashed by `hash`.
+    fn merged(x: &Csr, hash: impl Fn(&[(u32, f32)], &mut Vec<u8>) -> u64 + Sync) -> Self {
+        let (columns, renumbered) = renumbering(x);
+        let sorted_row = |i: usize, row: &mut Vec<(u32, f32)>| {
+            let (c, v) = x.row(i);
+            row.clear();
+            row.extend(
+                c.iter()
+                    .map(|&c| renumbered[c as usize])
+                    .zip(v.iter().copied()),
+            );
+            row.sort_unstable_by_key(|&(c, _)| c);
+        };
+        let hashes: Vec<u64> = (0..x.nrows())
+            .into_par_iter()
+            .map_init(
+                || (Vec::new(), Vec::new()),
+                |(row, bytes), i| {
+                    sorted_row(i, row);
+                    hash(row, bytes)
+                },
+            )
+            .collect();
+        let mut first: std::collections::HashMap<u64, u32> = Default::default();
+        let mut firsts: Vec<u32> = Vec::new();
+        let of: Vec<u32> = hashes
+            .iter()
+            .enumerate()
+            .map(|(i, &h)| {
+                *first.entry(h).or_insert_with(|| {
+                    firsts.push(i as u32);
+                    firsts.len() as u32 - 1
+                })
+            })
+            .collect();
+        drop((first, hashes));
+        let unique = Csr::from_rows_with(
+            x.ncols,
+            firsts.iter().map(|&i| x.row(i as usize).0.len()),
+            |u, cols, vals| {
+                ROW.with_borrow_mut(|row| {
+                    sorted_row(firsts[u] as usize, row);
+                    for ((c, v), &(col, value)) in
+                        cols.iter_mut().zip(vals.iter_mut()).zip(row.iter())
+                    {
+                        (*c, *v) = (col, value);
+                    }
+                })
+            },
+        );
+        let merged_right = (0..x.nrows()).into_par_iter().all(|i| {
+            let u = of[i] as usize;
+            firsts[u] as usize == i
+                || ROW.with_borrow_mut(|row| {
+                    sorted_row(i, row);
+                    let (cols, vals) = unique.row(u);
+                    row.len() == cols.len()
+                        && row
+                            .iter()
+                            .zip(cols.iter().zip(vals))
+                            .all(|(&(c, v), (&uc, &uv))| c == uc && v.to_bits() == uv.to_bits())
+                })
+        });
+        if !merged_right {
+            return Self::exact(x);
         }
-        let mut columns: Vec<u32> = (0..x.ncols as u32).collect();
-        columns.sort_by_key(|&c| (std::cmp::Reverse(used[c as usize]), c));
-        let mut renumbered = vec![0u32; x.ncols];
-        for (new, &old) in columns.iter().enumerate() {
-            renumbered[old as usize] = new as u32;
+        Distinct {
+            x: unique,
+            of,
+            columns,
         }
+    }
+
+    /// [`Self::new`] one row at a time, comparing every row with each earlier distinct row
+    /// of the same hash.
+    fn exact(x: &Csr) -> Self {
+        let (columns, renumbered) = renumbering(x);
         let mut seen: std::collections::HashMap<u64, Vec<u32>> = Default::default();
         let mut unique = Csr::new(x.ncols);
         let mut of = Vec::with_capacity(x.nrows());
-        let mut row: Vec<(u32, f32)> = Vec::new();
-        let (mut cols, mut vals) = (Vec::new(), Vec::new());
+        let (mut row, mut bytes) = (Vec::new(), Vec::new());
         for i in 0..x.nrows() {
             let (c, v) = x.row(i);
             row.clear();
@@ -61,15 +132,15 @@ impl Distinct {
                     .zip(v.iter().copied()),
             );
             row.sort_unstable_by_key(|&(c, _)| c);
-            cols.clear();
-            vals.clear();
-            cols.extend(row.iter().map(|&(c, _)| c));
-            vals.extend(row.iter().map(|&(_, v)| v));
-            let slot = seen.entry(row_hash(&cols, &vals)).or_default();
-            let found = slot
-                .iter()
-                .copied()
-                .find(|&u| unique.row(u as usize) == (&cols[..], &vals[..]));
+            let slot = seen.entry(row_hash(&row, &mut bytes)).or_default();
+            let found = slot.iter().copied().find(|&u| {
+                let (uc, uv) = unique.row(u as usize);
+                uc.len() == row.len()
+                    && row
+                        .iter()
+                        .zip(uc.iter().zip(uv))
+                        .all(|(&(c, v), (&a, &b))| c == a && v.to_bits() == b.to_bits())
+            });
             let u = found.unwrap_or_else(|| {
                 let u = unique.nrows() as u32;
                 unique.push_row(row.iter().copied());
@@ -95,13 +166,48 @@ impl Distinct {
     }
 }
 
-fn row_hash(cols: &[u32], vals: &[f32]) -> u64 {
-    let mut bytes = Vec::with_capacity(cols.len() * 8);
-    for (&c, &v) in cols.iter().zip(vals) {
+thread_local! {
+    /// A row being renumbered and sorted ([`Distinct::new`]).
+    static ROW: std::cell::RefCell<Vec<(u32, f32)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The columns by use, most used first, and the new number of each old column.
+fn renumbering(x: &Csr) -> (Vec<u32>, Vec<u32>) {
+    let rows_per_task = x.nrows().div_ceil(8).max(1024);
+    let used = (0..x.nrows())
+        .into_par_iter()
+        .with_min_len(rows_per_task)
+        .fold(
+            || vec![0u32; x.ncols],
+            |mut used, i| {
+                x.row(i).0.iter().for_each(|&c| used[c as usize] += 1);
+                used
+            },
+        )
+        .reduce(
+            || vec![0u32; x.ncols],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
+    let mut columns: Vec<u32> = (0..x.ncols as u32).collect();
+    columns.sort_by_key(|&c| (std::cmp::Reverse(used[c as usize]), c));
+    let mut renumbered = vec![0u32; x.ncols];
+    for (new, &old) in columns.iter().enumerate() {
+        renumbered[old as usize] = new as u32;
+    }
+    (columns, renumbered)
+}
+
+/// The hash of a renumbered, sorted row (`bytes` is scratch).
+fn row_hash(row: &[(u32, f32)], bytes: &mut Vec<u8>) -> u64 {
+    bytes.clear();
+    for &(c, v) in row {
         bytes.extend_from_slice(&c.to_le_bytes());
         bytes.extend_from_slice(&v.to_bits().to_le_bytes());
     }
-    xxh3_64(&bytes)
+    xxh3_64(bytes)
 }
 
 /// One model's view of the distinct rows: the summed sample weight of its positive and of its
@@ -334,6 +440,39 @@ fn margins(cols: &[u32], vals: &[f32], w: &[[f64; LANES]], b: [f64; LANES]) -> [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distinct_rows_merge_in_parallel_as_one_row_at_a_time() {
+        // Rows 0, 2 and 4 hold the same pairs in different orders; row 3 differs from row 1
+        // by one value's last bit; rows 5 and 6 are empty.
+        let mut x = Csr::new(5);
+        let rows: [&[(u32, f32)]; 7] = [
+            &[(1, 0.5), (3, 0.25)],
+            &[(0, 1.0), (4, 0.75)],
+            &[(3, 0.25), (1, 0.5)],
+            &[(0, 1.0), (4, f32::from_bits(0.75f32.to_bits() + 1))],
+            &[(1, 0.5), (3, 0.25)],
+            &[],
+            &[],
+        ];
+        for r in rows {
+            x.push_row(r.iter().copied());
+        }
+        let (fast, exact) = (Distinct::new(&x), Distinct::exact(&x));
+        assert_eq!(fast.of, [0, 1, 0, 2, 0, 3, 3]);
+        assert_eq!(fast.of, exact.of);
+        assert_eq!(fast.columns, exact.columns);
+        assert_eq!(fast.x.nrows(), 4);
+        for u in 0..4 {
+            assert_eq!(fast.x.row(u), exact.x.row(u), "distinct row {u}");
+        }
+        // Columns by use: 0, 1, 3 and 4 are used twice or more, 2 never.
+        assert_eq!(*fast.columns.last().unwrap(), 2);
+        // Should every row share one hash, the merge checks itself and redoes it exactly.
+        let colliding = Distinct::merged(&x, |_, _| 7);
+        assert_eq!(colliding.of, exact.of);
+        assert_eq!(colliding.x.nrows(), 4);
+    }
 
     /// The loss and gradient of one model, row by row, straight from the definition.
     fn by_definition(x: &Csr, rw: &RowWeights, p: &Array1<f64>) -> (f64, Array1<f64>) {

@@ -49,6 +49,51 @@ impl Csr {
         self.indptr.push(self.indices.len());
     }
 
+    /// A matrix of `rows` of `(column, value)` pairs, in order, copied in parallel.
+    pub fn from_rows(ncols: usize, rows: Vec<Vec<(u32, f32)>>) -> Self {
+        Csr::from_rows_with(ncols, rows.iter().map(Vec::len), |i, cols, vals| {
+            for ((c, v), &(col, value)) in cols.iter_mut().zip(vals.iter_mut()).zip(&rows[i]) {
+                (*c, *v) = (col, value);
+            }
+        })
+    }
+
+    /// A matrix whose rows have the lengths `lengths` (in order) and are written, in
+    /// parallel, by `fill(row, columns, values)`.
+    pub fn from_rows_with(
+        ncols: usize,
+        lengths: impl Iterator<Item = usize>,
+        fill: impl Fn(usize, &mut [u32], &mut [f32]) + Sync,
+    ) -> Self {
+        use rayon::prelude::*;
+        let mut indptr = vec![0];
+        for n in lengths {
+            indptr.push(indptr[indptr.len() - 1] + n);
+        }
+        let nnz = indptr[indptr.len() - 1];
+        let (mut indices, mut values) = (vec![0u32; nnz], vec![0f32; nnz]);
+        // Each row's slots, split off in order, filled by whichever thread takes the row.
+        let mut slots = Vec::with_capacity(indptr.len() - 1);
+        let (mut ci, mut vi) = (&mut indices[..], &mut values[..]);
+        for w in indptr.windows(2) {
+            let (c, rest_c) = std::mem::take(&mut ci).split_at_mut(w[1] - w[0]);
+            let (v, rest_v) = std::mem::take(&mut vi).split_at_mut(w[1] - w[0]);
+            slots.push((c, v));
+            (ci, vi) = (rest_c, rest_v);
+        }
+        slots
+            .into_par_iter()
+            .enumerate()
+            .with_min_len(256)
+            .for_each(|(i, (c, v))| fill(i, c, v));
+        Csr {
+            indptr,
+            indices,
+            values,
+            ncols,
+        }
+    }
+
     /// Number of stored values.
     pub fn indices_len(&self) -> usize {
         self.indices.len()

@@ -207,20 +207,26 @@ pub(super) struct HashedText {
 
 impl HashedText {
     pub(super) fn new(texts: &[String], spec: &text::TextSpec, min_df: u32) -> Self {
-        let counts: Vec<Vec<(u32, f32)>> = texts
+        // Each row's counts with a digest of them (the digests of all rows make the text's).
+        let (counts, row_digests): (Vec<Vec<(u32, f32)>>, Vec<u128>) = texts
             .par_iter()
-            .map(|t| text::hashed_counts(spec, t))
-            .collect();
+            .map_init(Vec::new, |bytes, t| {
+                let row = text::hashed_counts(spec, t);
+                bytes.clear();
+                for &(b, tf) in &row {
+                    bytes.extend_from_slice(&b.to_le_bytes());
+                    bytes.extend_from_slice(&tf.to_bits().to_le_bytes());
+                }
+                let digest = xxhash_rust::xxh3::xxh3_128(bytes);
+                (row, digest)
+            })
+            .unzip();
         let mut digest = xxhash_rust::xxh3::Xxh3::new();
-        for row in &counts {
-            digest.update(&(row.len() as u64).to_le_bytes());
-            for &(b, tf) in row {
-                digest.update(&b.to_le_bytes());
-                digest.update(&tf.to_bits().to_le_bytes());
-            }
+        for d in &row_digests {
+            digest.update(&d.to_le_bytes());
         }
         let vocab = Vocabulary::fit(&counts, spec.hash_bits, min_df);
-        let x = vocab.transform(&counts);
+        let x = vocab.transform(counts);
         HashedText {
             vocab,
             x,
@@ -402,12 +408,25 @@ pub(super) struct Vocabulary {
 
 impl Vocabulary {
     fn fit(counts: &[Vec<(u32, f32)>], bits: u32, min_df: u32) -> Self {
-        let mut df = vec![0u32; 1usize << bits];
-        for row in counts {
-            for &(b, _) in row {
-                df[b as usize] += 1;
-            }
-        }
+        let width = 1usize << bits;
+        // Document frequencies counted by blocks of rows, then summed.
+        let rows_per_task = counts.len().div_ceil(8).max(1024);
+        let df = counts
+            .par_chunks(rows_per_task)
+            .map(|rows| {
+                let mut df = vec![0u32; width];
+                for &(b, _) in rows.iter().flatten() {
+                    df[b as usize] += 1;
+                }
+                df
+            })
+            .reduce(
+                || vec![0u32; width],
+                |mut a, b| {
+                    a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                    a
+                },
+            );
         let n = counts.len() as f64;
         let mut column = vec![u32::MAX; df.len()];
         let (mut buckets, mut idf) = (Vec::new(), Vec::new());
@@ -425,20 +444,23 @@ impl Vocabulary {
         }
     }
 
-    fn transform(&self, counts: &[Vec<(u32, f32)>]) -> Csr {
-        let mut x = Csr::new(self.buckets.len());
-        for row in counts {
-            let mut r: Vec<(u32, f32)> = row
-                .iter()
-                .filter_map(|&(b, tf)| {
-                    let c = self.column[b as usize];
-                    (c != u32::MAX).then(|| (c, tf * self.idf[c as usize]))
-                })
-                .collect();
-            normalize(&mut r);
-            x.push_row(r);
-        }
-        x
+    /// The TF-IDF rows of `counts` (each row's buffer reused for its result).
+    fn transform(&self, counts: Vec<Vec<(u32, f32)>>) -> Csr {
+        let rows: Vec<Vec<(u32, f32)>> = counts
+            .into_par_iter()
+            .map(|mut row| {
+                row.retain_mut(|(b, tf)| {
+                    let c = self.column[*b as usize];
+                    if c != u32::MAX {
+                        (*b, *tf) = (c, *tf * self.idf[c as usize]);
+                    }
+                    c != u32::MAX
+                });
+                normalize(&mut row);
+                row
+            })
+            .collect();
+        Csr::from_rows(self.buckets.len(), rows)
     }
 }
 
