@@ -18,7 +18,7 @@ missing, damaged or of another format version; 5 the data cannot train a model; 
 #[derive(Debug, Parser)]
 #[command(name = "hardsell", version, about, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores); with 1, scoring reads and scores on one thread.
     #[arg(long, global = true)]
     pub threads: Option<usize>,
     /// No messages on stderr (errors still print).

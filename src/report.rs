@@ -79,26 +79,13 @@ pub fn to_sink(sink: &Sink, write: impl FnOnce(&mut dyn Write) -> io::Result<()>
 /// Streams rows in one of the formats; call [`RowWriter::finish`] at the end.
 pub struct RowWriter<'a> {
     format: Format,
-    out: Inner<'a>,
+    out: &'a mut dyn Write,
     rows: usize,
 }
 
-enum Inner<'a> {
-    Csv(Box<csv::Writer<&'a mut dyn Write>>),
-    Json(&'a mut dyn Write),
-}
-
 impl<'a> RowWriter<'a> {
-    /// A writer of `format` into `out`.
+    /// A writer of `format` into `out` (buffered by the caller: see [`to_sink`]).
     pub fn new(format: Format, out: &'a mut dyn Write) -> Self {
-        let out = match format {
-            Format::Csv => Inner::Csv(Box::new(
-                csv::WriterBuilder::new()
-                    .has_headers(false)
-                    .from_writer(out),
-            )),
-            Format::Json | Format::Jsonl => Inner::Json(out),
-        };
         RowWriter {
             format,
             out,
@@ -108,27 +95,27 @@ impl<'a> RowWriter<'a> {
 
     /// Writes a CSV header, or opens the JSON array.
     pub fn header(&mut self, names: &[String]) -> io::Result<()> {
-        match &mut self.out {
-            Inner::Csv(w) => w.write_record(names)?,
-            Inner::Json(w) if self.format == Format::Json => w.write_all(b"[")?,
-            Inner::Json(_) => {}
+        match self.format {
+            Format::Csv => self.out.write_all(&render_row(Format::Csv, &(), names)?),
+            Format::Json => self.out.write_all(b"["),
+            Format::Jsonl => Ok(()),
         }
-        Ok(())
     }
 
     /// Writes one row: `flat` for CSV, `row` for the JSON formats.
     pub fn row<T: Serialize>(&mut self, row: &T, flat: &[String]) -> io::Result<()> {
-        match &mut self.out {
-            Inner::Csv(w) => w.write_record(flat)?,
-            Inner::Json(w) => {
-                if self.format == Format::Json {
-                    w.write_all(if self.rows > 0 { b",\n" } else { b"\n" })?;
-                }
-                serde_json::to_writer(&mut **w, row)?;
-                if self.format == Format::Jsonl {
-                    w.write_all(b"\n")?;
-                }
-            }
+        self.rendered(&render_row(self.format, row, flat)?)
+    }
+
+    /// Writes one row rendered by [`render_row`] in this writer's format.
+    pub fn rendered(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if self.format == Format::Json {
+            self.out
+                .write_all(if self.rows > 0 { b",\n" } else { b"\n" })?;
+        }
+        self.out.write_all(bytes)?;
+        if self.format == Format::Jsonl {
+            self.out.write_all(b"\n")?;
         }
         self.rows += 1;
         Ok(())
@@ -136,13 +123,28 @@ impl<'a> RowWriter<'a> {
 
     /// Flushes, and closes the JSON array if any.
     pub fn finish(self) -> io::Result<()> {
-        match self.out {
-            Inner::Csv(mut w) => w.flush(),
-            Inner::Json(w) if self.format == Format::Json => {
-                w.write_all(if self.rows > 0 { b"\n]\n" } else { b"]\n" })
-            }
-            Inner::Json(w) => w.flush(),
+        if self.format == Format::Json {
+            self.out
+                .write_all(if self.rows > 0 { b"\n]\n" } else { b"]\n" })?;
         }
+        self.out.flush()
+    }
+}
+
+/// The bytes [`RowWriter::row`] writes for one row, without what separates rows in a JSON
+/// array: rows can be rendered on any thread and written in order by
+/// [`RowWriter::rendered`].
+pub fn render_row<T: Serialize>(format: Format, row: &T, flat: &[String]) -> io::Result<Vec<u8>> {
+    match format {
+        Format::Csv => {
+            let mut w = csv::WriterBuilder::new()
+                .has_headers(false)
+                .buffer_capacity(256)
+                .from_writer(Vec::new());
+            w.write_record(flat)?;
+            w.into_inner().map_err(|e| e.into_error())
+        }
+        Format::Json | Format::Jsonl => Ok(serde_json::to_vec(row)?),
     }
 }
 
@@ -176,4 +178,56 @@ pub fn progress(enabled: bool) -> indicatif::ProgressBar {
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Row {
+        id: &'static str,
+        note: &'static str,
+    }
+
+    #[test]
+    fn rows_rendered_apart_write_the_same_bytes_as_rows_written_in_turn() {
+        let rows = [
+            Row {
+                id: "a",
+                note: "plain",
+            },
+            Row {
+                id: "b",
+                note: "with, comma and \"quotes\"\nand a line",
+            },
+        ];
+        let flat = |r: &Row| vec![r.id.to_string(), r.note.to_string()];
+        let header = ["id".to_string(), "note".to_string()];
+        for format in [Format::Csv, Format::Jsonl, Format::Json] {
+            let (mut in_turn, mut apart) = (Vec::new(), Vec::new());
+            let mut w = RowWriter::new(format, &mut in_turn);
+            w.header(&header).unwrap();
+            rows.iter().for_each(|r| w.row(r, &flat(r)).unwrap());
+            w.finish().unwrap();
+            let rendered: Vec<Vec<u8>> = rows
+                .iter()
+                .map(|r| render_row(format, r, &flat(r)).unwrap())
+                .collect();
+            let mut w = RowWriter::new(format, &mut apart);
+            w.header(&header).unwrap();
+            rendered.iter().for_each(|b| w.rendered(b).unwrap());
+            w.finish().unwrap();
+            assert_eq!(in_turn, apart, "{format:?}");
+        }
+        let mut csv = Vec::new();
+        let mut w = RowWriter::new(Format::Csv, &mut csv);
+        w.header(&header).unwrap();
+        w.row(&rows[1], &flat(&rows[1])).unwrap();
+        w.finish().unwrap();
+        assert_eq!(
+            String::from_utf8(csv).unwrap(),
+            "id,note\nb,\"with, comma and \"\"quotes\"\"\nand a line\"\n"
+        );
+    }
 }

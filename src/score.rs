@@ -22,7 +22,7 @@ use crate::features::{
 use crate::model::{Contribution, Model, Prediction};
 use crate::read::table::{TableOptions, TableReader};
 use crate::read::{Message, MessageStream, ReadReport};
-use crate::report::{Format, RowWriter};
+use crate::report::{render_row, Format, RowWriter};
 use crate::senders::{body_cues_given, BodyCues, Policy, SenderBook, Verdicts};
 
 /// Messages predicted per chunk.
@@ -119,44 +119,43 @@ pub fn score_tables(model: &Model, cfg: &ScoreConfig, out: &mut dyn Write) -> Re
             path,
             options: &cfg.table,
         };
+        // A table without thread columns needs no first pass: no row has a place in a thread.
+        let threaded =
+            path.as_os_str() == "-" || TableReader::open(path, &cfg.table)?.has_threads();
         // Standard input cannot be read twice: it is held in memory.
         let held;
-        let table: &dyn MessageStream = if path.as_os_str() == "-" {
+        let table: &(dyn MessageStream + Sync) = if path.as_os_str() == "-" {
             held = Held::read(&file)?;
             &held
         } else {
             &file
         };
-        let threads = first_pass(table)?;
-        let mut places = context::places(&threads);
-        drop(threads);
-        let mut chunk: Vec<Message> = Vec::with_capacity(CHUNK);
+        let mut places = match threaded {
+            true => Some(context::places(&first_pass(table)?)),
+            false => None,
+        };
         let mut done = 0usize;
-        let mut score = |chunk: &mut Vec<Message>, summary: &mut ScoreSummary| -> Result<()> {
-            let placed = take_places(&mut places, done, chunk.len())?;
-            let side = features::side_features_placed(chunk, &placed);
-            let predictions = model.predict_with(chunk, &side, cfg.reasons);
-            for row in scored_rows(model, chunk, predictions) {
+        let mut score = |chunk: Vec<Message>, summary: &mut ScoreSummary| -> Result<()> {
+            let placed = match &mut places {
+                Some(places) => take_places(places, done, chunk.len())?,
+                None => vec![context::unthreaded_place(); chunk.len()],
+            };
+            let side = features::side_features_placed(&chunk, &placed);
+            let predictions = model.predict_with(&chunk, &side, cfg.reasons);
+            let rows = scored_rows(model, &chunk, predictions);
+            for (row, bytes) in rows.iter().zip(render(cfg.format, &rows)?) {
                 summary.scored += 1;
                 summary.flagged += usize::from(row.flagged);
                 writer
-                    .row(&row, &row.csv_record())
+                    .rendered(&bytes)
                     .map_err(|e| Error::io("<output>", e))?;
             }
             done += chunk.len();
             bar.inc(chunk.len() as u64);
-            chunk.clear();
             Ok(())
         };
-        let report = table.each(true, &mut |m| {
-            chunk.push(m);
-            if chunk.len() == CHUNK {
-                score(&mut chunk, &mut summary)?;
-            }
-            Ok(())
-        })?;
-        score(&mut chunk, &mut summary)?;
-        if done != places.len() {
+        let report = read_ahead(table, |chunk| score(chunk, &mut summary))?;
+        if places.is_some_and(|p| p.len() != done) {
             return Err(changed_between_passes());
         }
         summary.read.merge(report);
@@ -298,7 +297,7 @@ pub fn score_senders(
             let mut w = RowWriter::new(r.format, r.out);
             w.header(&ScoredMessage::csv_header(&model.labels))
                 .map_err(|e| Error::io("<messages output>", e))?;
-            Some(w)
+            Some((w, r.format))
         }
         None => None,
     };
@@ -318,19 +317,53 @@ pub fn score_senders(
         }
         result.messages += chunk.len();
         result.flagged += predictions.iter().filter(|p| p.flagged).count();
-        if let Some(w) = &mut writer {
-            for row in scored_rows(model, &chunk, predictions) {
-                w.row(&row, &row.csv_record())
+        if let Some((w, format)) = &mut writer {
+            let rows = scored_rows(model, &chunk, predictions);
+            for bytes in render(*format, &rows)? {
+                w.rendered(&bytes)
                     .map_err(|e| Error::io("<messages output>", e))?;
             }
         }
         bar.inc(chunk.len() as u64);
         Ok(())
     };
-    // One thread reads (and joins) the next chunk while the pool scores this one; at most
-    // two chunks wait between them, so memory stays at a few chunks.
+    result.read = read_ahead(source, |chunk| flush(chunk, &mut result))?;
+    bar.finish_and_clear();
+    if result.messages != places.len() {
+        return Err(changed_between_passes());
+    }
+    drop(places);
+    if let Some((w, _)) = writer {
+        w.finish().map_err(|e| Error::io("<messages output>", e))?;
+    }
+    result.reports = Some(book.reports(policy));
+    Ok(result)
+}
+
+/// Reads `source` (with text) [`CHUNK`] messages at a time on a thread of its own, while
+/// `on_chunk` takes the chunks already read, in order, on this thread; at most two chunks
+/// wait between them, so memory stays at a few chunks. With one thread in the pool, reading
+/// takes turns with `on_chunk` on this thread.
+fn read_ahead(
+    source: &(dyn MessageStream + Sync),
+    mut on_chunk: impl FnMut(Vec<Message>) -> Result<()>,
+) -> Result<ReadReport> {
+    if rayon::current_num_threads() == 1 {
+        let mut chunk = Vec::with_capacity(CHUNK);
+        let report = source.each(true, &mut |m| {
+            chunk.push(m);
+            if chunk.len() == CHUNK {
+                on_chunk(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))?;
+            }
+            Ok(())
+        })?;
+        if !chunk.is_empty() {
+            on_chunk(chunk)?;
+        }
+        return Ok(report);
+    }
     let (sender, chunks) = std::sync::mpsc::sync_channel::<Vec<Message>>(2);
-    result.read = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
             let mut chunk = Vec::with_capacity(CHUNK);
             let report = source.each(true, &mut |m| {
@@ -346,26 +379,22 @@ pub fn score_senders(
             }
             Ok(report)
         });
-        let scored = chunks
-            .iter()
-            .try_for_each(|chunk| flush(chunk, &mut result));
+        let scored = chunks.iter().try_for_each(&mut on_chunk);
         // On a scoring error the receiver is dropped here, so the reader stops at its next send.
         drop(chunks);
         let read = reader
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
         scored.and(read)
-    })?;
-    bar.finish_and_clear();
-    if result.messages != places.len() {
-        return Err(changed_between_passes());
-    }
-    drop(places);
-    if let Some(w) = writer {
-        w.finish().map_err(|e| Error::io("<messages output>", e))?;
-    }
-    result.reports = Some(book.reports(policy));
-    Ok(result)
+    })
+}
+
+/// Each row as [`RowWriter`] writes it in `format`, rendered in parallel.
+fn render(format: Format, rows: &[ScoredMessage]) -> Result<Vec<Vec<u8>>> {
+    rows.par_iter()
+        .map(|row| render_row(format, row, &row.csv_record()))
+        .collect::<std::io::Result<_>>()
+        .map_err(|e| Error::io("<output>", e))
 }
 
 /// The places of rows `at..at + n`; frees the blocks of places before them, as every row is

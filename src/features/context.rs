@@ -261,6 +261,14 @@ pub fn places(threads: &Threads) -> Blocks<ThreadContext> {
     out
 }
 
+/// The place of a message that has no thread (what [`places`] gives it).
+pub fn unthreaded_place() -> ThreadContext {
+    ThreadContext {
+        writer: NO_THREAD,
+        ..ThreadContext::default()
+    }
+}
+
 /// Indices of the rows with a thread, grouped and each group in time order (then input
 /// order).
 pub fn in_time_order(threads: &Threads, group: Group) -> Vec<u32> {

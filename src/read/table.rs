@@ -116,6 +116,12 @@ impl TableReader {
         Self::from_reader(&path.display().to_string(), input, opts)
     }
 
+    /// True when the table has thread columns (a conversation or a contact), so that its rows
+    /// have a place in a thread.
+    pub fn has_threads(&self) -> bool {
+        self.cols.conversation.is_some() || self.cols.contact.is_some()
+    }
+
     /// Reads from any byte source; `name` is used in messages.
     pub fn from_reader(
         name: &str,
