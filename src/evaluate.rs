@@ -49,7 +49,7 @@ pub fn evaluate(model: &Model, messages: &[Message], source: &str) -> Result<Val
             Some(k) => y.push(k),
             None => {
                 return Err(Error::BadRow {
-                    path: m.origin.file.clone().into(),
+                    path: (*m.origin.file).into(),
                     line: m.origin.line,
                     message: format!(
                         "label '{label}' is not one the model knows ({})",

@@ -80,8 +80,8 @@ pub struct MailHeaders {
 /// A row's position in its file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Origin {
-    /// The file's display name.
-    pub file: String,
+    /// The file's display name (shared by the file's rows).
+    pub file: std::sync::Arc<str>,
     /// 1-based line where the row starts.
     pub line: u64,
 }

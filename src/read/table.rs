@@ -86,7 +86,7 @@ enum Source {
 
 /// Streams [`Message`]s out of a delimited file or JSON Lines.
 pub struct TableReader {
-    name: String,
+    name: std::sync::Arc<str>,
     source: Source,
     cols: Columns,
     width: usize,
@@ -148,7 +148,7 @@ impl TableReader {
                 },
             )?;
             return Ok(TableReader {
-                name: name.to_string(),
+                name: name.into(),
                 width: rows.header.len(),
                 source: Source::Jsonl(rows),
                 cols,
@@ -183,7 +183,7 @@ impl TableReader {
         }
         let cols = resolve_columns(name, &header, opts)?;
         Ok(TableReader {
-            name: name.to_string(),
+            name: name.into(),
             source: Source::Csv(reader),
             width: header.len(),
             cols,
@@ -219,7 +219,7 @@ impl TableReader {
         }
         if got != self.width && !(got == 1 && self.record.get(0).is_some_and(|f| f.is_empty())) {
             return Err(Error::FieldCount {
-                path: self.name.clone().into(),
+                path: (*self.name).into(),
                 line,
                 expected: self.width,
                 got,
@@ -285,7 +285,7 @@ impl TableReader {
             .unwrap_or_else(|| contact.clone());
         let date = |value: String, column: &str| -> Result<Option<i64>> {
             dates::parse_cell(&value, column).map_err(|message| Error::BadRow {
-                path: origin.file.clone().into(),
+                path: (*origin.file).into(),
                 line: origin.line,
                 message,
             })

@@ -106,7 +106,7 @@ fn find_header(bytes: &[u8]) -> Option<(usize, u64)> {
 fn resolve_layout(table: &Table) -> Result<Layout> {
     let col = |name: &str| table.column(&[name]);
     let missing = |name: &str| Error::Export {
-        path: table.name.clone().into(),
+        path: (*table.name).into(),
         message: format!(
             "Connections.csv has no '{name}' column; header found: {}",
             table.header_line()

@@ -10,7 +10,7 @@ use crate::read::{Origin, ReadReport};
 
 /// A CSV file's name and header, as its rows are streamed.
 pub(super) struct Table {
-    pub name: String,
+    pub name: std::sync::Arc<str>,
     pub header: Vec<String>,
 }
 
@@ -19,6 +19,8 @@ pub(super) struct Table {
 pub(super) struct Row<'r> {
     pub line: u64,
     record: &'r ByteRecord,
+    /// The whole record's bytes, when every field is valid UTF-8 (checked once).
+    text: Option<&'r str>,
     /// Lossy copies of the fields that were not valid UTF-8, by index.
     fixed: Vec<(usize, String)>,
 }
@@ -29,6 +31,9 @@ impl Row<'_> {
         let Some(i) = idx else {
             return "";
         };
+        if let Some(text) = self.text {
+            return self.record.range(i).and_then(|r| text.get(r)).unwrap_or("");
+        }
         if let Some((_, text)) = self.fixed.iter().find(|(at, _)| *at == i) {
             return text;
         }
@@ -118,7 +123,7 @@ pub(super) fn each_row<R: Read, L>(
         .from_reader(input);
     let mut record = ByteRecord::new();
     let mut table = Table {
-        name: name.to_string(),
+        name: name.into(),
         header: Vec::new(),
     };
     let mut resolved: Option<L> = None;
@@ -130,12 +135,17 @@ pub(super) fn each_row<R: Read, L>(
             Err(e) => return Err(csv_error(name, lines_before, e)),
         }
         let line = record.position().map_or(0, |p| p.line()) + lines_before;
-        let fixed = lossy_fields(&record);
+        let text = record_text(&record);
+        let fixed = match text {
+            Some(_) => Vec::new(),
+            None => lossy_fields(&record),
+        };
         let lossy = !fixed.is_empty();
         let Some(l) = &resolved else {
             let row = Row {
                 line,
                 record: &record,
+                text,
                 fixed,
             };
             table.header = (0..record.len())
@@ -153,7 +163,7 @@ pub(super) fn each_row<R: Read, L>(
         if lossy {
             report.lossy_rows += 1;
             report.first_lossy.get_or_insert_with(|| Origin {
-                file: name.to_string(),
+                file: table.name.clone(),
                 line,
             });
         }
@@ -164,6 +174,7 @@ pub(super) fn each_row<R: Read, L>(
             Row {
                 line,
                 record: &record,
+                text,
                 fixed,
             },
         )?;
@@ -187,6 +198,19 @@ pub(super) fn visit_or_report<T>(
             Ok(())
         }
     }
+}
+
+/// The record's bytes as text when every field is valid UTF-8: the whole is, and no field
+/// ends inside a character.
+fn record_text(record: &ByteRecord) -> Option<&str> {
+    let text = std::str::from_utf8(record.as_slice()).ok()?;
+    (0..record.len())
+        .all(|i| {
+            record
+                .range(i)
+                .is_some_and(|r| text.is_char_boundary(r.end))
+        })
+        .then_some(text)
 }
 
 /// Lossy copies of the fields that are not valid UTF-8.
@@ -227,5 +251,16 @@ mod tests {
         assert_eq!(rows[1].1.len(), 2);
         assert_eq!(report.lossy_rows, 1);
         assert_eq!(report.first_lossy.unwrap().line, 4);
+    }
+
+    #[test]
+    fn a_character_split_across_two_fields_is_invalid_in_both() {
+        // "é" is C3 A9: its bytes joined are valid UTF-8, each field alone is not.
+        let mut report = ReadReport::default();
+        let data = &b"A,B\na\xc3,\xa9b\ncaf\xc3\xa9,ok\n"[..];
+        let (_, rows) = read_table("t.csv", data, 0, &mut report).unwrap();
+        assert_eq!(rows[0].1, ["a\u{fffd}", "\u{fffd}b"]);
+        assert_eq!(rows[1].1, ["café", "ok"]);
+        assert_eq!(report.lossy_rows, 1);
     }
 }

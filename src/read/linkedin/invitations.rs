@@ -108,7 +108,7 @@ fn resolve_layout(table: &Table) -> Result<Layout> {
     let col = |name: &str| table.column(&[name]);
     let required = |name: &str| {
         col(name).ok_or_else(|| Error::Export {
-            path: table.name.clone().into(),
+            path: (*table.name).into(),
             message: format!(
                 "Invitations.csv has no '{name}' column; header found: {}; expected \
                  From,To,Sent At,Message,Direction[,inviterProfileUrl,inviteeProfileUrl]",

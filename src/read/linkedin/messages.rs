@@ -128,7 +128,7 @@ pub(super) fn each_message<R: Read>(
 fn resolve_layout(table: &Table) -> Result<Layout> {
     if table.header.iter().all(|h| h.is_empty()) {
         return Err(Error::Export {
-            path: table.name.clone().into(),
+            path: (*table.name).into(),
             message: "the file is empty (no header)".into(),
         });
     }
@@ -137,7 +137,7 @@ fn resolve_layout(table: &Table) -> Result<Layout> {
     let modern = MODERN_ONLY.iter().all(|c| has(c));
     if !COMMON.iter().all(|c| has(c)) || !(legacy || modern) {
         return Err(Error::Export {
-            path: table.name.clone().into(),
+            path: (*table.name).into(),
             message: format!(
                 "unrecognised messages.csv header:\n  {}\nknown layouts (column names in any case and order):\n{KNOWN_LAYOUTS}",
                 table.header_line()

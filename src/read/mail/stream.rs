@@ -176,7 +176,7 @@ fn cut_file(
         entry.kind == Kind::Mbox || reader.fill_buf().map_err(io_error)?.starts_with(b"From ");
     let cut = |number: usize, line: u64, bytes: Vec<u8>| Cut {
         origin: Origin {
-            file: display.clone(),
+            file: display.as_str().into(),
             line,
         },
         number,

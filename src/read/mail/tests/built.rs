@@ -136,7 +136,7 @@ fn check_takeout(archive: &Path) {
     assert_eq!(sent.conversation, "thr:2");
     assert_eq!(sent.conversation, thread(&mailbox.messages[0]).conversation);
     let file = &mailbox.messages[0].origin.file;
-    assert_eq!(file, &format!("{}/{TAKEOUT_MBOX}", archive.display()));
+    assert_eq!(&**file, format!("{}/{TAKEOUT_MBOX}", archive.display()));
 }
 
 #[test]
