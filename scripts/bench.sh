@@ -22,7 +22,8 @@
 #              writing the report.
 #   parse      examples/parse_limit on the same messages.csv: one thread, one reused ByteRecord,
 #              file already in memory; score/parse = score MB/s / parse MB/s.
-#   threads    the same score command with --threads 1 and --threads 2; speed-up = t1 / t2.
+#   threads    the same score command with --threads 1 (one thread, reading included) and
+#              --threads 2; speed-up = t1 / t2.
 #   train      `hardsell train -q --data DIR/labeled.csv` with default flags (3 labels, so one
 #              text model per label, 3-fold out-of-fold fits plus the final fit).
 #   train2     the same with `--label-map hard_sell=spam,collector=ham,ok=ham`: the two-label

@@ -116,11 +116,22 @@ pub(super) fn each_row<R: Read, L>(
     layout: impl FnOnce(&Table) -> Result<L>,
     mut on_row: impl FnMut(&Table, &L, &mut ReadReport, Row<'_>) -> Result<()>,
 ) -> Result<Table> {
+    // The csv crate counts one line too few after the first CRLF-terminated record
+    // (BurntSushi/rust-csv#395): told by the first line, and corrected below.
+    let mut input = input;
+    let mut head = vec![0; 1 << 16];
+    let filled = read_up_to(&mut input, &mut head).map_err(|e| Error::io(name, e))?;
+    head.truncate(filled);
+    let crlf = head
+        .split(|&b| b == b'\n')
+        .next()
+        .is_some_and(|l| l.ends_with(b"\r"))
+        && head.contains(&b'\n');
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
         .buffer_capacity(1 << 16)
-        .from_reader(input);
+        .from_reader(std::io::Cursor::new(head).chain(input));
     let mut record = ByteRecord::new();
     let mut table = Table {
         name: name.into(),
@@ -134,7 +145,8 @@ pub(super) fn each_row<R: Read, L>(
             Ok(true) => {}
             Err(e) => return Err(csv_error(name, lines_before, e)),
         }
-        let line = record.position().map_or(0, |p| p.line()) + lines_before;
+        let reported = record.position().map_or(0, |p| p.line());
+        let line = reported + lines_before + u64::from(crlf && resolved.is_some());
         let text = record_text(&record);
         let fixed = match text {
             Some(_) => Vec::new(),
@@ -183,6 +195,20 @@ pub(super) fn each_row<R: Read, L>(
         make(&table)?;
     }
     Ok(table)
+}
+
+/// Reads until `buf` is full or the input ends; the bytes read.
+fn read_up_to(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match input.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 /// Passes a parsed row to `visit`, or lists its problem (`path:line: …`) in the report.
@@ -251,6 +277,15 @@ mod tests {
         assert_eq!(rows[1].1.len(), 2);
         assert_eq!(report.lossy_rows, 1);
         assert_eq!(report.first_lossy.unwrap().line, 4);
+    }
+
+    #[test]
+    fn counts_lines_right_in_crlf_files() {
+        let mut report = ReadReport::default();
+        let data = &b"A,B\r\n1,x\r\n2,\"two\r\nlines\"\r\n3,z\r\n"[..];
+        let (_, rows) = read_table("t.csv", data, 0, &mut report).unwrap();
+        let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
+        assert_eq!(lines, [2, 3, 5]);
     }
 
     #[test]
