@@ -45,16 +45,7 @@ impl Distinct {
     /// [`Self::new`] with rows hashed by `hash`.
     fn merged(x: &Csr, hash: impl Fn(&[(u32, f32)], &mut Vec<u8>) -> u64 + Sync) -> Self {
         let (columns, renumbered) = renumbering(x);
-        let sorted_row = |i: usize, row: &mut Vec<(u32, f32)>| {
-            let (c, v) = x.row(i);
-            row.clear();
-            row.extend(
-                c.iter()
-                    .map(|&c| renumbered[c as usize])
-                    .zip(v.iter().copied()),
-            );
-            row.sort_unstable_by_key(|&(c, _)| c);
-        };
+        let sorted_row = |i: usize, row: &mut Vec<(u32, f32)>| sorted_row(x, &renumbered, i, row);
         let hashes: Vec<u64> = (0..x.nrows())
             .into_par_iter()
             .map_init(
@@ -97,12 +88,7 @@ impl Distinct {
             firsts[u] as usize == i
                 || ROW.with_borrow_mut(|row| {
                     sorted_row(i, row);
-                    let (cols, vals) = unique.row(u);
-                    row.len() == cols.len()
-                        && row
-                            .iter()
-                            .zip(cols.iter().zip(vals))
-                            .all(|(&(c, v), (&uc, &uv))| c == uc && v.to_bits() == uv.to_bits())
+                    same_row(row, unique.row(u))
                 })
         });
         if !merged_right {
@@ -124,23 +110,12 @@ impl Distinct {
         let mut of = Vec::with_capacity(x.nrows());
         let (mut row, mut bytes) = (Vec::new(), Vec::new());
         for i in 0..x.nrows() {
-            let (c, v) = x.row(i);
-            row.clear();
-            row.extend(
-                c.iter()
-                    .map(|&c| renumbered[c as usize])
-                    .zip(v.iter().copied()),
-            );
-            row.sort_unstable_by_key(|&(c, _)| c);
+            sorted_row(x, &renumbered, i, &mut row);
             let slot = seen.entry(row_hash(&row, &mut bytes)).or_default();
-            let found = slot.iter().copied().find(|&u| {
-                let (uc, uv) = unique.row(u as usize);
-                uc.len() == row.len()
-                    && row
-                        .iter()
-                        .zip(uc.iter().zip(uv))
-                        .all(|(&(c, v), (&a, &b))| c == a && v.to_bits() == b.to_bits())
-            });
+            let found = slot
+                .iter()
+                .copied()
+                .find(|&u| same_row(&row, unique.row(u as usize)));
             let u = found.unwrap_or_else(|| {
                 let u = unique.nrows() as u32;
                 unique.push_row(row.iter().copied());
@@ -198,6 +173,27 @@ fn renumbering(x: &Csr) -> (Vec<u32>, Vec<u32>) {
         renumbered[old as usize] = new as u32;
     }
     (columns, renumbered)
+}
+
+/// Row `i` of `x` over the `renumbered` columns, sorted by column, into `row`.
+fn sorted_row(x: &Csr, renumbered: &[u32], i: usize, row: &mut Vec<(u32, f32)>) {
+    let (c, v) = x.row(i);
+    row.clear();
+    row.extend(
+        c.iter()
+            .map(|&c| renumbered[c as usize])
+            .zip(v.iter().copied()),
+    );
+    row.sort_unstable_by_key(|&(c, _)| c);
+}
+
+/// True when `row` holds the columns and values (bit for bit) of `(cols, vals)`.
+fn same_row(row: &[(u32, f32)], (cols, vals): (&[u32], &[f32])) -> bool {
+    row.len() == cols.len()
+        && row
+            .iter()
+            .zip(cols.iter().zip(vals))
+            .all(|(&(c, v), (&a, &b))| c == a && v.to_bits() == b.to_bits())
 }
 
 /// The hash of a renumbered, sorted row (`bytes` is scratch).
