@@ -254,7 +254,7 @@ fn score_senders(
     let reports = scored.reports.as_ref().expect("scoring judged the senders");
     let sink = args.output.clone().map_or(Sink::Stdout, Sink::File);
     report::to_sink(&sink, |w| {
-        report::write_senders(reports.iter(), args.format, w)
+        report::write_senders(reports.batches(4096), args.format, w)
     })?;
     let count = |v: senders::Verdict| reports.count(v);
     say(&format!(

@@ -148,16 +148,24 @@ pub fn render_row<T: Serialize>(format: Format, row: &T, flat: &[String]) -> io:
     }
 }
 
-/// Writes the sender report in `format`.
+/// Writes the sender report in `format`, from batches of reports in order (each batch's rows
+/// rendered in parallel).
 pub fn write_senders(
-    rows: impl Iterator<Item = crate::senders::SenderReport>,
+    batches: impl Iterator<Item = Vec<crate::senders::SenderReport>>,
     format: Format,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    use rayon::prelude::*;
     let mut writer = RowWriter::new(format, out);
     writer.header(&crate::senders::REPORT_COLUMNS.map(String::from))?;
-    for row in rows {
-        writer.row(&row, &row.csv_record())?;
+    for batch in batches {
+        let rendered = batch
+            .par_iter()
+            .map(|row| render_row(format, row, &row.csv_record()))
+            .collect::<io::Result<Vec<_>>>()?;
+        rendered
+            .iter()
+            .try_for_each(|bytes| writer.rendered(bytes))?;
     }
     writer.finish()
 }

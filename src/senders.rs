@@ -397,6 +397,16 @@ impl Verdicts {
             .iter()
             .filter_map(|&i| judge(&self.senders[i as usize], &self.text, self.policy))
     }
+
+    /// The reports, in order, `size` at a time, each batch written out in parallel.
+    pub fn batches(&self, size: usize) -> impl Iterator<Item = Vec<SenderReport>> + '_ {
+        use rayon::prelude::*;
+        self.order.chunks(size.max(1)).map(|part| {
+            part.par_iter()
+                .filter_map(|&i| judge(&self.senders[i as usize], &self.text, self.policy))
+                .collect()
+        })
+    }
 }
 
 /// The order-dependent facts of one sender, from their rows in time order.
