@@ -134,20 +134,17 @@ fn write_baseline(path: &Path, metrics: &serde_json::Value) -> Result<()> {
 }
 
 fn run_score(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
-    let model = match args.model.as_deref() {
-        Some(path) => Model::load(path)?,
-        None => Model::default_model()?,
-    };
     if let [path] = args.inputs.as_slice() {
         // Mail first: a Takeout .zip is mail, a LinkedIn .zip is an export. A folder that is
         // neither is read as an export, so a folder without messages.csv says what it holds.
         if mail::is_mail(path) {
-            return run_score_mail(&model, path, args, quiet, say);
+            return run_score_mail(path, args, quiet, say);
         }
         if path.is_dir() || linkedin::is_export(path) {
-            return run_score_export(&model, path, args, quiet, say);
+            return run_score_export(path, args, quiet, say);
         }
     }
+    let model = load_model(args)?;
     let cfg = ScoreConfig {
         inputs: args.inputs.clone(),
         table: args.table.options(false)?,
@@ -181,14 +178,36 @@ fn short_path(p: &str) -> String {
     parts.into_iter().rev().collect::<Vec<_>>().join("/")
 }
 
-fn run_score_export(
-    model: &Model,
-    path: &Path,
-    args: &ScoreArgs,
-    quiet: bool,
-    say: &dyn Fn(&str),
-) -> Result<i32> {
-    let export = linkedin::open_export(path, args.me.as_deref())?;
+/// The model `--model` names, or the default one.
+fn load_model(args: &ScoreArgs) -> Result<Model> {
+    match args.model.as_deref() {
+        Some(path) => Model::load(path),
+        None => Model::default_model(),
+    }
+}
+
+/// Runs `open` (the input's first passes) while the model loads on another thread, when
+/// there is more than one; a model that cannot be loaded is the error reported first.
+fn open_while_loading<T>(args: &ScoreArgs, open: impl FnOnce() -> Result<T>) -> Result<(Model, T)> {
+    if rayon::current_num_threads() == 1 {
+        let model = load_model(args)?;
+        return Ok((model, open()?));
+    }
+    let (model, opened) = std::thread::scope(|s| {
+        let loading = s.spawn(|| load_model(args));
+        let opened = open();
+        let model = loading
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (model, opened)
+    });
+    Ok((model?, opened?))
+}
+
+fn run_score_export(path: &Path, args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
+    let (model, export) =
+        open_while_loading(args, || linkedin::open_export(path, args.me.as_deref()))?;
+    let model = &model;
     let owner = export.owner();
     let you = format!(
         "{} {}",
@@ -206,14 +225,9 @@ fn run_score_export(
     Ok(code)
 }
 
-fn run_score_mail(
-    model: &Model,
-    path: &Path,
-    args: &ScoreArgs,
-    quiet: bool,
-    say: &dyn Fn(&str),
-) -> Result<i32> {
-    let mailbox = mail::open_mail(path, args.me.as_deref())?;
+fn run_score_mail(path: &Path, args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
+    let (model, mailbox) = open_while_loading(args, || mail::open_mail(path, args.me.as_deref()))?;
+    let model = &model;
     let you = mailbox
         .owner()
         .first()
