@@ -345,7 +345,8 @@ impl SenderBook {
             let key = text.get(s.facts.key).unwrap_or("");
             (verdict, score(&s.facts, verdict), key)
         };
-        order.sort_by(|&a, &b| {
+        // A stable sort, split across the pool: ties keep the senders' order either way.
+        order.par_sort_by(|&a, &b| {
             let ((va, sa, ka), (vb, sb, kb)) = (rank(a), rank(b));
             va.cmp(&vb).then(sb.total_cmp(&sa)).then(ka.cmp(kb))
         });
