@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use percent_encoding::percent_decode_str;
 use regex::Regex;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// Any tag; group 1 is `/` for a closing tag, group 2 the tag name, group 3 the attributes.
 static TAG: LazyLock<Regex> =
@@ -115,7 +115,11 @@ pub fn normalize_profile_url(url: &str) -> String {
         return norm;
     }
     let decoded = percent_decode_str(raw).decode_utf8_lossy();
-    let norm = decoded.nfc().collect::<String>().to_lowercase();
+    // Decoded escapes are nearly always composed already: the quick check spares the copy.
+    let norm = match is_nfc_quick(decoded.chars()) {
+        IsNormalized::Yes => decoded.to_lowercase(),
+        _ => decoded.nfc().collect::<String>().to_lowercase(),
+    };
     let norm = match norm.find(HOST) {
         Some(at) => format!("{CANONICAL}{}", &norm[at..]),
         None => norm,
