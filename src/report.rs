@@ -93,6 +93,11 @@ impl<'a> RowWriter<'a> {
         }
     }
 
+    /// The format written.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
     /// Writes a CSV header, or opens the JSON array.
     pub fn header(&mut self, names: &[String]) -> io::Result<()> {
         match self.format {

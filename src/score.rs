@@ -297,7 +297,7 @@ pub fn score_senders(
             let mut w = RowWriter::new(r.format, r.out);
             w.header(&ScoredMessage::csv_header(&model.labels))
                 .map_err(|e| Error::io("<messages output>", e))?;
-            Some((w, r.format))
+            Some(w)
         }
         None => None,
     };
@@ -317,9 +317,9 @@ pub fn score_senders(
         }
         result.messages += chunk.len();
         result.flagged += predictions.iter().filter(|p| p.flagged).count();
-        if let Some((w, format)) = &mut writer {
+        if let Some(w) = &mut writer {
             let rows = scored_rows(model, &chunk, predictions);
-            for bytes in render(*format, &rows)? {
+            for bytes in render(w.format(), &rows)? {
                 w.rendered(&bytes)
                     .map_err(|e| Error::io("<messages output>", e))?;
             }
@@ -333,7 +333,7 @@ pub fn score_senders(
         return Err(changed_between_passes());
     }
     drop(places);
-    if let Some((w, _)) = writer {
+    if let Some(w) = writer {
         w.finish().map_err(|e| Error::io("<messages output>", e))?;
     }
     result.reports = Some(book.reports(policy));
