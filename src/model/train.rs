@@ -172,16 +172,28 @@ impl<'a> Prepared<'a> {
             Some(p) => vec![labels.iter().position(|l| l == p).expect("positive label")],
             None => (0..labels.len()).collect(),
         };
-        let folds = assign_folds(&labeled, &y, params.folds);
-        // Context comes from every row (the owner's unlabeled replies included).
-        let all_side = features::side_features(messages);
+        // The fingerprint and the folds (one thread each) while the pool works out the
+        // features.
+        let ((fingerprint, folds), (all_side, texts)) = rayon::join(
+            || {
+                rayon::join(
+                    || fingerprint(&labeled),
+                    || assign_folds(&labeled, &y, params.folds),
+                )
+            },
+            || {
+                // Context comes from every row (the owner's unlabeled replies included).
+                let all_side = features::side_features(messages);
+                let texts: Vec<String> = labeled
+                    .par_iter()
+                    .map(|m| features::full_text(m).into_owned())
+                    .collect();
+                (all_side, texts)
+            },
+        );
         let side = labeled_idx.iter().map(|&i| all_side[i].clone()).collect();
-        let texts = labeled
-            .par_iter()
-            .map(|m| features::full_text(m).into_owned())
-            .collect();
         Ok(Prepared {
-            fingerprint: fingerprint(&labeled),
+            fingerprint,
             source,
             unlabeled_rows: messages.len() - labeled.len(),
             labels,
