@@ -97,21 +97,14 @@ pub fn normalize_profile_url(url: &str) -> String {
     let raw = url.trim();
     let raw = raw.split(['?', '#']).next().unwrap_or(raw);
     // Plain ASCII without escapes (nearly every URL) is already decoded and in NFC: one
-    // allocation, lower-cased in place.
+    // allocation, lower-cased, then searched for the host.
     if raw.is_ascii() && !raw.contains('%') {
-        let at = raw
-            .as_bytes()
-            .windows(HOST.len())
-            .position(|w| w.eq_ignore_ascii_case(HOST.as_bytes()));
-        let (prefix, rest) = match at {
-            Some(at) => (CANONICAL, &raw[at..]),
-            None => ("", raw),
-        };
-        let rest = rest.trim_end_matches('/');
-        let mut norm = String::with_capacity(prefix.len() + rest.len());
-        norm.push_str(prefix);
-        norm.push_str(rest);
-        norm.make_ascii_lowercase();
+        let mut norm = raw.to_ascii_lowercase();
+        if let Some(at) = norm.find(HOST) {
+            norm.replace_range(..at, CANONICAL);
+        }
+        let kept = norm.trim_end_matches('/').len();
+        norm.truncate(kept);
         return norm;
     }
     let decoded = percent_decode_str(raw).decode_utf8_lossy();
