@@ -14,6 +14,15 @@ use serde::Serialize;
 
 use crate::error::Result;
 
+/// True when the first line of `head` ends in CRLF: the csv crate then counts one line too few
+/// after the first record (BurntSushi/rust-csv#395), which its readers correct for.
+pub(crate) fn crlf_lines(head: &[u8]) -> bool {
+    head.split(|&b| b == b'\n')
+        .next()
+        .is_some_and(|l| l.ends_with(b"\r"))
+        && head.contains(&b'\n')
+}
+
 /// Messages that can be read more than once, in the same order each time, so that scoring
 /// can take one pass for thread context and a second for the words, holding only compact
 /// per-message and per-sender state in between (memory does not hold the messages).

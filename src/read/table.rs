@@ -159,11 +159,7 @@ impl TableReader {
             });
         }
         let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(head));
-        let crlf = head
-            .split(|&b| b == b'\n')
-            .next()
-            .is_some_and(|l| l.ends_with(b"\r"))
-            && head.contains(&b'\n');
+        let crlf = super::crlf_lines(head);
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(opts.has_header)

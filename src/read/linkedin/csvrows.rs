@@ -1,12 +1,12 @@
 //! CSV plumbing shared by the export's files: columns found by header name, rows with the
 //! line they start on, invalid UTF-8 replaced and counted.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 
 use csv::ByteRecord;
 
 use crate::error::{Error, Result};
-use crate::read::{Origin, ReadReport};
+use crate::read::{crlf_lines, Origin, ReadReport};
 
 /// A CSV file's name and header, as its rows are streamed.
 pub(super) struct Table {
@@ -116,22 +116,14 @@ pub(super) fn each_row<R: Read, L>(
     layout: impl FnOnce(&Table) -> Result<L>,
     mut on_row: impl FnMut(&Table, &L, &mut ReadReport, Row<'_>) -> Result<()>,
 ) -> Result<Table> {
-    // The csv crate counts one line too few after the first CRLF-terminated record
-    // (BurntSushi/rust-csv#395): told by the first line, and corrected below.
-    let mut input = input;
-    let mut head = vec![0; 1 << 16];
-    let filled = read_up_to(&mut input, &mut head).map_err(|e| Error::io(name, e))?;
-    head.truncate(filled);
-    let crlf = head
-        .split(|&b| b == b'\n')
-        .next()
-        .is_some_and(|l| l.ends_with(b"\r"))
-        && head.contains(&b'\n');
+    // Told by the first line; the count is corrected below.
+    let mut buffered = BufReader::with_capacity(1 << 16, input);
+    let crlf = crlf_lines(buffered.fill_buf().map_err(|e| Error::io(name, e))?);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
         .buffer_capacity(1 << 16)
-        .from_reader(std::io::Cursor::new(head).chain(input));
+        .from_reader(buffered);
     let mut record = ByteRecord::new();
     let mut table = Table {
         name: name.into(),
@@ -195,20 +187,6 @@ pub(super) fn each_row<R: Read, L>(
         make(&table)?;
     }
     Ok(table)
-}
-
-/// Reads until `buf` is full or the input ends; the bytes read.
-fn read_up_to(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match input.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 /// Passes a parsed row to `visit`, or lists its problem (`path:line: …`) in the report.
