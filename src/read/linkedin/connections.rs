@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read};
 
-use super::csvrows::{each_row, visit_or_report, Row, Table};
+use super::csvrows::{each_row, Outcome, Row, Table};
 use super::{normalize_profile_url, Connection};
 use crate::error::{Error, Result};
 use crate::read::{dates, ReadReport};
@@ -71,14 +71,13 @@ pub(super) fn each_connection<R: Read>(
         lines_before,
         &mut report,
         resolve_layout,
-        |table, layout, report, row| {
-            if row.is_blank() {
-                return Ok(());
-            }
-            visit_or_report(parse_row(table, &row, layout), report, &mut |c| {
-                visit(c);
-                Ok(())
-            })
+        |table, layout, row| match row.is_blank() {
+            true => Outcome::Skip,
+            false => parse_row(table, &row, layout).into(),
+        },
+        &mut |c| {
+            visit(c);
+            Ok(())
         },
     )?;
     Ok(report)

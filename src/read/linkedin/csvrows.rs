@@ -1,9 +1,12 @@
 //! CSV plumbing shared by the export's files: columns found by header name, rows with the
-//! line they start on, invalid UTF-8 replaced and counted.
+//! line they start on, invalid UTF-8 replaced and counted. Records are split on the calling
+//! thread and turned into rows a batch at a time on the thread pool; rows are then taken in
+//! file order, so output does not depend on the number of threads.
 
 use std::io::{BufRead, BufReader, Read};
 
 use csv::ByteRecord;
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::read::{crlf_lines, Origin, ReadReport};
@@ -25,7 +28,23 @@ pub(super) struct Row<'r> {
     fixed: Vec<(usize, String)>,
 }
 
-impl Row<'_> {
+impl<'r> Row<'r> {
+    /// The record read at `line`, its fields checked for UTF-8 once (an invalid field is
+    /// replaced, once, here).
+    fn new(line: u64, record: &'r ByteRecord) -> Self {
+        let text = record_text(record);
+        let fixed = match text {
+            Some(_) => Vec::new(),
+            None => lossy_fields(record),
+        };
+        Row {
+            line,
+            record,
+            text,
+            fixed,
+        }
+    }
+
     /// The field at `idx`, or `""` when the column or the field is missing.
     pub fn get(&self, idx: Option<usize>) -> &str {
         let Some(i) = idx else {
@@ -76,12 +95,12 @@ impl Table {
     }
 }
 
-/// Reads `input` as CSV with a header, all rows at once; `lines_before` is added to every
-/// line number (for a preamble the caller skipped). Lossy rows are counted in `report`.
 /// A row copied out of the reader: its line and fields.
 #[cfg(test)]
 type OwnedRow = (u64, Vec<String>);
 
+/// Reads `input` as CSV with a header, all rows at once; `lines_before` is added to every
+/// line number (for a preamble the caller skipped). Lossy rows are counted in `report`.
 #[cfg(test)]
 fn read_table<R: Read>(
     name: &str,
@@ -96,25 +115,56 @@ fn read_table<R: Read>(
         lines_before,
         report,
         |_| Ok(()),
-        |_, _, _, row| {
+        |_, _, row| {
             let fields = (0..row.record.len()).map(|i| row.take(Some(i))).collect();
-            rows.push((row.line, fields));
+            Outcome::Keep((row.line, fields))
+        },
+        &mut |row| {
+            rows.push(row);
             Ok(())
         },
     )?;
     Ok((table, rows))
 }
 
-/// Streams `input` as CSV with a header, one row at a time: `layout` is called once with the
-/// header (also for an empty file, whose header is empty), then `on_row` with every record.
-/// Returns the table's name and header (without rows).
-pub(super) fn each_row<R: Read, L>(
+/// What one record turns into.
+pub(super) enum Outcome<T> {
+    /// A row to pass on.
+    Keep(T),
+    /// A row that cannot be read: `path:line: problem`.
+    Bad(String),
+    /// A row left out on purpose, counted under this reason.
+    LeaveOut(String),
+    /// A row skipped without a word (blank).
+    Skip,
+}
+
+impl<T> From<std::result::Result<T, String>> for Outcome<T> {
+    fn from(parsed: std::result::Result<T, String>) -> Self {
+        match parsed {
+            Ok(row) => Outcome::Keep(row),
+            Err(problem) => Outcome::Bad(problem),
+        }
+    }
+}
+
+/// Records read and turned into rows at a time: enough to share among the threads, few
+/// enough that a batch of long messages stays a few megabytes.
+const BATCH: usize = 1024;
+
+/// Streams `input` as CSV with a header: `layout` is called once with the header (also for
+/// an empty file, whose header is empty); then every record is turned into a row by
+/// `convert`, a batch at a time on the thread pool, and the outcomes are taken in file
+/// order: kept rows go to `visit`, the others to `report`. Returns the table's name and
+/// header (without rows).
+pub(super) fn each_row<R: Read, L: Sync, T: Send>(
     name: &str,
     input: R,
     lines_before: u64,
     report: &mut ReadReport,
     layout: impl FnOnce(&Table) -> Result<L>,
-    mut on_row: impl FnMut(&Table, &L, &mut ReadReport, Row<'_>) -> Result<()>,
+    convert: impl Fn(&Table, &L, Row<'_>) -> Outcome<T> + Sync,
+    visit: &mut dyn FnMut(T) -> Result<()>,
 ) -> Result<Table> {
     // Told by the first line; the count is corrected below.
     let mut buffered = BufReader::with_capacity(1 << 16, input);
@@ -124,84 +174,79 @@ pub(super) fn each_row<R: Read, L>(
         .has_headers(false)
         .buffer_capacity(1 << 16)
         .from_reader(buffered);
-    let mut record = ByteRecord::new();
     let mut table = Table {
         name: name.into(),
         header: Vec::new(),
     };
+    // Records are reused from batch to batch: a full batch allocates nothing.
+    let mut batch: Vec<(u64, ByteRecord)> = Vec::new();
     let mut resolved: Option<L> = None;
     let mut layout = Some(layout);
     loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(csv_error(name, lines_before, e)),
+        let mut filled = 0;
+        while filled < BATCH {
+            if filled == batch.len() {
+                batch.push((0, ByteRecord::new()));
+            }
+            let (line, record) = &mut batch[filled];
+            match reader.read_byte_record(record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => return Err(csv_error(name, lines_before, e)),
+            }
+            let reported = record.position().map_or(0, |p| p.line());
+            *line = reported + lines_before + u64::from(crlf && resolved.is_some());
+            if resolved.is_none() {
+                let row = Row::new(*line, record);
+                table.header = (0..record.len())
+                    .map(|i| {
+                        row.get(Some(i))
+                            .trim_start_matches('\u{feff}')
+                            .trim()
+                            .to_string()
+                    })
+                    .collect();
+                let make = layout.take().expect("the header comes once");
+                resolved = Some(make(&table)?);
+                continue;
+            }
+            filled += 1;
         }
-        let reported = record.position().map_or(0, |p| p.line());
-        let line = reported + lines_before + u64::from(crlf && resolved.is_some());
-        let text = record_text(&record);
-        let fixed = match text {
-            Some(_) => Vec::new(),
-            None => lossy_fields(&record),
-        };
-        let lossy = !fixed.is_empty();
         let Some(l) = &resolved else {
-            let row = Row {
-                line,
-                record: &record,
-                text,
-                fixed,
-            };
-            table.header = (0..record.len())
-                .map(|i| {
-                    row.get(Some(i))
-                        .trim_start_matches('\u{feff}')
-                        .trim()
-                        .to_string()
-                })
-                .collect();
-            let make = layout.take().expect("the header comes once");
-            resolved = Some(make(&table)?);
-            continue;
+            break;
         };
-        if lossy {
-            report.lossy_rows += 1;
-            report.first_lossy.get_or_insert_with(|| Origin {
-                file: table.name.clone(),
-                line,
-            });
+        let rows = &batch[..filled];
+        let outcomes: Vec<(bool, Outcome<T>)> = rows
+            .par_iter()
+            .with_min_len(16)
+            .map(|(line, record)| {
+                let row = Row::new(*line, record);
+                (!row.fixed.is_empty(), convert(&table, l, row))
+            })
+            .collect();
+        for (&(line, _), (lossy, outcome)) in rows.iter().zip(outcomes) {
+            if lossy {
+                report.lossy_rows += 1;
+                report.first_lossy.get_or_insert_with(|| Origin {
+                    file: table.name.clone(),
+                    line,
+                });
+            }
+            match outcome {
+                Outcome::Keep(row) => visit(row)?,
+                Outcome::Bad(problem) => report.bad_rows.push(problem),
+                Outcome::LeaveOut(reason) => report.leave_out(&reason),
+                Outcome::Skip => {}
+            }
         }
-        on_row(
-            &table,
-            l,
-            report,
-            Row {
-                line,
-                record: &record,
-                text,
-                fixed,
-            },
-        )?;
+        if filled < BATCH {
+            break;
+        }
     }
     if let Some(make) = layout {
         make(&table)?;
     }
     Ok(table)
-}
-
-/// Passes a parsed row to `visit`, or lists its problem (`path:line: …`) in the report.
-pub(super) fn visit_or_report<T>(
-    parsed: std::result::Result<T, String>,
-    report: &mut ReadReport,
-    visit: &mut dyn FnMut(T) -> Result<()>,
-) -> Result<()> {
-    match parsed {
-        Ok(row) => visit(row),
-        Err(problem) => {
-            report.bad_rows.push(problem);
-            Ok(())
-        }
-    }
 }
 
 /// The record's bytes as text when every field is valid UTF-8: the whole is, and no field
@@ -255,6 +300,33 @@ mod tests {
         assert_eq!(rows[1].1.len(), 2);
         assert_eq!(report.lossy_rows, 1);
         assert_eq!(report.first_lossy.unwrap().line, 4);
+    }
+
+    #[test]
+    fn rows_across_batches_keep_file_order_lines_and_the_first_lossy_row() {
+        let mut data = b"A,B\n".to_vec();
+        let n = 3 * BATCH + 5;
+        for i in 0..n {
+            match i {
+                // A two-line field straddles the first batch's end.
+                _ if i == BATCH - 1 => data.extend_from_slice(format!("{i},\"x\ny\"\n").as_bytes()),
+                _ if i == 2 * BATCH + 1 => {
+                    data.extend_from_slice(format!("{i},caf").as_bytes());
+                    data.extend_from_slice(b"\xe9\n");
+                }
+                _ => data.extend_from_slice(format!("{i},x\n").as_bytes()),
+            }
+        }
+        let mut report = ReadReport::default();
+        let (_, rows) = read_table("t.csv", &data[..], 0, &mut report).unwrap();
+        assert_eq!(rows.len(), n);
+        for (i, (line, fields)) in rows.iter().enumerate() {
+            assert_eq!(fields[0], i.to_string());
+            let extra = u64::from(i >= BATCH);
+            assert_eq!(*line, i as u64 + 2 + extra, "row {i}");
+        }
+        assert_eq!(report.lossy_rows, 1);
+        assert_eq!(report.first_lossy.unwrap().line, 2 * BATCH as u64 + 1 + 3);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use super::csvrows::{each_row, visit_or_report, Row, Table};
+use super::csvrows::{each_row, Outcome, Row, Table};
 use super::normalize_profile_url;
 use crate::error::{Error, Result};
 use crate::read::{dates, Origin, ReadReport};
@@ -64,20 +64,22 @@ pub(super) fn read_invitations<R: Read>(
     report: &mut ReadReport,
 ) -> Result<Vec<RawInvitation>> {
     let mut out = Vec::new();
-    each_invitation(display, file_name, input, report, &mut |i| {
+    each_invitation(display, file_name, input, report, |i| i, &mut |i| {
         out.push(i);
         Ok(())
     })?;
     Ok(out)
 }
 
-/// Streams the invitations to `visit`, in file order; bad rows go to `report`.
-pub(super) fn each_invitation<R: Read>(
+/// Streams the invitations to `visit`, in file order, each made into a `T` by `finish` on
+/// the thread pool; bad rows go to `report`.
+pub(super) fn each_invitation<R: Read, T: Send>(
     display: &str,
     file_name: &str,
     input: R,
     report: &mut ReadReport,
-    visit: &mut dyn FnMut(RawInvitation) -> Result<()>,
+    finish: impl Fn(RawInvitation) -> T + Sync,
+    visit: &mut dyn FnMut(T) -> Result<()>,
 ) -> Result<()> {
     let layout = |table: &Table| {
         if table.header.iter().all(|h| h.is_empty()) {
@@ -91,15 +93,13 @@ pub(super) fn each_invitation<R: Read>(
         0,
         report,
         layout,
-        |table, layout, report, row| {
-            let Some(layout) = layout else {
-                return Ok(());
-            };
-            if row.is_blank() {
-                return Ok(());
-            }
-            visit_or_report(parse_row(table, &row, layout, file_name), report, visit)
+        |table, layout, row| match layout {
+            Some(layout) if !row.is_blank() => parse_row(table, &row, layout, file_name)
+                .map(&finish)
+                .into(),
+            _ => Outcome::Skip,
         },
+        visit,
     )?;
     Ok(())
 }

@@ -5,7 +5,7 @@
 
 use std::io::Read;
 
-use super::csvrows::{each_row, visit_or_report, Row, Table};
+use super::csvrows::{each_row, Outcome, Row, Table};
 use super::normalize_profile_url;
 use crate::error::{Error, Result};
 use crate::read::{dates, Origin, ReadReport};
@@ -81,22 +81,24 @@ pub(super) fn read_messages<R: Read>(
     report: &mut ReadReport,
 ) -> Result<Vec<RawMessage>> {
     let mut out = Vec::new();
-    each_message(display, file_name, input, true, report, &mut |m| {
+    each_message(display, file_name, input, true, report, |m| m, &mut |m| {
         out.push(m);
         Ok(())
     })?;
     Ok(out)
 }
 
-/// Streams the rows of a messages file to `visit`, in file order; `file_name` prefixes the
-/// ids. Without `text`, SUBJECT and CONTENT are left empty (`spinmail` is still set).
-pub(super) fn each_message<R: Read>(
+/// Streams the rows of a messages file to `visit`, in file order, each made into a `T` by
+/// `finish` on the thread pool; `file_name` prefixes the ids. Without `text`, SUBJECT and
+/// CONTENT are left empty (`spinmail` is still set).
+pub(super) fn each_message<R: Read, T: Send>(
     display: &str,
     file_name: &str,
     input: R,
     text: bool,
     report: &mut ReadReport,
-    visit: &mut dyn FnMut(RawMessage) -> Result<()>,
+    finish: impl Fn(RawMessage) -> T + Sync,
+    visit: &mut dyn FnMut(T) -> Result<()>,
 ) -> Result<()> {
     each_row(
         display,
@@ -104,23 +106,20 @@ pub(super) fn each_message<R: Read>(
         0,
         report,
         resolve_layout,
-        |table, layout, report, row| {
+        |table, layout, row| {
             if is_draft(&row, layout) {
-                report.leave_out(&format!("{display}: unsent drafts"));
-                return Ok(());
+                return Outcome::LeaveOut(format!("{display}: unsent drafts"));
             }
             if is_empty(&row, layout) {
-                report.leave_out(&format!(
+                return Outcome::LeaveOut(format!(
                     "{display}: rows with no sender, text or attachment"
                 ));
-                return Ok(());
             }
-            visit_or_report(
-                parse_row(table, row, layout, file_name, text),
-                report,
-                visit,
-            )
+            parse_row(table, row, layout, file_name, text)
+                .map(&finish)
+                .into()
         },
+        visit,
     )?;
     Ok(())
 }

@@ -127,6 +127,10 @@ pub fn open_export(path: &Path, me: Option<&str>) -> Result<ExportStream> {
             found.invitations.as_ref(),
             false,
             &mut ignored,
+            Finish {
+                invitation: Raw::Invitation,
+                message: Raw::Message,
+            },
             &mut |row| {
                 if let Raw::Invitation(RawInvitation {
                     timestamp: Some(t), ..
@@ -175,18 +179,17 @@ impl MessageStream for ExportStream {
             self.invitations.as_ref(),
             text,
             &mut report,
-            &mut |row| {
-                visit(match row {
-                    Raw::Invitation(mut i) => {
-                        // A pass without text skips the note (and the claim it may hold).
-                        if !text {
-                            i.note.clear();
-                        }
-                        ctx.invitation(i)
+            Finish {
+                invitation: |mut i: RawInvitation| {
+                    // A pass without text skips the note (and the claim it may hold).
+                    if !text {
+                        i.note.clear();
                     }
-                    Raw::Message(m) => ctx.message(m),
-                })
+                    ctx.invitation(i)
+                },
+                message: |m| ctx.message(m),
             },
+            visit,
         )?;
         Ok(report)
     }
@@ -207,20 +210,33 @@ impl Raw {
     }
 }
 
-/// Streams Invitations.csv then messages.csv (when given), row by row; without `text` the
-/// messages' subject and content are skipped.
-fn each_raw(
+/// How [`each_raw`] makes each row into what it passes on: run on the thread pool.
+struct Finish<I, M> {
+    invitation: I,
+    message: M,
+}
+
+/// Streams Invitations.csv then messages.csv (when given), row by row in file order, each
+/// row made into a `T` by `finish` on the thread pool; without `text` the messages' subject
+/// and content are skipped.
+fn each_raw<T: Send>(
     messages: Option<&ExportFile>,
     invitations: Option<&ExportFile>,
     text: bool,
     report: &mut ReadReport,
-    visit: &mut dyn FnMut(Raw) -> Result<()>,
+    finish: Finish<impl Fn(RawInvitation) -> T + Sync, impl Fn(RawMessage) -> T + Sync>,
+    visit: &mut dyn FnMut(T) -> Result<()>,
 ) -> Result<()> {
     if let Some(file) = invitations {
         file.read(|input| {
-            invitations::each_invitation(&file.display, &file.file_name, input, report, &mut |i| {
-                visit(Raw::Invitation(i))
-            })
+            invitations::each_invitation(
+                &file.display,
+                &file.file_name,
+                input,
+                report,
+                &finish.invitation,
+                visit,
+            )
         })?;
     }
     let Some(messages) = messages else {
@@ -233,7 +249,8 @@ fn each_raw(
             input,
             text,
             report,
-            &mut |m| visit(Raw::Message(m)),
+            &finish.message,
+            visit,
         )
     })
 }
