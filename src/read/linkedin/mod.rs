@@ -109,18 +109,46 @@ pub struct ExportStream {
 /// overrides owner detection.
 pub fn open_export(path: &Path, me: Option<&str>) -> Result<ExportStream> {
     let found = files::locate(path)?;
+    // Connections.csv is read beside the passes over the other files (in turn on one thread).
+    let (connected, context) = rayon::join(
+        || read_connected(found.connections.as_ref()),
+        || join_rows(&found, me),
+    );
+    let (connected, connections_report) = connected?;
+    let (context, window) = context?;
+    let context = context.with_connections(connected);
+    Ok(ExportStream {
+        connections_file: found.connections,
+        files: found.messages,
+        invitations: found.invitations,
+        context,
+        connections_report,
+        invitations_window: window,
+    })
+}
+
+/// What the rows need of Connections.csv, and what reading it reported.
+fn read_connected(file: Option<&ExportFile>) -> Result<(threads::Connected, ReadReport)> {
     // Only hashed lookups are kept of the connections (they are many, like the rows).
     let mut connected = threads::Connected::default();
-    let connections_report = match &found.connections {
+    let report = match file {
         Some(file) => file.read(|input| {
             connections::each_connection(&file.display, input, &mut |c| connected.add(&c))
         })?,
         None => ReadReport::default(),
     };
+    Ok((connected, report))
+}
+
+/// Works out the owner and the joins of the rows with each other, and the window of the
+/// invitations' `Sent At`, by passes over Invitations.csv and messages.csv.
+fn join_rows(
+    found: &files::ExportFiles,
+    me: Option<&str>,
+) -> Result<(threads::Context, Option<(i64, i64)>)> {
     let mut window: Option<(i64, i64)> = None;
     let mut pass = |scope: Scope, visit: &mut dyn FnMut(RawRow<'_>)| -> Result<()> {
         let mut ignored = ReadReport::default();
-        let found = &found;
         let messages = (scope == Scope::All).then_some(&found.messages);
         each_raw(
             messages,
@@ -144,15 +172,8 @@ pub fn open_export(path: &Path, me: Option<&str>) -> Result<ExportStream> {
         )
     };
     let owner = owner::detect_streamed(me, &mut pass)?;
-    let context = threads::Context::new(owner, connected, &mut pass)?;
-    Ok(ExportStream {
-        connections_file: found.connections,
-        files: found.messages,
-        invitations: found.invitations,
-        context,
-        connections_report,
-        invitations_window: window,
-    })
+    let context = threads::Context::new(owner, &mut pass)?;
+    Ok((context, window))
 }
 
 impl ExportStream {

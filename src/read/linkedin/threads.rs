@@ -170,14 +170,14 @@ struct Party {
 
 impl Context {
     /// Indexes the rows (read through `pass`, which also settles the owner's name) for the
-    /// joins with each other and with the connections.
-    pub fn new(mut owner: Draft, connected: Connected, pass: &mut Pass<'_>) -> Result<Self> {
+    /// joins with each other; [`Context::with_connections`] adds the connections.
+    pub fn new(mut owner: Draft, pass: &mut Pass<'_>) -> Result<Self> {
         let mut ctx = Context {
             owner: owner.provisional().clone(),
             conversation_party: HashMap::new(),
             name_url: HashMap::new(),
             sponsored: HashSet::new(),
-            connected,
+            connected: Connected::default(),
         };
         let mut index = Index::default();
         pass(Scope::All, &mut |row| {
@@ -229,6 +229,11 @@ impl Context {
                 }
             },
         }
+    }
+
+    /// The context joined with the connections too.
+    pub fn with_connections(self, connected: Connected) -> Self {
+        Context { connected, ..self }
     }
 
     /// The account owner.
