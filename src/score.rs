@@ -1,7 +1,8 @@
 //! Scoring: predicts every message of the inputs, in bounded chunks, in parallel, in order.
 //!
-//! Every input is read in two passes: the first keeps a few numbers per row to place it in its
-//! thread (context features need whole threads), the second scores bounded chunks. Parallelism
+//! Every input is read in two passes: the first sorts a few numbers per row to place it in its
+//! thread (context features need whole threads; past a few megabytes the sort runs on disk),
+//! the second scores bounded chunks. Parallelism
 //! sits at one seam: [`crate::model::Model::predict_with`] runs on a chunk with rayon, and
 //! chunks are taken and written in input order, so `--threads 1` and `--threads N` give
 //! byte-identical output. Rows that cannot be read are reported (`path:line: problem`) and
@@ -17,7 +18,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::features::{
     self,
-    context::{self, Blocks, ThreadContext, Threads},
+    context::{self, Places, ThreadContext, Threads},
 };
 use crate::model::{Contribution, Model, Prediction};
 use crate::read::table::{TableOptions, TableReader};
@@ -131,13 +132,13 @@ pub fn score_tables(model: &Model, cfg: &ScoreConfig, out: &mut dyn Write) -> Re
             &file
         };
         let mut places = match threaded {
-            true => Some(context::places(&first_pass(table)?)),
+            true => Some(context::places(&mut first_pass(table)?)?),
             false => None,
         };
         let mut done = 0usize;
         let mut score = |chunk: Vec<Message>, summary: &mut ScoreSummary| -> Result<()> {
             let placed = match &mut places {
-                Some(places) => take_places(places, done, chunk.len())?,
+                Some(places) => take_places(places, chunk.len())?,
                 None => vec![context::unthreaded_place(); chunk.len()],
             };
             let side = features::side_features_placed(&chunk, &placed);
@@ -155,7 +156,7 @@ pub fn score_tables(model: &Model, cfg: &ScoreConfig, out: &mut dyn Write) -> Re
             Ok(())
         };
         let report = read_ahead(table, |chunk| score(chunk, &mut summary))?;
-        if places.is_some_and(|p| p.len() != done) {
+        if places.is_some_and(|p| p.left() != 0) {
             return Err(changed_between_passes());
         }
         summary.read.merge(report);
@@ -271,12 +272,12 @@ pub struct MessageRows<'a> {
     pub reasons: usize,
 }
 
-/// Scores a stream in two passes and judges every sender: the first pass keeps a
+/// Scores a stream in two passes and judges every sender: the first pass sorts a
 /// [`ThreadRow`](context::ThreadRow) per message (no text) to place each message in its
 /// thread and to order each sender's timeline; the second scores [`CHUNK`] messages at a
 /// time in parallel and folds each into its sender's state. Memory holds per-sender state,
-/// one place per message (freed as the second pass reads it) and a few chunks of messages,
-/// never the whole input.
+/// a few megabytes of rows and places (the rest in temporary files) and a few chunks of
+/// messages, never the whole input.
 pub fn score_senders(
     model: &Model,
     source: &(dyn MessageStream + Sync),
@@ -287,8 +288,8 @@ pub fn score_senders(
     let mut threads = first_pass(source)?;
     // Freed first, so that the per-sender state can take their room.
     threads.forget_keys();
-    let mut book = SenderBook::new(&model.labels, &threads);
-    let mut places = context::places(&threads);
+    let mut book = SenderBook::new(&model.labels, &mut threads)?;
+    let mut places = context::places(&mut threads)?;
     drop(threads);
     let bar = crate::report::progress(progress);
     let reasons = rows_out.as_ref().map_or(0, |r| r.reasons);
@@ -303,8 +304,7 @@ pub fn score_senders(
     };
     let mut result = SenderScore::default();
     let mut flush = |chunk: Vec<Message>, result: &mut SenderScore| -> Result<()> {
-        let at = result.messages;
-        let placed = take_places(&mut places, at, chunk.len())?;
+        let placed = take_places(&mut places, chunk.len())?;
         let (side, full_cues) = features::side_features_and_cues(&chunk, &placed);
         let predictions = model.predict_with(&chunk, &side, reasons);
         let body_cues: Vec<BodyCues> = chunk
@@ -329,7 +329,7 @@ pub fn score_senders(
     };
     result.read = read_ahead(source, |chunk| flush(chunk, &mut result))?;
     bar.finish_and_clear();
-    if result.messages != places.len() {
+    if places.left() != 0 {
         return Err(changed_between_passes());
     }
     drop(places);
@@ -397,24 +397,17 @@ fn render(format: Format, rows: &[ScoredMessage]) -> Result<Vec<Vec<u8>>> {
         .map_err(|e| Error::io("<output>", e))
 }
 
-/// The places of rows `at..at + n`; frees the blocks of places before them, as every row is
-/// read once, in order.
-fn take_places(
-    places: &mut Blocks<ThreadContext>,
-    at: usize,
-    n: usize,
-) -> Result<Vec<ThreadContext>> {
-    let taken = (at..at + n)
-        .map(|i| places.get(i).copied())
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(changed_between_passes)?;
-    places.free_before(at + n);
-    Ok(taken)
+/// The places of the next `n` rows, which the first pass must have seen.
+fn take_places(places: &mut Places, n: usize) -> Result<Vec<ThreadContext>> {
+    if places.left() < n {
+        return Err(changed_between_passes());
+    }
+    places.take(n)
 }
 
 /// The first pass: a compact row per message.
 fn first_pass(source: &dyn MessageStream) -> Result<Threads> {
-    let mut threads = Threads::default();
+    let mut threads = Threads::bounded();
     source.each(false, &mut |m| {
         threads.push(&m);
         Ok(())

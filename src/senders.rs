@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use crate::features::context::{
-    in_time_order, thread_context, Blocks, Group, ThreadContext, ThreadRow, Threads, NO_TIME,
+    thread_context, Blocks, ThreadContext, ThreadRow, Threads, NO_TIME,
     ROW_INCOMING, ROW_INVITATION, ROW_SPONSORED,
 };
 use crate::features::cues;
@@ -184,8 +184,9 @@ pub fn sender_reports(
 ) -> Vec<SenderReport> {
     let mut threads = Threads::default();
     messages.iter().for_each(|m| threads.push(m));
-    let places = thread_context(&threads);
-    let mut book = SenderBook::new(labels, &threads);
+    let mut book =
+        SenderBook::new(labels, &mut threads).expect("a first pass held in memory does no I/O");
+    let places = thread_context(&mut threads);
     for ((m, p), place) in messages.iter().zip(predictions).zip(&places) {
         book.observe(place, m, p, &body_cues(m));
     }
@@ -225,8 +226,9 @@ const AUTOMATED: [&str; 6] = [
 ];
 
 impl SenderBook {
-    /// A book for a model with these labels, from the first pass over the messages.
-    pub fn new(labels: &[String], threads: &Threads) -> Self {
+    /// A book for a model with these labels, from the first pass over the messages (whose
+    /// rows by contact it uses up).
+    pub fn new(labels: &[String], threads: &mut Threads) -> crate::error::Result<Self> {
         // In blocks: they can take the room of the first pass's interners.
         let mut senders = Blocks::from_fn(threads.writers as usize, |_| Sender {
             name_time: i64::MIN,
@@ -234,27 +236,20 @@ impl SenderBook {
             note_time: i64::MIN,
             facts: Facts::default(),
         });
-        let contact = |i: &u32| threads.row(*i as usize).contact as usize;
-        for timeline in
-            in_time_order(threads, Group::Contact).chunk_by(|a, b| contact(a) == contact(b))
-        {
-            let contact = contact(&timeline[0]);
-            let writer = threads.writer.get(contact);
-            let Some(sender) = writer.and_then(|&w| senders.get_mut(w as usize)) else {
+        threads.each_timeline(|timeline, contact| {
+            let writer = contact.writer;
+            let Some(sender) = writer.and_then(|w| senders.get_mut(w as usize)) else {
                 // Only the owner wrote to them: nothing to judge.
-                continue;
+                return;
             };
-            sender.facts.connected_on = Time::new(threads.connected_on.get(contact).copied());
-            walk_timeline(
-                timeline.iter().map(|&i| threads.row(i as usize)),
-                &mut sender.facts,
-            );
-        }
-        SenderBook {
+            sender.facts.connected_on = Time::new(contact.connected_on);
+            walk_timeline(timeline.iter().copied(), &mut sender.facts);
+        })?;
+        Ok(SenderBook {
             labels: labels.to_vec(),
             senders,
             text: SenderText::default(),
-        }
+        })
     }
 
     /// Folds in a message, its place in its thread, the model's prediction for it and its

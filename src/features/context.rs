@@ -5,19 +5,22 @@
 //! thread information gets zeros and `has_thread = 0`, so text-only corpora train through the
 //! same interface. This module owns the thread arithmetic; it does not read files.
 //!
-//! It works in two steps so that a stream of any size needs only compact state: every
-//! message's [`ThreadRow`] (a few numbers, no text) is collected first, [`thread_context`]
-//! (or [`places`], in blocks) places each message in its thread, and [`values`] finishes one
-//! message's vector from its [`ThreadContext`] and what the message itself says. The
-//! first pass's storage ([`Blocks`], [`Interner`]) is built so that it leaves no holes in the
-//! heap as it grows and keeps no key's text.
+//! It works in two steps so that a stream of any size needs bounded memory per message:
+//! every message's [`ThreadRow`] (a few numbers, no text) is collected first and sorted by
+//! thread (past a few megabytes, in runs on disk: [`Sorter`]); [`places`] then places each
+//! message in its thread, one thread at a time, and hands the places back in input order
+//! ([`thread_context`] does both for a batch in memory); [`values`] finishes one message's
+//! vector from its [`ThreadContext`] and what the message itself says. What is kept per
+//! contact ([`Blocks`], [`Interner`]) leaves no holes in the heap as it grows and keeps no
+//! key's text.
 
+mod spill;
 mod store;
 
+pub use spill::{Record, Sorted, Sorter};
 pub use store::{Blocks, Interner};
 
-use rayon::prelude::*;
-
+use crate::error::Result;
 use crate::read::Message;
 
 /// The context feature names, in vector order.
@@ -77,13 +80,20 @@ impl ThreadRow {
 }
 
 /// The first pass over a stream: one row per message, keys interned (no text is kept),
-/// connection dates per contact.
+/// connection dates per contact. The rows are kept for sorting, twice: by conversation (to
+/// place each message in its thread) and by contact (for each sender's timeline). A pass
+/// made [`Threads::bounded`] holds a bounded number of rows in memory and writes the rest
+/// to temporary files; one made by `default` holds them all (for batches already in memory).
 #[derive(Debug, Default)]
 pub struct Threads {
-    /// Each row but its flags, in input order (16 bytes, where a whole row takes 24).
-    stamps: Blocks<Stamp>,
-    /// Each row's flags.
-    flags: Blocks<u8>,
+    /// The rows with a thread, by conversation.
+    by_conversation: Sorter<ByConversation>,
+    /// The rows with a thread, by contact.
+    by_contact: Sorter<ByContact>,
+    /// Rows added, with a thread or not.
+    rows: usize,
+    /// Rows held in memory before a run goes to disk (and so for the places), when bounded.
+    run_rows: Option<usize>,
     /// Conversation keys.
     pub conversations: Interner,
     /// Contact keys.
@@ -97,33 +107,100 @@ pub struct Threads {
     pub writers: u32,
 }
 
-/// A [`ThreadRow`] without its flags.
+/// A [`ThreadRow`] and its row number: what the first pass sorts.
 #[derive(Debug, Clone, Copy)]
-struct Stamp {
-    timestamp: i64,
-    conversation: u32,
-    contact: u32,
+struct Numbered {
+    row: u32,
+    thread: ThreadRow,
 }
 
-/// What [`in_time_order`] groups rows by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Group {
-    /// Their conversation.
-    Conversation,
-    /// Their contact.
-    Contact,
+impl Numbered {
+    const SIZE: usize = 21;
+
+    fn put(&self, out: &mut [u8]) {
+        let t = &self.thread;
+        out[..4].copy_from_slice(&self.row.to_le_bytes());
+        out[4..12].copy_from_slice(&t.timestamp.to_le_bytes());
+        out[12..16].copy_from_slice(&t.conversation.to_le_bytes());
+        out[16..20].copy_from_slice(&t.contact.to_le_bytes());
+        out[20] = t.flags;
+    }
+
+    fn get(b: &[u8]) -> Self {
+        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let mut ts = [0u8; 8];
+        ts.copy_from_slice(&b[4..12]);
+        Numbered {
+            row: u32_at(0),
+            thread: ThreadRow {
+                timestamp: i64::from_le_bytes(ts),
+                conversation: u32_at(12),
+                contact: u32_at(16),
+                flags: b[20],
+            },
+        }
+    }
+}
+
+/// A [`Numbered`] row sorted by conversation, then time, then row.
+#[derive(Debug, Clone, Copy)]
+struct ByConversation(Numbered);
+
+/// A [`Numbered`] row sorted by contact, then time, then row.
+#[derive(Debug, Clone, Copy)]
+struct ByContact(Numbered);
+
+impl Record for ByConversation {
+    const SIZE: usize = Numbered::SIZE;
+    type Key = (u32, i64, u32);
+    fn key(&self) -> Self::Key {
+        (self.0.thread.conversation, self.0.thread.timestamp, self.0.row)
+    }
+    fn put(&self, out: &mut [u8]) {
+        self.0.put(out)
+    }
+    fn get(bytes: &[u8]) -> Self {
+        ByConversation(Numbered::get(bytes))
+    }
+}
+
+impl Record for ByContact {
+    const SIZE: usize = Numbered::SIZE;
+    type Key = (u32, i64, u32);
+    fn key(&self) -> Self::Key {
+        (self.0.thread.contact, self.0.thread.timestamp, self.0.row)
+    }
+    fn put(&self, out: &mut [u8]) {
+        self.0.put(out)
+    }
+    fn get(bytes: &[u8]) -> Self {
+        ByContact(Numbered::get(bytes))
+    }
 }
 
 impl Threads {
+    /// A first pass that holds a bounded number of rows in memory, whatever the stream's
+    /// length (the rest go to temporary files).
+    pub fn bounded() -> Self {
+        Threads::with_run_rows(spill::RUN_BYTES / size_of::<ByContact>())
+    }
+
+    /// A first pass that writes its rows to disk in runs of `run_rows`.
+    fn with_run_rows(run_rows: usize) -> Self {
+        Threads {
+            by_conversation: Sorter::with_run_rows(run_rows),
+            by_contact: Sorter::with_run_rows(run_rows),
+            run_rows: Some(run_rows),
+            ..Threads::default()
+        }
+    }
+
     /// Adds the next message.
     pub fn push(&mut self, m: &Message) {
+        // Rows are numbered in u32, like the interners' keys.
+        let row = u32::try_from(self.rows).unwrap_or(u32::MAX);
+        self.rows += 1;
         let Some(t) = &m.thread else {
-            self.stamps.push(Stamp {
-                timestamp: NO_TIME,
-                conversation: NO_THREAD,
-                contact: NO_THREAD,
-            });
-            self.flags.push(0);
             return;
         };
         let contact = self.contacts.id(&t.contact);
@@ -140,45 +217,30 @@ impl Threads {
             self.writer[at] = self.writers;
             self.writers += 1;
         }
-        self.stamps.push(Stamp {
-            timestamp: t.timestamp.unwrap_or(NO_TIME),
-            conversation: self.conversations.id(&t.conversation),
-            contact,
-        });
         let flag = |on: bool, bit: u8| if on { bit } else { 0 };
-        self.flags.push(
-            flag(t.incoming, ROW_INCOMING)
-                | flag(t.invitation, ROW_INVITATION)
-                | flag(t.sponsored, ROW_SPONSORED),
-        );
+        let numbered = Numbered {
+            row,
+            thread: ThreadRow {
+                timestamp: t.timestamp.unwrap_or(NO_TIME),
+                conversation: self.conversations.id(&t.conversation),
+                contact,
+                flags: flag(t.incoming, ROW_INCOMING)
+                    | flag(t.invitation, ROW_INVITATION)
+                    | flag(t.sponsored, ROW_SPONSORED),
+            },
+        };
+        self.by_conversation.push(ByConversation(numbered));
+        self.by_contact.push(ByContact(numbered));
     }
 
     /// Rows added.
     pub fn len(&self) -> usize {
-        self.stamps.len()
+        self.rows
     }
 
     /// True before the first row.
     pub fn is_empty(&self) -> bool {
-        self.stamps.is_empty()
-    }
-
-    /// Row `i` (out of range: a row without a thread).
-    pub fn row(&self, i: usize) -> ThreadRow {
-        let (Some(s), Some(&flags)) = (self.stamps.get(i), self.flags.get(i)) else {
-            return ThreadRow {
-                timestamp: NO_TIME,
-                conversation: NO_THREAD,
-                contact: NO_THREAD,
-                flags: 0,
-            };
-        };
-        ThreadRow {
-            timestamp: s.timestamp,
-            conversation: s.conversation,
-            contact: s.contact,
-            flags,
-        }
+        self.rows == 0
     }
 
     /// Frees the interners once every message is in: placing the rows and judging the
@@ -193,6 +255,35 @@ impl Threads {
         let c = *self.connected_on.get(row.contact as usize)?;
         (c != NO_TIME).then_some(c)
     }
+
+    /// Calls `each` with every contact's rows in time order (then input order) and what is
+    /// known of the contact, one contact at a time; the rows by contact are used up.
+    pub fn each_timeline(&mut self, mut each: impl FnMut(&[ThreadRow], Contact)) -> Result<()> {
+        let mut timeline = Vec::new();
+        let (writer, connected_on) = (&self.writer, &self.connected_on);
+        self.by_contact.sorted()?.each_group(
+            |a, b| a.0.thread.contact == b.0.thread.contact,
+            |group| {
+                timeline.clear();
+                timeline.extend(group.iter().map(|r| r.0.thread));
+                let at = group[0].0.thread.contact as usize;
+                let contact = Contact {
+                    writer: writer.get(at).copied().filter(|&w| w != NO_THREAD),
+                    connected_on: connected_on.get(at).copied().filter(|&c| c != NO_TIME),
+                };
+                each(&timeline, contact);
+            },
+        )
+    }
+}
+
+/// What the first pass knows of a contact.
+#[derive(Debug, Clone, Copy)]
+pub struct Contact {
+    /// Their number among the contacts who wrote ([`Threads::writer`]), if they did.
+    pub writer: Option<u32>,
+    /// When the owner accepted them, if known.
+    pub connected_on: Option<i64>,
 }
 
 /// A message's place in its thread, computed from every [`ThreadRow`]; 32 bytes.
@@ -239,28 +330,109 @@ const OWNER_BEFORE: u8 = 4;
 const WITHIN_2_DAYS: u8 = 8;
 const INCOMING: u8 = 16;
 
-/// Places every message in its thread (threads ordered by time, then input order).
-pub fn thread_context(threads: &Threads) -> Vec<ThreadContext> {
-    places(threads).iter().copied().collect()
+/// Places every message of a batch in its thread (threads ordered by time, then input
+/// order), for a first pass held in memory.
+pub fn thread_context(threads: &mut Threads) -> Vec<ThreadContext> {
+    let placed = places(threads).and_then(|mut p| {
+        let n = p.left();
+        p.take(n)
+    });
+    placed.expect("a first pass held in memory does no I/O")
 }
 
-/// [`thread_context`] in blocks, which the reader of a long stream frees as it goes.
-pub fn places(threads: &Threads) -> Blocks<ThreadContext> {
-    let mut out = Blocks::from_fn(threads.len(), |i| ThreadContext {
-        writer: threads
-            .writer
-            .get(threads.row(i).contact as usize)
-            .copied()
-            .unwrap_or(NO_THREAD),
-        ..ThreadContext::default()
-    });
-    let conversation = |i: &u32| threads.row(*i as usize).conversation;
-    for thread in in_time_order(threads, Group::Conversation)
-        .chunk_by(|a, b| conversation(a) == conversation(b))
-    {
-        place_thread(thread, threads, &mut out);
+/// Places every message in its thread; the places come back in input order through
+/// [`Places::take`]. The rows by conversation are used up.
+pub fn places(threads: &mut Threads) -> Result<Places> {
+    let mut placed = match threads.run_rows {
+        Some(rows) => Sorter::with_run_rows(rows),
+        None => Sorter::default(),
+    };
+    let (connected_on, writer) = (&threads.connected_on, &threads.writer);
+    threads.by_conversation.sorted()?.each_group(
+        |a, b| a.0.thread.conversation == b.0.thread.conversation,
+        |thread| place_thread(thread, connected_on, writer, &mut placed),
+    )?;
+    Ok(Places {
+        placed: placed.sorted()?,
+        next: 0,
+        rows: threads.rows,
+    })
+}
+
+/// Every message's place, in input order: taken a chunk at a time by the second pass.
+pub struct Places {
+    /// The places of the rows with a thread, by row.
+    placed: Sorted<Placed>,
+    /// The next row to take.
+    next: usize,
+    /// Rows in all.
+    rows: usize,
+}
+
+impl Places {
+    /// Rows whose places are still to be taken.
+    pub fn left(&self) -> usize {
+        self.rows - self.next
     }
-    out
+
+    /// The places of the next `n` rows (at most [`Places::left`]).
+    pub fn take(&mut self, n: usize) -> Result<Vec<ThreadContext>> {
+        let end = self.rows.min(self.next + n);
+        let mut out = Vec::with_capacity(end - self.next);
+        for row in self.next..end {
+            let here = self.placed.peek_key() == u32::try_from(row).ok();
+            out.push(match here {
+                true => self.placed.next_row()?.map_or_else(unthreaded_place, |p| p.place),
+                false => unthreaded_place(),
+            });
+        }
+        self.next = end;
+        Ok(out)
+    }
+}
+
+/// A row's place and its number: what placing sorts back into input order.
+#[derive(Debug, Clone, Copy)]
+struct Placed {
+    row: u32,
+    place: ThreadContext,
+}
+
+impl Record for Placed {
+    const SIZE: usize = 33;
+    type Key = u32;
+    fn key(&self) -> u32 {
+        self.row
+    }
+    fn put(&self, out: &mut [u8]) {
+        let p = &self.place;
+        out[..4].copy_from_slice(&self.row.to_le_bytes());
+        out[4..12].copy_from_slice(&p.days_after_connect.to_le_bytes());
+        out[12..20].copy_from_slice(&p.mean_gap.to_le_bytes());
+        out[20..24].copy_from_slice(&p.sender_number.to_le_bytes());
+        out[24..28].copy_from_slice(&p.unanswered_before.to_le_bytes());
+        out[28..32].copy_from_slice(&p.writer.to_le_bytes());
+        out[32] = p.flags;
+    }
+    fn get(b: &[u8]) -> Self {
+        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let f64_at = |i: usize| {
+            let mut x = [0u8; 8];
+            x.copy_from_slice(&b[i..i + 8]);
+            f64::from_le_bytes(x)
+        };
+        Placed {
+            row: u32_at(0),
+            place: ThreadContext {
+                days_after_connect: f64_at(4),
+                mean_gap: f64_at(12),
+                sender_number: u32_at(20),
+                unanswered_before: u32_at(24),
+                writer: u32_at(28),
+                flags: b[32],
+            },
+        }
+    }
 }
 
 /// The place of a message that has no thread (what [`places`] gives it).
@@ -271,51 +443,48 @@ pub fn unthreaded_place() -> ThreadContext {
     }
 }
 
-/// Indices of the rows with a thread, grouped and each group in time order (then input
-/// order).
-pub fn in_time_order(threads: &Threads, group: Group) -> Vec<u32> {
-    let stamps = &threads.stamps;
-    let n = u32::try_from(stamps.len()).unwrap_or(u32::MAX);
-    // Sized once: a Vec that doubles would leave its old buffers behind as heap holes.
-    let mut order = Vec::with_capacity(n as usize);
-    order.extend((0..n).filter(|&i| stamps[i as usize].conversation != NO_THREAD));
-    // The key ends in the row itself: a total order, the same however the sort is split.
-    order.par_sort_unstable_by_key(|&i| {
-        let s = &stamps[i as usize];
-        let key = match group {
-            Group::Conversation => s.conversation,
-            Group::Contact => s.contact,
-        };
-        (key, s.timestamp, i)
-    });
-    order
-}
-
-/// Walks one thread in time order.
-fn place_thread(thread: &[u32], threads: &Threads, out: &mut Blocks<ThreadContext>) {
+/// Walks one thread in time order, placing each of its rows.
+fn place_thread(
+    thread: &[ByConversation],
+    connected_on: &Blocks<i64>,
+    writers: &Blocks<u32>,
+    out: &mut Sorter<Placed>,
+) {
+    let connected = |r: &ThreadRow| {
+        connected_on
+            .get(r.contact as usize)
+            .copied()
+            .filter(|&c| c != NO_TIME)
+    };
     // The owner's clicks on a sponsored message's buttons are not replies.
-    let owner_ever = thread.iter().any(|&i| {
-        let r = threads.row(i as usize);
-        !r.is(ROW_INCOMING) && !r.is(ROW_SPONSORED)
-    });
+    let owner_ever = thread
+        .iter()
+        .any(|r| !r.0.thread.is(ROW_INCOMING) && !r.0.thread.is(ROW_SPONSORED));
     let mut sender_count = 0u32;
     let mut unanswered = 0u32;
     let mut owner_before = false;
     let mut last_incoming: Option<i64> = None;
     let (mut gap_sum, mut gaps) = (0.0f64, 0usize);
-    for &i in thread {
-        let (r, c) = (&threads.row(i as usize), &mut out[i as usize]);
-        c.flags = HAS_THREAD;
+    for &ByConversation(Numbered { row, thread: r }) in thread {
+        let mut c = ThreadContext {
+            writer: writers
+                .get(r.contact as usize)
+                .copied()
+                .unwrap_or(NO_THREAD),
+            flags: HAS_THREAD,
+            ..ThreadContext::default()
+        };
         if !r.is(ROW_INCOMING) {
             if !r.is(ROW_SPONSORED) {
                 owner_before = true;
                 unanswered = 0;
             }
+            out.push(Placed { row, place: c });
             continue;
         }
         c.flags |= INCOMING;
         let invitation = r.is(ROW_INVITATION);
-        if let (Some(ts), Some(conn)) = (r.time(), threads.connected(r)) {
+        if let (Some(ts), Some(conn)) = (r.time(), connected(&r)) {
             if !invitation {
                 let days = ((ts - conn) as f64 / 86_400.0).max(0.0);
                 c.days_after_connect = days.ln_1p();
@@ -349,6 +518,7 @@ fn place_thread(thread: &[u32], threads: &Threads, out: &mut Blocks<ThreadContex
         if !invitation {
             unanswered += 1;
         }
+        out.push(Placed { row, place: c });
     }
 }
 
@@ -374,4 +544,64 @@ pub fn values(place: &ThreadContext, m: &Message, pitch: bool) -> ContextVector 
     v[10] = f64::from(u8::from(t.claimed_contact == Some(false)));
     v[11] = f64::from(u8::from(t.claimed_contact == Some(true)));
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::Thread;
+
+    /// Messages in a few threads, out of time order, some without a thread or a time.
+    fn messages() -> Vec<Message> {
+        (0..500u32)
+            .map(|i| Message {
+                id: format!("m{i}"),
+                thread: (i % 11 != 0).then(|| Thread {
+                    conversation: format!("c{}", i % 17),
+                    contact: format!("p{}", i % 13),
+                    incoming: i % 3 != 0,
+                    invitation: i % 29 == 0,
+                    sponsored: i % 31 == 0,
+                    timestamp: (i % 7 != 0).then_some(1_700_000_000 + i64::from(i * 7919 % 500) * 3_600),
+                    connected_on: (i % 5 == 0).then_some(1_699_000_000),
+                    ..Thread::default()
+                }),
+                ..Message::default()
+            })
+            .collect()
+    }
+
+    fn first_pass(mut threads: Threads) -> Threads {
+        messages().iter().for_each(|m| threads.push(m));
+        threads
+    }
+
+    fn timelines(threads: &mut Threads) -> Vec<(Vec<ThreadRow>, Option<u32>, Option<i64>)> {
+        let mut out = Vec::new();
+        threads
+            .each_timeline(|t, c| out.push((t.to_vec(), c.writer, c.connected_on)))
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_first_pass_on_disk_places_and_orders_rows_as_one_in_memory() {
+        let mut memory = first_pass(Threads::default());
+        let expected_places = thread_context(&mut memory);
+        let expected_timelines = timelines(&mut first_pass(Threads::default()));
+        assert_eq!(expected_places.len(), 500);
+        assert!(expected_places.iter().any(|p| p.sender_number > 3));
+        assert_eq!(expected_timelines.len(), 13);
+        for run_rows in [1, 7, 200, 454] {
+            let mut disk = first_pass(Threads::with_run_rows(run_rows));
+            assert!(disk.by_conversation.runs_on_disk() >= 1, "run of {run_rows}");
+            let mut places = places(&mut disk).unwrap();
+            let mut taken = places.take(123).unwrap();
+            taken.extend(places.take(1_000).unwrap());
+            assert_eq!(places.left(), 0);
+            assert_eq!(taken, expected_places, "run of {run_rows}");
+            let mut disk = first_pass(Threads::with_run_rows(run_rows));
+            assert_eq!(timelines(&mut disk), expected_timelines, "run of {run_rows}");
+        }
+    }
 }

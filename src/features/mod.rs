@@ -67,7 +67,7 @@ pub fn full_text(m: &Message) -> Cow<'_, str> {
 pub fn side_features(messages: &[Message]) -> Vec<Vec<f64>> {
     let mut threads = context::Threads::default();
     messages.iter().for_each(|m| threads.push(m));
-    side_features_placed(messages, &context::thread_context(&threads))
+    side_features_placed(messages, &context::thread_context(&mut threads))
 }
 
 /// Cue, context and mail values of `messages`, whose places in their threads were worked out
