@@ -10,8 +10,8 @@
 use serde::Serialize;
 
 use crate::features::context::{
-    thread_context, Blocks, ThreadContext, ThreadRow, Threads, NO_TIME,
-    ROW_INCOMING, ROW_INVITATION, ROW_SPONSORED,
+    thread_context, Blocks, ThreadContext, ThreadRow, Threads, NO_TIME, ROW_INCOMING,
+    ROW_INVITATION, ROW_SPONSORED,
 };
 use crate::features::cues;
 use crate::model::Prediction;

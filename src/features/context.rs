@@ -154,7 +154,11 @@ impl Record for ByConversation {
     const SIZE: usize = Numbered::SIZE;
     type Key = (u32, i64, u32);
     fn key(&self) -> Self::Key {
-        (self.0.thread.conversation, self.0.thread.timestamp, self.0.row)
+        (
+            self.0.thread.conversation,
+            self.0.thread.timestamp,
+            self.0.row,
+        )
     }
     fn put(&self, out: &mut [u8]) {
         self.0.put(out)
@@ -382,7 +386,10 @@ impl Places {
         for row in self.next..end {
             let here = self.placed.peek_key() == u32::try_from(row).ok();
             out.push(match here {
-                true => self.placed.next_row()?.map_or_else(unthreaded_place, |p| p.place),
+                true => self
+                    .placed
+                    .next_row()?
+                    .map_or_else(unthreaded_place, |p| p.place),
                 false => unthreaded_place(),
             });
         }
@@ -562,7 +569,8 @@ mod tests {
                     incoming: i % 3 != 0,
                     invitation: i % 29 == 0,
                     sponsored: i % 31 == 0,
-                    timestamp: (i % 7 != 0).then_some(1_700_000_000 + i64::from(i * 7919 % 500) * 3_600),
+                    timestamp: (i % 7 != 0)
+                        .then_some(1_700_000_000 + i64::from(i * 7919 % 500) * 3_600),
                     connected_on: (i % 5 == 0).then_some(1_699_000_000),
                     ..Thread::default()
                 }),
@@ -594,14 +602,21 @@ mod tests {
         assert_eq!(expected_timelines.len(), 13);
         for run_rows in [1, 7, 200, 454] {
             let mut disk = first_pass(Threads::with_run_rows(run_rows));
-            assert!(disk.by_conversation.runs_on_disk() >= 1, "run of {run_rows}");
+            assert!(
+                disk.by_conversation.runs_on_disk() >= 1,
+                "run of {run_rows}"
+            );
             let mut places = places(&mut disk).unwrap();
             let mut taken = places.take(123).unwrap();
             taken.extend(places.take(1_000).unwrap());
             assert_eq!(places.left(), 0);
             assert_eq!(taken, expected_places, "run of {run_rows}");
             let mut disk = first_pass(Threads::with_run_rows(run_rows));
-            assert_eq!(timelines(&mut disk), expected_timelines, "run of {run_rows}");
+            assert_eq!(
+                timelines(&mut disk),
+                expected_timelines,
+                "run of {run_rows}"
+            );
         }
     }
 }

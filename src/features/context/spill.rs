@@ -245,7 +245,9 @@ mod tests {
 
     fn rows(n: u64) -> Vec<Pair> {
         // A scrambled order with repeated first keys.
-        (0..n).map(|i| Pair((i * 7919 % 13) as u32, i * 104_729 % n)).collect()
+        (0..n)
+            .map(|i| Pair((i * 7919 % 13) as u32, i * 104_729 % n))
+            .collect()
     }
 
     fn sorted_by(run_rows: usize, input: &[Pair]) -> (Vec<Pair>, usize) {

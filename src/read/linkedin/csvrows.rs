@@ -148,6 +148,13 @@ impl<T> From<std::result::Result<T, String>> for Outcome<T> {
     }
 }
 
+/// Records split from the file, each with the line it starts on.
+type Records = Vec<(u64, ByteRecord)>;
+
+/// Each record of a batch turned into a row: whether a field was not valid UTF-8, and the
+/// outcome.
+type Converted<T> = Vec<(bool, Outcome<T>)>;
+
 /// Records read and turned into rows at a time: enough to share among the threads, few
 /// enough that a batch of long messages stays a few megabytes.
 const BATCH: usize = 1024;
@@ -155,8 +162,9 @@ const BATCH: usize = 1024;
 /// Streams `input` as CSV with a header: `layout` is called once with the header (also for
 /// an empty file, whose header is empty); then every record is turned into a row by
 /// `convert`, a batch at a time on the thread pool, and the outcomes are taken in file
-/// order: kept rows go to `visit`, the others to `report`. Returns the table's name and
-/// header (without rows).
+/// order: kept rows go to `visit`, the others to `report`. With more than one thread, a
+/// batch is converted while the one before it is visited and the one after it is split.
+/// Returns the table's name and header (without rows).
 pub(super) fn each_row<R: Read, L: Sync, T: Send>(
     name: &str,
     input: R,
@@ -169,61 +177,47 @@ pub(super) fn each_row<R: Read, L: Sync, T: Send>(
     // Told by the first line; the count is corrected below.
     let mut buffered = BufReader::with_capacity(1 << 16, input);
     let crlf = crlf_lines(buffered.fill_buf().map_err(|e| Error::io(name, e))?);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(false)
-        .buffer_capacity(1 << 16)
-        .from_reader(buffered);
+    let mut split = Splitter {
+        name,
+        lines_before,
+        crlf,
+        reader: csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(false)
+            .buffer_capacity(1 << 16)
+            .from_reader(buffered),
+    };
     let mut table = Table {
         name: name.into(),
         header: Vec::new(),
     };
-    // Records are reused from batch to batch: a full batch allocates nothing.
-    let mut batch: Vec<(u64, ByteRecord)> = Vec::new();
-    let mut resolved: Option<L> = None;
-    let mut layout = Some(layout);
-    loop {
-        let mut filled = 0;
-        while filled < BATCH {
-            if filled == batch.len() {
-                batch.push((0, ByteRecord::new()));
-            }
-            let (line, record) = &mut batch[filled];
-            match reader.read_byte_record(record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => return Err(csv_error(name, lines_before, e)),
-            }
-            let reported = record.position().map_or(0, |p| p.line());
-            *line = reported + lines_before + u64::from(crlf && resolved.is_some());
-            if resolved.is_none() {
-                let row = Row::new(*line, record);
-                table.header = (0..record.len())
-                    .map(|i| {
-                        row.get(Some(i))
-                            .trim_start_matches('\u{feff}')
-                            .trim()
-                            .to_string()
-                    })
-                    .collect();
-                let make = layout.take().expect("the header comes once");
-                resolved = Some(make(&table)?);
-                continue;
-            }
-            filled += 1;
-        }
-        let Some(l) = &resolved else {
-            break;
-        };
-        let rows = &batch[..filled];
-        let outcomes: Vec<(bool, Outcome<T>)> = rows
-            .par_iter()
+    let mut first = ByteRecord::new();
+    if split.next(&mut first, false)?.is_none() {
+        layout(&table)?;
+        return Ok(table);
+    }
+    let header = Row::new(0, &first);
+    table.header = (0..first.len())
+        .map(|i| {
+            header
+                .get(Some(i))
+                .trim_start_matches('\u{feff}')
+                .trim()
+                .to_string()
+        })
+        .collect();
+    let l = layout(&table)?;
+    let table = table;
+    let convert_all = |rows: &[(u64, ByteRecord)]| -> Converted<T> {
+        rows.par_iter()
             .with_min_len(16)
             .map(|(line, record)| {
                 let row = Row::new(*line, record);
-                (!row.fixed.is_empty(), convert(&table, l, row))
+                (!row.fixed.is_empty(), convert(&table, &l, row))
             })
-            .collect();
+            .collect()
+    };
+    let mut take = |rows: &[(u64, ByteRecord)], outcomes: Converted<T>| {
         for (&(line, _), (lossy, outcome)) in rows.iter().zip(outcomes) {
             if lossy {
                 report.lossy_rows += 1;
@@ -239,14 +233,103 @@ pub(super) fn each_row<R: Read, L: Sync, T: Send>(
                 Outcome::Skip => {}
             }
         }
-        if filled < BATCH {
+        Ok::<(), Error>(())
+    };
+    let overlap = rayon::current_num_threads() > 1;
+    // Two batches of records, reused in turn: a full batch allocates nothing.
+    let mut batches: [Records; 2] = [Vec::new(), Vec::new()];
+    let mut filled = split.batch(&mut batches[0])?;
+    // The batch before, converted, waiting to be taken.
+    let mut waiting: Option<(usize, Converted<T>)> = None;
+    let mut at = 0;
+    loop {
+        let (this, other) = match at {
+            0 => {
+                let (a, b) = batches.split_at_mut(1);
+                (&a[0], &mut b[0])
+            }
+            _ => {
+                let (a, b) = batches.split_at_mut(1);
+                (&b[0], &mut a[0])
+            }
+        };
+        let rows = &this[..filled];
+        let more = filled == BATCH;
+        let mut converted = Vec::new();
+        let mut next = 0;
+        // Takes the batch before (its records are in `other`), then splits the next one into it.
+        let mut before_and_after = |next: &mut usize| -> Result<()> {
+            if let Some((n, outcomes)) = waiting.take() {
+                take(&other[..n], outcomes)?;
+            }
+            if more {
+                *next = split.batch(other)?;
+            }
+            Ok(())
+        };
+        if overlap {
+            let mut done = Ok(());
+            rayon::in_place_scope(|s| {
+                s.spawn(|_| converted = convert_all(rows));
+                done = before_and_after(&mut next);
+            });
+            done?;
+        } else {
+            before_and_after(&mut next)?;
+            converted = convert_all(rows);
+        }
+        waiting = Some((filled, converted));
+        if !more {
             break;
         }
+        filled = next;
+        at = 1 - at;
     }
-    if let Some(make) = layout {
-        make(&table)?;
+    if let Some((n, outcomes)) = waiting {
+        take(&batches[at][..n], outcomes)?;
     }
     Ok(table)
+}
+
+/// Splits a CSV file into records, each with the line it starts on.
+struct Splitter<'a, R: Read> {
+    name: &'a str,
+    lines_before: u64,
+    crlf: bool,
+    reader: csv::Reader<BufReader<R>>,
+}
+
+impl<R: Read> Splitter<'_, R> {
+    /// Reads the next record into `record`; its line, or `None` at the end.
+    fn next(&mut self, record: &mut ByteRecord, after_header: bool) -> Result<Option<u64>> {
+        match self.reader.read_byte_record(record) {
+            Ok(false) => Ok(None),
+            Ok(true) => {
+                let reported = record.position().map_or(0, |p| p.line());
+                Ok(Some(
+                    reported + self.lines_before + u64::from(self.crlf && after_header),
+                ))
+            }
+            Err(e) => Err(csv_error(self.name, self.lines_before, e)),
+        }
+    }
+
+    /// Fills `batch` with up to [`BATCH`] records (reusing its records); how many.
+    fn batch(&mut self, batch: &mut Records) -> Result<usize> {
+        let mut filled = 0;
+        while filled < BATCH {
+            if filled == batch.len() {
+                batch.push((0, ByteRecord::new()));
+            }
+            let (line, record) = &mut batch[filled];
+            match self.next(record, true)? {
+                Some(at) => *line = at,
+                None => break,
+            }
+            filled += 1;
+        }
+        Ok(filled)
+    }
 }
 
 /// The record's bytes as text when every field is valid UTF-8: the whole is, and no field

@@ -109,11 +109,23 @@ pub struct ExportStream {
 /// overrides owner detection.
 pub fn open_export(path: &Path, me: Option<&str>) -> Result<ExportStream> {
     let found = files::locate(path)?;
-    // Connections.csv is read beside the passes over the other files (in turn on one thread).
-    let (connected, context) = rayon::join(
-        || read_connected(found.connections.as_ref()),
-        || join_rows(&found, me),
-    );
+    // Connections.csv is read beside the passes over the other files, on a thread of its own
+    // (a pool thread waiting inside one would take up the other), in turn with one thread.
+    let (connected, context) = if rayon::current_num_threads() > 1 {
+        std::thread::scope(|s| {
+            let connected = s.spawn(|| read_connected(found.connections.as_ref()));
+            let context = join_rows(&found, me);
+            let connected = connected
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (connected, context)
+        })
+    } else {
+        (
+            read_connected(found.connections.as_ref()),
+            join_rows(&found, me),
+        )
+    };
     let (connected, connections_report) = connected?;
     let (context, window) = context?;
     let context = context.with_connections(connected);
