@@ -334,16 +334,20 @@ impl SenderBook {
         let mut order: Vec<u32> = (0..verdicts.len() as u32)
             .filter(|&i| verdicts[i as usize].is_some())
             .collect();
-        let rank = |i: u32| {
-            let s = &senders[i as usize];
-            let verdict = verdicts[i as usize].unwrap_or(Verdict::Ok);
-            let key = text.get(s.facts.key).unwrap_or("");
-            (verdict, score(&s.facts, verdict), key)
-        };
-        // A stable sort, split across the pool: ties keep the senders' order either way.
-        order.par_sort_by(|&a, &b| {
-            let ((va, sa, ka), (vb, sb, kb)) = (rank(a), rank(b));
-            va.cmp(&vb).then(sb.total_cmp(&sa)).then(ka.cmp(kb))
+        // Worked out once per sender, not once per comparison.
+        let mut scores = Vec::new();
+        (0..senders.len())
+            .into_par_iter()
+            .map(|i| verdicts[i].map_or(0.0, |v| score(&senders[i].facts, v)))
+            .collect_into_vec(&mut scores);
+        let key = |i: u32| text.get(senders[i as usize].facts.key).unwrap_or("");
+        // Verdict, then score (highest first), then key; ties keep the senders' order.
+        order.par_sort_unstable_by(|&a, &b| {
+            let (va, vb) = (verdicts[a as usize], verdicts[b as usize]);
+            va.cmp(&vb)
+                .then(scores[b as usize].total_cmp(&scores[a as usize]))
+                .then_with(|| key(a).cmp(key(b)))
+                .then(a.cmp(&b))
         });
         Verdicts {
             senders: self.senders,
