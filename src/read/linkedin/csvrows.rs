@@ -208,14 +208,18 @@ pub(super) fn each_row<R: Read, L: Sync, T: Send>(
         .collect();
     let l = layout(&table)?;
     let table = table;
+    let overlap = rayon::current_num_threads() > 1;
+    let one = |(line, record): &(u64, ByteRecord)| {
+        let row = Row::new(*line, record);
+        (!row.fixed.is_empty(), convert(&table, &l, row))
+    };
+    // With one thread the rows are made here, where they are taken and freed: memory made
+    // on one thread and freed on another is the allocator's slow path.
     let convert_all = |rows: &[(u64, ByteRecord)]| -> Converted<T> {
-        rows.par_iter()
-            .with_min_len(16)
-            .map(|(line, record)| {
-                let row = Row::new(*line, record);
-                (!row.fixed.is_empty(), convert(&table, &l, row))
-            })
-            .collect()
+        match overlap {
+            true => rows.par_iter().with_min_len(16).map(one).collect(),
+            false => rows.iter().map(one).collect(),
+        }
     };
     let mut take = |rows: &[(u64, ByteRecord)], outcomes: Converted<T>| {
         for (&(line, _), (lossy, outcome)) in rows.iter().zip(outcomes) {
@@ -235,7 +239,6 @@ pub(super) fn each_row<R: Read, L: Sync, T: Send>(
         }
         Ok::<(), Error>(())
     };
-    let overlap = rayon::current_num_threads() > 1;
     // Two batches of records, reused in turn: a full batch allocates nothing.
     let mut batches: [Records; 2] = [Vec::new(), Vec::new()];
     let mut filled = split.batch(&mut batches[0])?;
