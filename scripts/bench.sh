@@ -7,6 +7,8 @@
 # Env:   BENCH_TRAIN_MAX=100000   train and sklearn only for N up to this
 #        BENCH_TIMEOUT=0          seconds allowed per timed command (0: no limit)
 #        BENCH_KEEP=DIR           keep the generated data in DIR instead of a temp dir
+#        BENCH_REPEAT_OF=100000   the size whose export is also scored with every message repeated
+#                                 10 times (same senders, 10x the messages; 0: skip)
 #        HARDSELL_SHARED=../shared
 # Needs: cargo, python3, /usr/bin/time (GNU time; installed with apt-get when missing and root),
 #        scikit-learn for the sklearn columns (pip install scikit-learn; skipped, and said so,
@@ -30,6 +32,12 @@
 #              task sklearn is given below (one text model, 3-fold out-of-fold fits plus the
 #              final fit, and the combiner); "2-label train / sklearn fit" is its wall time over
 #              sklearn's own fit seconds.
+#   repeated   memory per message: the BENCH_REPEAT_OF export with messages.csv written 10 times
+#              over (copy k has its dates moved 4k years back, so that 29 February stays a
+#              date; the same conversations, senders, invitations and connections), scored like
+#              `score`; its peak RSS beside the original's shows what memory grows with messages
+#              when senders do not. The first pass holds up to 8 MB of rows per sort in memory
+#              (about 350,000 messages) before it writes runs to temporary files.
 #   sklearn    shared/baselines/sklearn_baseline.py on the labeled rows of labeled.csv (the
 #              rows hardsell fits on; the owner's unlabeled rows left out), given as both TRAIN
 #              and TEST, hard_sell renamed `spam` and the other labels `ham` (the script's
@@ -103,6 +111,28 @@ for n in "${sizes[@]}"; do
   timed t1 "$bin" --threads 1 score "$d/export" -q
   timed t2 "$bin" --threads 2 score "$d/export" -q
   rm -f "$d"/score.out "$d"/t1.out "$d"/t2.out
+  if [ "$n" = "${BENCH_REPEAT_OF:-100000}" ]; then
+    mkdir -p "$d/repeated/export"
+    cp "$d/export/Invitations.csv" "$d/export/Connections.csv" "$d/repeated/export/"
+    python3 - "$msgs" "$d/repeated/export/messages.csv" 10 <<'PY'
+import csv, sys
+csv.field_size_limit(1 << 30)
+with open(sys.argv[1], encoding="utf-8", newline="") as f:
+    rows = list(csv.reader(f))
+header, body = rows[0], rows[1:]
+date = [h.upper() for h in header].index("DATE")
+with open(sys.argv[2], "w", encoding="utf-8", newline="") as g:
+    w = csv.writer(g, lineterminator="\n")
+    w.writerow(header)
+    for k in range(int(sys.argv[3])):
+        for row in body:
+            row = list(row)
+            row[date] = f"{int(row[date][:4]) - 4 * k:04d}{row[date][4:]}"
+            w.writerow(row)
+PY
+    timed repeated "$bin" score "$d/repeated/export" -q
+    rm -rf "$d/repeated" "$d/repeated.out"
+  fi
 
   trained=0
   if [ "$n" -le "$train_max" ]; then
@@ -195,6 +225,12 @@ try:
 except Exception:
     pass
 print(f"Machine: {os.cpu_count()} cores ({cpu}). One run, each command timed once; wall clock.")
+for line in open(sys.argv[1]):
+    n, _, _, d = line.rstrip("\n").split("\t")
+    if read(d, "repeated", "wall"):
+        print(f"- Memory per message: the {int(n):,}-message export scored in {mib(d, 'score')} MiB peak; "
+              f"the same senders with every message 10 times ({10 * int(n):,} messages) in "
+              f"{mib(d, 'repeated')} MiB, {float(read(d, 'repeated', 'wall')):,.2f} s{status(d, 'repeated')}.")
 for note in gen_notes:
     print(f"- {note}")
 for note in open(sys.argv[2]).read().splitlines():
