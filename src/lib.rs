@@ -15,6 +15,7 @@ pub mod evaluate;
 pub mod features;
 pub mod metrics;
 pub mod model;
+pub mod pool;
 pub mod read;
 pub mod report;
 pub mod score;

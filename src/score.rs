@@ -21,6 +21,7 @@ use crate::features::{
     context::{self, Places, ThreadContext, Threads},
 };
 use crate::model::{Contribution, Model, Prediction};
+use crate::pool::FreeOnPool;
 use crate::read::table::{TableOptions, TableReader};
 use crate::read::{Message, MessageStream, ReadReport};
 use crate::report::{render_row, Format, RowWriter};
@@ -285,12 +286,15 @@ pub fn score_senders(
     rows_out: Option<MessageRows<'_>>,
     progress: bool,
 ) -> Result<SenderScore> {
+    let t0=std::time::Instant::now();
     let mut threads = first_pass(source)?;
+    eprint!("first {:.2} ", t0.elapsed().as_secs_f64());
     // Freed first, so that the per-sender state can take their room.
     threads.forget_keys();
     let mut book = SenderBook::new(&model.labels, &mut threads)?;
     let mut places = context::places(&mut threads)?;
     drop(threads);
+    eprint!("places {:.2} ", t0.elapsed().as_secs_f64());
     let bar = crate::report::progress(progress);
     let reasons = rows_out.as_ref().map_or(0, |r| r.reasons);
     let mut writer = match rows_out {
@@ -303,6 +307,7 @@ pub fn score_senders(
         None => None,
     };
     let mut result = SenderScore::default();
+    let mut freed = FreeOnPool::new(CHUNK);
     let mut flush = |chunk: Vec<Message>, result: &mut SenderScore| -> Result<()> {
         let placed = take_places(&mut places, chunk.len())?;
         let (side, full_cues) = features::side_features_and_cues(&chunk, &placed);
@@ -325,6 +330,7 @@ pub fn score_senders(
             }
         }
         bar.inc(chunk.len() as u64);
+        freed.free_all(chunk);
         Ok(())
     };
     result.read = read_ahead(source, |chunk| flush(chunk, &mut result))?;
@@ -336,7 +342,9 @@ pub fn score_senders(
     if let Some(w) = writer {
         w.finish().map_err(|e| Error::io("<messages output>", e))?;
     }
+    eprint!("scored {:.2} ", t0.elapsed().as_secs_f64());
     result.reports = Some(book.reports(policy));
+    eprint!("reports {:.2} ", t0.elapsed().as_secs_f64());
     Ok(result)
 }
 
@@ -408,8 +416,10 @@ fn take_places(places: &mut Places, n: usize) -> Result<Vec<ThreadContext>> {
 /// The first pass: a compact row per message.
 fn first_pass(source: &dyn MessageStream) -> Result<Threads> {
     let mut threads = Threads::bounded();
+    let mut freed = FreeOnPool::new(CHUNK);
     source.each(false, &mut |m| {
         threads.push(&m);
+        freed.free(m);
         Ok(())
     })?;
     Ok(threads)
