@@ -110,6 +110,9 @@ pub enum Error {
     /// An input that changed while it was being read (a second pass saw other rows).
     #[error("the input changed while it was being read ({0})")]
     InputChanged(String),
+    /// An input larger than the reader can number (more than 2^32 - 1 rows in one stream).
+    #[error("{0}")]
+    TooLarge(String),
     /// `eval --baseline` found a regression.
     #[error("accuracy regressed below the baseline {}:\n{}", baseline.display(), failures.join("\n"))]
     Regression {
@@ -130,7 +133,8 @@ impl Error {
             | Error::FieldCount { .. }
             | Error::BadRow { .. }
             | Error::Export { .. }
-            | Error::InputChanged(_) => EXIT_INPUT,
+            | Error::InputChanged(_)
+            | Error::TooLarge(_) => EXIT_INPUT,
             Error::SingleLabel { .. } | Error::Training(_) => EXIT_TRAINING,
             Error::Model { .. } => EXIT_MODEL,
             Error::Usage(_) => EXIT_USAGE,

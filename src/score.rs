@@ -286,7 +286,7 @@ pub fn score_senders(
     rows_out: Option<MessageRows<'_>>,
     progress: bool,
 ) -> Result<SenderScore> {
-    let t0=std::time::Instant::now();
+    let t0 = std::time::Instant::now();
     let mut threads = first_pass(source)?;
     eprint!("first {:.2} ", t0.elapsed().as_secs_f64());
     // Freed first, so that the per-sender state can take their room.

@@ -184,8 +184,8 @@ pub fn sender_reports(
 ) -> Vec<SenderReport> {
     let mut threads = Threads::default();
     messages.iter().for_each(|m| threads.push(m));
-    let mut book =
-        SenderBook::new(labels, &mut threads).expect("a first pass held in memory does no I/O");
+    let mut book = SenderBook::new(labels, &mut threads)
+        .expect("a batch in memory does no I/O and has fewer than 2^32 - 1 rows");
     let places = thread_context(&mut threads);
     for ((m, p), place) in messages.iter().zip(predictions).zip(&places) {
         book.observe(place, m, p, &body_cues(m));

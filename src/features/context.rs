@@ -20,7 +20,7 @@ mod store;
 pub use spill::{Record, Sorted, Sorter};
 pub use store::{Blocks, Interner};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::read::Message;
 
 /// The context feature names, in vector order.
@@ -55,6 +55,9 @@ pub struct ThreadRow {
     /// [`ROW_INCOMING`], [`ROW_INVITATION`], [`ROW_SPONSORED`].
     pub flags: u8,
 }
+
+/// The most rows one first pass can number (row numbers are `u32`, and the last is a mark).
+pub const MAX_ROWS: usize = u32::MAX as usize - 1;
 
 /// A [`ThreadRow`] time that is not known.
 pub const NO_TIME: i64 = i64::MIN;
@@ -94,6 +97,8 @@ pub struct Threads {
     rows: usize,
     /// Rows held in memory before a run goes to disk (and so for the places), when bounded.
     run_rows: Option<usize>,
+    /// The most rows taken, when fewer than [`MAX_ROWS`] (for tests).
+    max_rows: Option<usize>,
     /// Conversation keys.
     pub conversations: Interner,
     /// Contact keys.
@@ -199,11 +204,15 @@ impl Threads {
         }
     }
 
-    /// Adds the next message.
+    /// Adds the next message (past [`MAX_ROWS`] rows, [`places`] and
+    /// [`Threads::each_timeline`] refuse the pass).
     pub fn push(&mut self, m: &Message) {
         // Rows are numbered in u32, like the interners' keys.
         let row = u32::try_from(self.rows).unwrap_or(u32::MAX);
         self.rows += 1;
+        if self.rows > self.max_rows() {
+            return;
+        }
         let Some(t) = &m.thread else {
             return;
         };
@@ -260,9 +269,26 @@ impl Threads {
         (c != NO_TIME).then_some(c)
     }
 
+    fn max_rows(&self) -> usize {
+        self.max_rows.unwrap_or(MAX_ROWS)
+    }
+
+    /// An error when more rows came than can be numbered.
+    fn check_rows(&self) -> Result<()> {
+        match self.rows > self.max_rows() {
+            true => Err(Error::TooLarge(format!(
+                "{} rows in one input: at most {} can be placed in their threads; split the input",
+                self.rows,
+                self.max_rows()
+            ))),
+            false => Ok(()),
+        }
+    }
+
     /// Calls `each` with every contact's rows in time order (then input order) and what is
     /// known of the contact, one contact at a time; the rows by contact are used up.
     pub fn each_timeline(&mut self, mut each: impl FnMut(&[ThreadRow], Contact)) -> Result<()> {
+        self.check_rows()?;
         let mut timeline = Vec::new();
         let (writer, connected_on) = (&self.writer, &self.connected_on);
         self.by_contact.sorted()?.each_group(
@@ -341,12 +367,13 @@ pub fn thread_context(threads: &mut Threads) -> Vec<ThreadContext> {
         let n = p.left();
         p.take(n)
     });
-    placed.expect("a first pass held in memory does no I/O")
+    placed.expect("a batch in memory does no I/O and has fewer than 2^32 - 1 rows")
 }
 
 /// Places every message in its thread; the places come back in input order through
 /// [`Places::take`]. The rows by conversation are used up.
 pub fn places(threads: &mut Threads) -> Result<Places> {
+    threads.check_rows()?;
     let mut placed = match threads.run_rows {
         Some(rows) => Sorter::with_run_rows(rows),
         None => Sorter::default(),
@@ -590,6 +617,32 @@ mod tests {
             .each_timeline(|t, c| out.push((t.to_vec(), c.writer, c.connected_on)))
             .unwrap();
         out
+    }
+
+    #[test]
+    fn more_rows_than_can_be_numbered_is_an_input_error_not_a_wrong_answer() {
+        let mut threads = Threads {
+            max_rows: Some(499),
+            ..Threads::default()
+        };
+        messages().iter().for_each(|m| threads.push(m));
+        let Err(err) = places(&mut threads) else {
+            panic!("500 rows were placed with room for 499");
+        };
+        assert!(matches!(err, Error::TooLarge(_)), "{err}");
+        assert_eq!(err.exit_code(), crate::error::EXIT_INPUT);
+        assert!(
+            err.to_string()
+                .contains("500 rows in one input: at most 499"),
+            "{err}"
+        );
+        assert!(threads.each_timeline(|_, _| {}).is_err());
+        let mut fits = Threads {
+            max_rows: Some(500),
+            ..Threads::default()
+        };
+        messages().iter().for_each(|m| fits.push(m));
+        assert_eq!(places(&mut fits).unwrap().left(), 500);
     }
 
     #[test]
