@@ -266,12 +266,10 @@ fn score_senders(
     };
     scored.read.warnings().iter().for_each(|w| say(w));
     let reports = scored.reports.as_ref().expect("scoring judged the senders");
-    let t0 = std::time::Instant::now();
     let sink = args.output.clone().map_or(Sink::Stdout, Sink::File);
     report::to_sink(&sink, |w| {
         report::write_senders(reports.batches(4096), args.format, w)
     })?;
-    eprint!("write {:.2} ", t0.elapsed().as_secs_f64());
     let count = |v: senders::Verdict| reports.count(v);
     say(&format!(
         "you: {you}; {} messages read; {} senders: {} hard_sell, {} collector, {} sponsored, {} ok; {} unreadable",

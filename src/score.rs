@@ -286,15 +286,12 @@ pub fn score_senders(
     rows_out: Option<MessageRows<'_>>,
     progress: bool,
 ) -> Result<SenderScore> {
-    let t0 = std::time::Instant::now();
     let mut threads = first_pass(source)?;
-    eprint!("first {:.2} ", t0.elapsed().as_secs_f64());
     // Freed first, so that the per-sender state can take their room.
     threads.forget_keys();
     let mut book = SenderBook::new(&model.labels, &mut threads)?;
     let mut places = context::places(&mut threads)?;
     drop(threads);
-    eprint!("places {:.2} ", t0.elapsed().as_secs_f64());
     let bar = crate::report::progress(progress);
     let reasons = rows_out.as_ref().map_or(0, |r| r.reasons);
     let mut writer = match rows_out {
@@ -342,9 +339,7 @@ pub fn score_senders(
     if let Some(w) = writer {
         w.finish().map_err(|e| Error::io("<messages output>", e))?;
     }
-    eprint!("scored {:.2} ", t0.elapsed().as_secs_f64());
     result.reports = Some(book.reports(policy));
-    eprint!("reports {:.2} ", t0.elapsed().as_secs_f64());
     Ok(result)
 }
 

@@ -108,18 +108,12 @@ pub struct ExportStream {
 /// Opens the export at `path` for streaming; `me` (a profile URL or a display name)
 /// overrides owner detection.
 pub fn open_export(path: &Path, me: Option<&str>) -> Result<ExportStream> {
-    let t0 = std::time::Instant::now();
     let found = files::locate(path)?;
     // Connections.csv is read beside the passes over the other files, on a thread of its own
     // (a pool thread waiting inside one would take up the other), in turn with one thread.
     let (connected, context) = if rayon::current_num_threads() > 1 {
         std::thread::scope(|s| {
-            let connected = s.spawn(|| {
-                let t = std::time::Instant::now();
-                let r = read_connected(found.connections.as_ref());
-                eprint!("conns {:.2} ", t.elapsed().as_secs_f64());
-                r
-            });
+            let connected = s.spawn(|| read_connected(found.connections.as_ref()));
             let context = join_rows(&found, me);
             let connected = connected
                 .join()
@@ -135,10 +129,6 @@ pub fn open_export(path: &Path, me: Option<&str>) -> Result<ExportStream> {
     let (connected, connections_report) = connected?;
     let (context, window) = context?;
     let context = context.with_connections(connected);
-    eprint!("open {:.2} ", t0.elapsed().as_secs_f64());
-    if std::env::var("HS_EXIT").is_ok() {
-        std::process::exit(0);
-    }
     Ok(ExportStream {
         connections_file: found.connections,
         files: found.messages,
@@ -195,11 +185,8 @@ fn join_rows(
             },
         )
     };
-    let t0 = std::time::Instant::now();
     let owner = owner::detect_streamed(me, &mut pass)?;
-    eprint!("owner {:.2} ", t0.elapsed().as_secs_f64());
     let context = threads::Context::new(owner, &mut pass)?;
-    eprint!("join {:.2} ", t0.elapsed().as_secs_f64());
     Ok((context, window))
 }
 
