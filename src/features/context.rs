@@ -17,7 +17,7 @@
 mod spill;
 mod store;
 
-pub use spill::{Record, Sorted, Sorter};
+pub use spill::{Get, Put, Record, Sorted, Sorter};
 pub use store::{Blocks, Interner};
 
 use crate::error::{Error, Result};
@@ -124,24 +124,23 @@ impl Numbered {
 
     fn put(&self, out: &mut [u8]) {
         let t = &self.thread;
-        out[..4].copy_from_slice(&self.row.to_le_bytes());
-        out[4..12].copy_from_slice(&t.timestamp.to_le_bytes());
-        out[12..16].copy_from_slice(&t.conversation.to_le_bytes());
-        out[16..20].copy_from_slice(&t.contact.to_le_bytes());
-        out[20] = t.flags;
+        Put::new(out)
+            .next(self.row.to_le_bytes())
+            .next(t.timestamp.to_le_bytes())
+            .next(t.conversation.to_le_bytes())
+            .next(t.contact.to_le_bytes())
+            .next([t.flags]);
     }
 
     fn get(b: &[u8]) -> Self {
-        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-        let mut ts = [0u8; 8];
-        ts.copy_from_slice(&b[4..12]);
+        let mut g = Get::new(b);
         Numbered {
-            row: u32_at(0),
+            row: u32::from_le_bytes(g.next()),
             thread: ThreadRow {
-                timestamp: i64::from_le_bytes(ts),
-                conversation: u32_at(12),
-                contact: u32_at(16),
-                flags: b[20],
+                timestamp: i64::from_le_bytes(g.next()),
+                conversation: u32::from_le_bytes(g.next()),
+                contact: u32::from_le_bytes(g.next()),
+                flags: g.next::<1>()[0],
             },
         }
     }
@@ -440,30 +439,26 @@ impl Record for Placed {
     }
     fn put(&self, out: &mut [u8]) {
         let p = &self.place;
-        out[..4].copy_from_slice(&self.row.to_le_bytes());
-        out[4..12].copy_from_slice(&p.days_after_connect.to_le_bytes());
-        out[12..20].copy_from_slice(&p.mean_gap.to_le_bytes());
-        out[20..24].copy_from_slice(&p.sender_number.to_le_bytes());
-        out[24..28].copy_from_slice(&p.unanswered_before.to_le_bytes());
-        out[28..32].copy_from_slice(&p.writer.to_le_bytes());
-        out[32] = p.flags;
+        Put::new(out)
+            .next(self.row.to_le_bytes())
+            .next(p.days_after_connect.to_le_bytes())
+            .next(p.mean_gap.to_le_bytes())
+            .next(p.sender_number.to_le_bytes())
+            .next(p.unanswered_before.to_le_bytes())
+            .next(p.writer.to_le_bytes())
+            .next([p.flags]);
     }
     fn get(b: &[u8]) -> Self {
-        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-        let f64_at = |i: usize| {
-            let mut x = [0u8; 8];
-            x.copy_from_slice(&b[i..i + 8]);
-            f64::from_le_bytes(x)
-        };
+        let mut g = Get::new(b);
         Placed {
-            row: u32_at(0),
+            row: u32::from_le_bytes(g.next()),
             place: ThreadContext {
-                days_after_connect: f64_at(4),
-                mean_gap: f64_at(12),
-                sender_number: u32_at(20),
-                unanswered_before: u32_at(24),
-                writer: u32_at(28),
-                flags: b[32],
+                days_after_connect: f64::from_le_bytes(g.next()),
+                mean_gap: f64::from_le_bytes(g.next()),
+                sender_number: u32::from_le_bytes(g.next()),
+                unanswered_before: u32::from_le_bytes(g.next()),
+                writer: u32::from_le_bytes(g.next()),
+                flags: g.next::<1>()[0],
             },
         }
     }

@@ -213,6 +213,47 @@ impl<T: Record> Sorted<T> {
     }
 }
 
+/// Writes a record's fields one after another, little-endian, for [`Record::put`].
+pub struct Put<'a> {
+    out: &'a mut [u8],
+    at: usize,
+}
+
+impl<'a> Put<'a> {
+    /// Writes into `out` from its start.
+    pub fn new(out: &'a mut [u8]) -> Self {
+        Put { out, at: 0 }
+    }
+
+    /// Writes the next field's bytes (`to_le_bytes()`).
+    pub fn next<const N: usize>(mut self, bytes: [u8; N]) -> Self {
+        self.out[self.at..self.at + N].copy_from_slice(&bytes);
+        self.at += N;
+        self
+    }
+}
+
+/// Reads the fields [`Put`] wrote, in the same order, for [`Record::get`].
+pub struct Get<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Get<'a> {
+    /// Reads `bytes` from their start.
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Get { bytes, at: 0 }
+    }
+
+    /// The next field's bytes (for `from_le_bytes`).
+    pub fn next<const N: usize>(&mut self) -> [u8; N] {
+        let mut field = [0u8; N];
+        field.copy_from_slice(&self.bytes[self.at..self.at + N]);
+        self.at += N;
+        field
+    }
+}
+
 /// An error of the temporary files, named by their folder.
 fn temporary(e: std::io::Error) -> Error {
     Error::io(std::env::temp_dir().join("(temporary file)"), e)
@@ -232,14 +273,13 @@ mod tests {
             (self.0, self.1)
         }
         fn put(&self, out: &mut [u8]) {
-            out[..4].copy_from_slice(&self.0.to_le_bytes());
-            out[4..].copy_from_slice(&self.1.to_le_bytes());
+            Put::new(out)
+                .next(self.0.to_le_bytes())
+                .next(self.1.to_le_bytes());
         }
         fn get(b: &[u8]) -> Self {
-            Pair(
-                u32::from_le_bytes(b[..4].try_into().unwrap()),
-                u64::from_le_bytes(b[4..12].try_into().unwrap()),
-            )
+            let mut g = Get::new(b);
+            Pair(u32::from_le_bytes(g.next()), u64::from_le_bytes(g.next()))
         }
     }
 
