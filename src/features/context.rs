@@ -125,22 +125,22 @@ impl Numbered {
     fn put(&self, out: &mut [u8]) {
         let t = &self.thread;
         Put::new(out)
-            .next(self.row.to_le_bytes())
-            .next(t.timestamp.to_le_bytes())
-            .next(t.conversation.to_le_bytes())
-            .next(t.contact.to_le_bytes())
-            .next([t.flags]);
+            .field(self.row.to_le_bytes())
+            .field(t.timestamp.to_le_bytes())
+            .field(t.conversation.to_le_bytes())
+            .field(t.contact.to_le_bytes())
+            .field([t.flags]);
     }
 
     fn get(b: &[u8]) -> Self {
         let mut g = Get::new(b);
         Numbered {
-            row: u32::from_le_bytes(g.next()),
+            row: u32::from_le_bytes(g.field()),
             thread: ThreadRow {
-                timestamp: i64::from_le_bytes(g.next()),
-                conversation: u32::from_le_bytes(g.next()),
-                contact: u32::from_le_bytes(g.next()),
-                flags: g.next::<1>()[0],
+                timestamp: i64::from_le_bytes(g.field()),
+                conversation: u32::from_le_bytes(g.field()),
+                contact: u32::from_le_bytes(g.field()),
+                flags: g.field::<1>()[0],
             },
         }
     }
@@ -440,25 +440,25 @@ impl Record for Placed {
     fn put(&self, out: &mut [u8]) {
         let p = &self.place;
         Put::new(out)
-            .next(self.row.to_le_bytes())
-            .next(p.days_after_connect.to_le_bytes())
-            .next(p.mean_gap.to_le_bytes())
-            .next(p.sender_number.to_le_bytes())
-            .next(p.unanswered_before.to_le_bytes())
-            .next(p.writer.to_le_bytes())
-            .next([p.flags]);
+            .field(self.row.to_le_bytes())
+            .field(p.days_after_connect.to_le_bytes())
+            .field(p.mean_gap.to_le_bytes())
+            .field(p.sender_number.to_le_bytes())
+            .field(p.unanswered_before.to_le_bytes())
+            .field(p.writer.to_le_bytes())
+            .field([p.flags]);
     }
     fn get(b: &[u8]) -> Self {
         let mut g = Get::new(b);
         Placed {
-            row: u32::from_le_bytes(g.next()),
+            row: u32::from_le_bytes(g.field()),
             place: ThreadContext {
-                days_after_connect: f64::from_le_bytes(g.next()),
-                mean_gap: f64::from_le_bytes(g.next()),
-                sender_number: u32::from_le_bytes(g.next()),
-                unanswered_before: u32::from_le_bytes(g.next()),
-                writer: u32::from_le_bytes(g.next()),
-                flags: g.next::<1>()[0],
+                days_after_connect: f64::from_le_bytes(g.field()),
+                mean_gap: f64::from_le_bytes(g.field()),
+                sender_number: u32::from_le_bytes(g.field()),
+                unanswered_before: u32::from_le_bytes(g.field()),
+                writer: u32::from_le_bytes(g.field()),
+                flags: g.field::<1>()[0],
             },
         }
     }

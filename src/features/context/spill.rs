@@ -226,7 +226,7 @@ impl<'a> Put<'a> {
     }
 
     /// Writes the next field's bytes (`to_le_bytes()`).
-    pub fn next<const N: usize>(mut self, bytes: [u8; N]) -> Self {
+    pub fn field<const N: usize>(mut self, bytes: [u8; N]) -> Self {
         self.out[self.at..self.at + N].copy_from_slice(&bytes);
         self.at += N;
         self
@@ -246,7 +246,7 @@ impl<'a> Get<'a> {
     }
 
     /// The next field's bytes (for `from_le_bytes`).
-    pub fn next<const N: usize>(&mut self) -> [u8; N] {
+    pub fn field<const N: usize>(&mut self) -> [u8; N] {
         let mut field = [0u8; N];
         field.copy_from_slice(&self.bytes[self.at..self.at + N]);
         self.at += N;
@@ -274,12 +274,12 @@ mod tests {
         }
         fn put(&self, out: &mut [u8]) {
             Put::new(out)
-                .next(self.0.to_le_bytes())
-                .next(self.1.to_le_bytes());
+                .field(self.0.to_le_bytes())
+                .field(self.1.to_le_bytes());
         }
         fn get(b: &[u8]) -> Self {
             let mut g = Get::new(b);
-            Pair(u32::from_le_bytes(g.next()), u64::from_le_bytes(g.next()))
+            Pair(u32::from_le_bytes(g.field()), u64::from_le_bytes(g.field()))
         }
     }
 
