@@ -2,8 +2,9 @@
 //!
 //! Opening it takes one index pass over the mail (headers only: the owner's addresses and the
 //! reply chains, see [`threads`](super::threads)); each [`MessageStream::each`] then reads the
-//! files again and hands over one [`Message`] at a time, so memory holds one message and the
-//! index, never the mailbox. Every pass walks the files in the same order and cuts the same
+//! files again and hands over one [`Message`] at a time, so memory holds a batch of messages
+//! (at most 256, about 8 MB: they are parsed on the thread pool, then handed over in order)
+//! and the index, never the mailbox. Every pass walks the files in the same order and cuts the same
 //! messages, so a message has the same id (`file:line`) and the same place in every pass, and
 //! a message that cannot be read is reported by every pass.
 
@@ -31,6 +32,12 @@ pub struct MailStream {
     messages: usize,
 }
 
+/// Messages parsed on the pool at a time, at most.
+pub(super) const BATCH_MESSAGES: usize = 256;
+/// Bytes of mail parsed on the pool at a time, about (a batch ends at the message that
+/// reaches it).
+const BATCH_BYTES: usize = 8 << 20;
+
 /// One message cut out of a file, with where it starts and its label folder's label.
 struct Cut {
     origin: Origin,
@@ -40,8 +47,14 @@ struct Cut {
     label: Option<String>,
 }
 
-/// Called with every message cut, and the report to add problems to.
-type OnCut<'a> = dyn FnMut(Cut, &mut ReadReport) -> Result<()> + 'a;
+/// What cutting the files finds, in file order: a message, or a file without one.
+enum Found {
+    Message(Cut),
+    Problem(String),
+}
+
+/// Called with everything cut, in order, and the report to add problems to.
+type OnCut<'a> = dyn FnMut(Found, &mut ReadReport) -> Result<()> + 'a;
 
 impl MailStream {
     /// Opens `path` with one index pass. Returns the stream, how many files held mail and the
@@ -64,17 +77,21 @@ impl MailStream {
         let mut indexer = ThreadIndexer::default();
         let mut messages = 0;
         let mut report = ReadReport::default();
-        let files = stream.walk(&mut report, &mut |cut, report| {
-            match parse::parse_headers(&cut.bytes) {
-                Some(mail) => {
-                    owner.add(&mail);
-                    indexer.add(&mail.thread_ids);
-                    messages += 1;
+        let files = stream.walk_parsed(
+            &mut report,
+            &|cut| parse::parse_headers(&cut.bytes),
+            &mut |cut, parsed, report| {
+                match parsed {
+                    Some(mail) => {
+                        owner.add(&mail);
+                        indexer.add(&mail.thread_ids);
+                        messages += 1;
+                    }
+                    None => report.bad_rows.push(unreadable(&cut)),
                 }
-                None => report.bad_rows.push(unreadable(&cut)),
-            }
-            Ok(())
-        })?;
+                Ok(())
+            },
+        )?;
         stream.owner = owner.owner(me);
         stream.index = indexer.finish();
         stream.messages = messages;
@@ -107,6 +124,55 @@ impl MailStream {
         })
     }
 
+    /// [`MailStream::walk`], with every message put through `parse` on the thread pool, a
+    /// batch of messages at a time (at most [`BATCH_MESSAGES`] and about [`BATCH_BYTES`]), and
+    /// handed to `on_parsed` in order. With one thread, messages are parsed where they are
+    /// handed over.
+    fn walk_parsed<P: Send>(
+        &self,
+        report: &mut ReadReport,
+        parse: &(dyn Fn(&Cut) -> P + Sync),
+        on_parsed: &mut dyn FnMut(Cut, P, &mut ReadReport) -> Result<()>,
+    ) -> Result<usize> {
+        use rayon::prelude::*;
+        let parallel = rayon::current_num_threads() > 1;
+        let most = if parallel { BATCH_MESSAGES } else { 1 };
+        // Messages and problems, in order: a problem waits for the messages before it.
+        let mut batch: Vec<Found> = Vec::new();
+        let mut bytes = 0usize;
+        let mut flush = |batch: &mut Vec<Found>, report: &mut ReadReport| -> Result<()> {
+            let one = |found: &Found| match found {
+                Found::Message(cut) => Some(parse(cut)),
+                Found::Problem(_) => None,
+            };
+            let parsed: Vec<Option<P>> = match parallel {
+                true => batch.par_iter().with_min_len(4).map(one).collect(),
+                false => batch.iter().map(one).collect(),
+            };
+            for (found, p) in batch.drain(..).zip(parsed) {
+                match (found, p) {
+                    (Found::Message(cut), Some(p)) => on_parsed(cut, p, report)?,
+                    (Found::Problem(problem), _) => report.bad_rows.push(problem),
+                    (Found::Message(_), None) => {}
+                }
+            }
+            Ok(())
+        };
+        let files = self.walk(report, &mut |found, report| {
+            if let Found::Message(cut) = &found {
+                bytes += cut.bytes.len();
+            }
+            batch.push(found);
+            if batch.len() >= most || bytes >= BATCH_BYTES {
+                bytes = 0;
+                flush(&mut batch, report)?;
+            }
+            Ok(())
+        })?;
+        flush(&mut batch, report)?;
+        Ok(files)
+    }
+
     /// The label of a file in `folder`, renamed by the label map; `None` for a skipped folder.
     fn label_of(&self, folder: Option<&str>) -> Option<String> {
         let folder = folder.unwrap_or_default();
@@ -127,29 +193,36 @@ impl MessageStream for MailStream {
     /// are reported alike in every pass.
     fn each(&self, text: bool, visit: &mut dyn FnMut(Message) -> Result<()>) -> Result<ReadReport> {
         let mut report = ReadReport::default();
-        self.walk(&mut report, &mut |cut, report| {
+        // Parsed and made into messages on the pool; reported and visited in order here.
+        let make = |cut: &Cut| {
             let parsed = if text {
                 parse::parse(&cut.bytes)
             } else {
                 parse::parse_without_text(&cut.bytes)
             };
-            let Some(mail) = parsed else {
+            parsed.map(|mail| {
+                let lossy = text && mail.lossy;
+                let message = threads::message(
+                    &self.owner,
+                    &self.index,
+                    cut.origin.clone(),
+                    cut.label.clone(),
+                    mail,
+                    text,
+                );
+                (lossy, message)
+            })
+        };
+        self.walk_parsed(&mut report, &make, &mut |cut, made, report| {
+            let Some((lossy, message)) = made else {
                 report.bad_rows.push(unreadable(&cut));
                 return Ok(());
             };
-            if text && mail.lossy {
+            if lossy {
                 report.lossy_rows += 1;
                 report.first_lossy.get_or_insert_with(|| cut.origin.clone());
             }
-            let Cut { origin, label, .. } = cut;
-            visit(threads::message(
-                &self.owner,
-                &self.index,
-                origin,
-                label,
-                mail,
-                text,
-            ))
+            visit(message)
         })?;
         Ok(report)
     }
@@ -187,11 +260,11 @@ fn cut_file(
         let mut count = 0;
         for (index, raw) in MboxSplitter::new(reader).enumerate() {
             let raw = raw.map_err(io_error)?;
-            on_cut(cut(index + 1, raw.line, raw.bytes), report)?;
+            on_cut(Found::Message(cut(index + 1, raw.line, raw.bytes)), report)?;
             count += 1;
         }
         if count == 0 {
-            report.bad_rows.push(empty_file(&display));
+            on_cut(Found::Problem(empty_file(&display)), report)?;
         }
         return Ok(());
     }
@@ -202,11 +275,10 @@ fn cut_file(
         .read_to_end(&mut bytes)
         .map_err(io_error)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        report.bad_rows.push(empty_file(&display));
-        return Ok(());
+        return on_cut(Found::Problem(empty_file(&display)), report);
     }
     bytes.truncate(MAX_MESSAGE_BYTES);
-    on_cut(cut(1, 1, bytes), report)
+    on_cut(Found::Message(cut(1, 1, bytes)), report)
 }
 
 fn empty_file(display: &str) -> String {

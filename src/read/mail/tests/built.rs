@@ -336,3 +336,31 @@ fn labels_by_folder_with_renames_and_skips() {
         format!("{}/data/spam-1/1.txt:1", tgz.display())
     );
 }
+
+#[test]
+fn messages_and_problems_keep_file_order_across_parsing_batches() {
+    // More messages than two batches parsed on the pool, an empty message in the last,
+    // unfinished batch, then an empty file and a last file: reported and read in file order.
+    let dir = TempDir::new().unwrap();
+    let batch = super::super::stream::BATCH_MESSAGES;
+    let many = 2 * batch + 7;
+    let empty = 2 * batch + 3;
+    let mut first: Vec<String> = (0..many)
+        .map(|i| mail("Ann <ann@x.com>", "me@y.com", &format!("m{i}"), "hello"))
+        .collect();
+    first[empty] = String::new();
+    write(&dir.path().join("a.mbox"), mbox(&first));
+    write(&dir.path().join("b.mbox"), "");
+    write(&dir.path().join("c.mbox"), two_mails());
+    let mailbox = read_mail(dir.path(), None).unwrap();
+    let mut expected: Vec<String> = (0..many)
+        .filter(|&i| i != empty)
+        .map(|i| format!("m{i}"))
+        .collect();
+    expected.extend(["first".to_string(), "second".to_string()]);
+    assert_eq!(subjects(&mailbox.messages), expected);
+    let problems = &mailbox.report.bad_rows;
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems[0].contains("a.mbox") && problems[0].contains("empty message"));
+    assert!(problems[1].contains("b.mbox") && problems[1].contains("empty file"));
+}
