@@ -246,15 +246,10 @@ pub(super) fn each_row<R: Read, L: Sync, T: Send>(
     let mut waiting: Option<(usize, Converted<T>)> = None;
     let mut at = 0;
     loop {
+        let [first, second] = &mut batches;
         let (this, other) = match at {
-            0 => {
-                let (a, b) = batches.split_at_mut(1);
-                (&a[0], &mut b[0])
-            }
-            _ => {
-                let (a, b) = batches.split_at_mut(1);
-                (&b[0], &mut a[0])
-            }
+            0 => (&*first, second),
+            _ => (&*second, first),
         };
         let rows = &this[..filled];
         let more = filled == BATCH;
