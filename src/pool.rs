@@ -36,8 +36,9 @@ impl<T: Send + 'static> FreeOnPool<T> {
     }
 
     fn flush(&mut self) {
-        let full = std::mem::take(&mut self.done);
-        Self::send(full);
+        if !self.done.is_empty() {
+            Self::send(std::mem::take(&mut self.done));
+        }
     }
 
     fn send(rows: Vec<T>) {
