@@ -13,8 +13,8 @@ pub(super) struct SenderText {
     ends: Blocks<(u32, u32)>,
 }
 
-/// Bytes in a block of [`SenderText`] (a longer text has a block of its own): no more than
-/// a block of the places that the second pass frees as it goes, so that they can be reused.
+/// Bytes in a block of [`SenderText`] (a longer text has a block of its own): small enough
+/// for the allocator to place among the blocks the first pass gave back.
 const TEXT_BLOCK: usize = 1 << 16;
 
 /// No text (a [`SenderText`] number).

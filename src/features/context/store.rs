@@ -16,9 +16,7 @@ const LARGE_BYTES: usize = 32 << 20;
 /// about as large again as the list. Blocks leave none and never hold two copies at once.
 ///
 /// A list grown by [`Blocks::push`] has a small first block (small lists stay small), then
-/// large ones. A list made whole by [`Blocks::from_fn`] has small blocks, which a reader
-/// going through it in order can free one by one ([`Blocks::free_before`]) for what it
-/// builds meanwhile to take their room.
+/// large ones. A list made whole by [`Blocks::from_fn`] has small blocks.
 #[derive(Debug, Clone)]
 pub struct Blocks<T> {
     blocks: Vec<Vec<T>>,
@@ -93,7 +91,7 @@ impl<T> Blocks<T> {
         self.len += 1;
     }
 
-    /// Items pushed (freed ones included).
+    /// Items in the list.
     pub fn len(&self) -> usize {
         self.len
     }
@@ -103,30 +101,23 @@ impl<T> Blocks<T> {
         self.len == 0
     }
 
-    /// Item `i`, unless it is out of range or was freed.
+    /// Item `i`, unless it is out of range.
     pub fn get(&self, i: usize) -> Option<&T> {
         let (b, at) = self.locate(i);
         self.blocks.get(b)?.get(at)
     }
 
-    /// Item `i`, mutably, unless it is out of range or was freed.
+    /// Item `i`, mutably, unless it is out of range.
     pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
         let (b, at) = self.locate(i);
         self.blocks.get_mut(b)?.get_mut(at)
     }
 
-    /// The items not freed, in order.
+    /// The items, in order.
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
         self.blocks.iter().flatten()
     }
 
-    /// Frees the blocks whose items all come before `i` (for a list read once, in order).
-    pub fn free_before(&mut self, i: usize) {
-        let (whole, _) = self.locate(i);
-        for block in self.blocks.iter_mut().take(whole) {
-            *block = Vec::new();
-        }
-    }
 }
 
 impl<T> Index<usize> for Blocks<T> {
@@ -231,7 +222,7 @@ mod tests {
     }
 
     #[test]
-    fn blocks_index_across_blocks_and_free_what_was_read() {
+    fn blocks_index_across_blocks_whether_grown_or_made_whole() {
         // u128: a large block holds 2^21 of them.
         let large = 1 << Blocks::<u128>::LARGE_SHIFT;
         assert_eq!(large * 16, LARGE_BYTES);
@@ -245,16 +236,9 @@ mod tests {
         assert_eq!(made.blocks.len(), n.div_ceil(SMALL));
         assert!(made.iter().eq(grown.iter()));
         made[SMALL + 1] = 0;
-        made.free_before(SMALL + 3);
-        assert_eq!(made.get(SMALL - 1), None);
         assert_eq!(
             (made.get(SMALL), made.get(SMALL + 1)),
             (Some(&(SMALL as u128)), Some(&0))
-        );
-        grown.free_before(SMALL + large);
-        assert_eq!(
-            (grown.get(SMALL + large - 1), grown.get(SMALL + large)),
-            (None, Some(&((SMALL + large) as u128)))
         );
         assert_eq!((grown.get(n), made.get(n)), (None, None));
     }
