@@ -117,7 +117,6 @@ impl<T> Blocks<T> {
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
         self.blocks.iter().flatten()
     }
-
 }
 
 impl<T> Index<usize> for Blocks<T> {
