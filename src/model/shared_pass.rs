@@ -35,9 +35,11 @@ pub struct Distinct {
 impl Distinct {
     /// Merges identical rows (same columns and values, bit for bit) of `x`.
     ///
-    /// Rows are renumbered, sorted and hashed in parallel; merging by hash is the one serial
-    /// step. Every merged row is then compared with the row it was merged into, and should
-    /// two different rows ever share a hash the matrix is merged again by [`Self::exact`].
+    /// Rows are hashed in parallel as they are (sorted first only when their columns are out
+    /// of order); merging by hash is the one serial step. Every merged row is then compared
+    /// with the row it was merged into, and should two different rows ever share a hash the
+    /// matrix is merged again by [`Self::exact`]. Only the distinct rows are renumbered and
+    /// sorted.
     pub fn new(x: &Csr) -> Self {
         Self::merged(x, row_hash)
     }
@@ -45,13 +47,12 @@ impl Distinct {
     /// [`Self::new`] with rows hashed by `hash`.
     fn merged(x: &Csr, hash: impl Fn(&[(u32, f32)], &mut Vec<u8>) -> u64 + Sync) -> Self {
         let (columns, renumbered) = renumbering(x);
-        let sorted_row = |i: usize, row: &mut Vec<(u32, f32)>| sorted_row(x, &renumbered, i, row);
         let hashes: Vec<u64> = (0..x.nrows())
             .into_par_iter()
             .map_init(
                 || (Vec::new(), Vec::new()),
                 |(row, bytes), i| {
-                    sorted_row(i, row);
+                    canonical_row(x, i, row);
                     hash(row, bytes)
                 },
             )
@@ -69,12 +70,29 @@ impl Distinct {
             })
             .collect();
         drop((first, hashes));
+        let merged_right = (0..x.nrows())
+            .into_par_iter()
+            .map_init(
+                || (Vec::new(), Vec::new()),
+                |(row, kept), i| {
+                    let u = of[i] as usize;
+                    firsts[u] as usize == i || {
+                        canonical_row(x, i, row);
+                        canonical_row(x, firsts[u] as usize, kept);
+                        same_pairs(row, kept)
+                    }
+                },
+            )
+            .all(|same| same);
+        if !merged_right {
+            return Self::exact(x);
+        }
         let unique = Csr::from_rows_with(
             x.ncols,
             firsts.iter().map(|&i| x.row(i as usize).0.len()),
             |u, cols, vals| {
                 ROW.with_borrow_mut(|row| {
-                    sorted_row(firsts[u] as usize, row);
+                    sorted_row(x, &renumbered, firsts[u] as usize, row);
                     for ((c, v), &(col, value)) in
                         cols.iter_mut().zip(vals.iter_mut()).zip(row.iter())
                     {
@@ -83,17 +101,6 @@ impl Distinct {
                 })
             },
         );
-        let merged_right = (0..x.nrows()).into_par_iter().all(|i| {
-            let u = of[i] as usize;
-            firsts[u] as usize == i
-                || ROW.with_borrow_mut(|row| {
-                    sorted_row(i, row);
-                    same_row(row, unique.row(u))
-                })
-        });
-        if !merged_right {
-            return Self::exact(x);
-        }
         Distinct {
             x: unique,
             of,
@@ -185,6 +192,25 @@ fn sorted_row(x: &Csr, renumbered: &[u32], i: usize, row: &mut Vec<(u32, f32)>) 
             .zip(v.iter().copied()),
     );
     row.sort_unstable_by_key(|&(c, _)| c);
+}
+
+/// Row `i` of `x` as its pairs in column order: rows of the same pairs in any order come out
+/// the same (rows already in order, as the TF-IDF rows are, are only copied).
+fn canonical_row(x: &Csr, i: usize, row: &mut Vec<(u32, f32)>) {
+    let (c, v) = x.row(i);
+    row.clear();
+    row.extend(c.iter().copied().zip(v.iter().copied()));
+    if !c.is_sorted() {
+        row.sort_unstable_by_key(|&(c, _)| c);
+    }
+}
+
+/// True when two rows hold the same columns and values (bit for bit), in the same order.
+fn same_pairs(a: &[(u32, f32)], b: &[(u32, f32)]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(&(c, v), &(d, w))| c == d && v.to_bits() == w.to_bits())
 }
 
 /// True when `row` holds the columns and values (bit for bit) of `(cols, vals)`.
