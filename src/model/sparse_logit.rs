@@ -40,6 +40,25 @@ impl Csr {
         }
     }
 
+    /// An empty matrix of `ncols` columns with room for `rows` rows of `nnz` values in all.
+    pub fn with_capacity(ncols: usize, rows: usize, nnz: usize) -> Self {
+        let mut indptr = Vec::with_capacity(rows + 1);
+        indptr.push(0);
+        Csr {
+            indptr,
+            indices: Vec::with_capacity(nnz),
+            values: Vec::with_capacity(nnz),
+            ncols,
+        }
+    }
+
+    /// Appends one row of `(column, value)` pairs, from a slice.
+    pub fn push_pairs(&mut self, row: &[(u32, f32)]) {
+        self.indices.extend(row.iter().map(|&(c, _)| c));
+        self.values.extend(row.iter().map(|&(_, v)| v));
+        self.indptr.push(self.indices.len());
+    }
+
     /// Appends one row of `(column, value)` pairs.
     pub fn push_row(&mut self, row: impl IntoIterator<Item = (u32, f32)>) {
         for (col, value) in row {
@@ -47,15 +66,6 @@ impl Csr {
             self.values.push(value);
         }
         self.indptr.push(self.indices.len());
-    }
-
-    /// A matrix of `rows` of `(column, value)` pairs, in order, copied in parallel.
-    pub fn from_rows(ncols: usize, rows: Vec<Vec<(u32, f32)>>) -> Self {
-        Csr::from_rows_with(ncols, rows.iter().map(Vec::len), |i, cols, vals| {
-            for ((c, v), &(col, value)) in cols.iter_mut().zip(vals.iter_mut()).zip(&rows[i]) {
-                (*c, *v) = (col, value);
-            }
-        })
     }
 
     /// A matrix whose rows have the lengths `lengths` (in order) and are written, in

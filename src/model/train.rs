@@ -220,30 +220,82 @@ pub(super) struct HashedText {
 impl HashedText {
     pub(super) fn new(texts: &[String], spec: &text::TextSpec, min_df: u32) -> Self {
         // Each row's counts with a digest of them (the digests of all rows make the text's).
-        let (counts, row_digests): (Vec<Vec<(u32, f32)>>, Vec<u128>) = texts
-            .par_iter()
-            .map_init(Vec::new, |bytes, t| {
-                let row = text::hashed_counts(spec, t);
-                bytes.clear();
-                for &(b, tf) in &row {
-                    bytes.extend_from_slice(&b.to_le_bytes());
-                    bytes.extend_from_slice(&tf.to_bits().to_le_bytes());
+        let blocks: Vec<(CountBlock, Vec<u128>)> = texts
+            .par_chunks(ROWS_PER_BLOCK)
+            .map_init(Vec::new, |bytes, texts| {
+                let mut block = CountBlock::default();
+                let mut digests = Vec::with_capacity(texts.len());
+                for t in texts {
+                    let row = text::hashed_counts(spec, t);
+                    bytes.clear();
+                    for &(b, tf) in &row {
+                        bytes.extend_from_slice(&b.to_le_bytes());
+                        bytes.extend_from_slice(&tf.to_bits().to_le_bytes());
+                    }
+                    digests.push(xxhash_rust::xxh3::xxh3_128(bytes));
+                    block.push(&row);
                 }
-                let digest = xxhash_rust::xxh3::xxh3_128(bytes);
-                (row, digest)
+                block.pairs.shrink_to_fit();
+                (block, digests)
             })
-            .unzip();
+            .collect();
         let mut digest = xxhash_rust::xxh3::Xxh3::new();
-        for d in &row_digests {
+        for d in blocks.iter().flat_map(|(_, digests)| digests) {
             digest.update(&d.to_le_bytes());
         }
-        let vocab = Vocabulary::fit(&counts, spec.hash_bits, min_df);
-        let x = vocab.transform(counts);
+        let blocks: Vec<CountBlock> = blocks.into_iter().map(|(b, _)| b).collect();
+        let vocab = Vocabulary::fit(&blocks, spec.hash_bits, min_df);
+        let x = vocab.transform(blocks);
         HashedText {
             vocab,
             x,
             digest: digest.digest128(),
         }
+    }
+}
+
+/// Rows hashed per [`CountBlock`] (about 1.5 MB of counts for mail-length texts).
+const ROWS_PER_BLOCK: usize = 256;
+
+/// The hashed counts of a block of rows, one row's `(bucket, tf)` pairs after another: one
+/// allocation per block rather than one per row, so the rows cost their pairs and no more.
+#[derive(Default)]
+struct CountBlock {
+    /// Where each row's pairs end.
+    ends: Vec<usize>,
+    pairs: Vec<(u32, f32)>,
+}
+
+impl CountBlock {
+    fn push(&mut self, row: &[(u32, f32)]) {
+        self.pairs.extend_from_slice(row);
+        self.ends.push(self.pairs.len());
+    }
+
+    /// Each row's pairs, in order.
+    fn rows(&self) -> impl Iterator<Item = &[(u32, f32)]> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(a, &b)| &self.pairs[a..b])
+    }
+
+    /// Turns every row, in place, into TF-IDF over the columns of `vocab`: buckets it does not
+    /// keep are dropped, and the row is scaled to unit L2 norm.
+    fn to_tfidf(&mut self, vocab: &Vocabulary) {
+        let (mut start, mut kept) = (0, 0);
+        for end in self.ends.iter_mut() {
+            let row_start = kept;
+            for i in start..*end {
+                let (b, tf) = self.pairs[i];
+                let c = vocab.column[b as usize];
+                if c != u32::MAX {
+                    self.pairs[kept] = (c, tf * vocab.idf[c as usize]);
+                    kept += 1;
+                }
+            }
+            normalize(&mut self.pairs[row_start..kept]);
+            (start, *end) = (*end, kept);
+        }
+        self.pairs.truncate(kept);
     }
 }
 
@@ -419,19 +471,20 @@ pub(super) struct Vocabulary {
 }
 
 impl Vocabulary {
-    fn fit(counts: &[Vec<(u32, f32)>], bits: u32, min_df: u32) -> Self {
+    fn fit(blocks: &[CountBlock], bits: u32, min_df: u32) -> Self {
         let width = 1usize << bits;
         // Document frequencies counted by blocks of rows, then summed.
-        let rows_per_task = counts.len().div_ceil(8).max(1024);
-        let df = counts
-            .par_chunks(rows_per_task)
-            .map(|rows| {
-                let mut df = vec![0u32; width];
-                for &(b, _) in rows.iter().flatten() {
-                    df[b as usize] += 1;
-                }
-                df
-            })
+        let df = blocks
+            .par_iter()
+            .fold(
+                || vec![0u32; width],
+                |mut df, block| {
+                    for &(b, _) in &block.pairs {
+                        df[b as usize] += 1;
+                    }
+                    df
+                },
+            )
             .reduce(
                 || vec![0u32; width],
                 |mut a, b| {
@@ -439,7 +492,7 @@ impl Vocabulary {
                     a
                 },
             );
-        let n = counts.len() as f64;
+        let n = blocks.iter().map(|b| b.ends.len()).sum::<usize>() as f64;
         let mut column = vec![u32::MAX; df.len()];
         let (mut buckets, mut idf) = (Vec::new(), Vec::new());
         for (b, &d) in df.iter().enumerate() {
@@ -456,23 +509,17 @@ impl Vocabulary {
         }
     }
 
-    /// The TF-IDF rows of `counts` (each row's buffer reused for its result).
-    fn transform(&self, counts: Vec<Vec<(u32, f32)>>) -> Csr {
-        let rows: Vec<Vec<(u32, f32)>> = counts
-            .into_par_iter()
-            .map(|mut row| {
-                row.retain_mut(|(b, tf)| {
-                    let c = self.column[*b as usize];
-                    if c != u32::MAX {
-                        (*b, *tf) = (c, *tf * self.idf[c as usize]);
-                    }
-                    c != u32::MAX
-                });
-                normalize(&mut row);
-                row
-            })
-            .collect();
-        Csr::from_rows(self.buckets.len(), rows)
+    /// The TF-IDF rows of the counts in `blocks` (each block turned in place, then copied
+    /// into the matrix and freed).
+    fn transform(&self, mut blocks: Vec<CountBlock>) -> Csr {
+        blocks.par_iter_mut().for_each(|b| b.to_tfidf(self));
+        let rows = blocks.iter().map(|b| b.ends.len()).sum();
+        let nnz = blocks.iter().map(|b| b.pairs.len()).sum();
+        let mut x = Csr::with_capacity(self.buckets.len(), rows, nnz);
+        for block in blocks {
+            block.rows().for_each(|row| x.push_pairs(row));
+        }
+        x
     }
 }
 
