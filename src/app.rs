@@ -1,7 +1,7 @@
 //! One function per subcommand, each a short list of named steps over the library stages.
 //! Messages for people go to stderr (silenced by `--quiet`); data goes to stdout or `-o`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::cli::{Cli, Command, EvalArgs, EvalFormat, ScoreArgs, TrainArgs};
 use crate::error::{Error, Result, EXIT_INPUT, EXIT_OK};
@@ -17,7 +17,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     configure_threads(cli.threads)?;
     let say = |msg: &str| {
         if !cli.quiet {
-            eprintln!("{msg}");
+            report::to_stderr(msg);
         }
     };
     match &cli.command {
@@ -41,6 +41,8 @@ fn configure_threads(threads: Option<usize>) -> Result<()> {
 }
 
 fn run_train(args: &TrainArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
+    let inputs: Vec<&Path> = args.data.iter().map(PathBuf::as_path).collect();
+    check_outputs(&inputs, &[("--out", &args.out)])?;
     let opts = args.table.options(true)?;
     let mut messages = Vec::new();
     for path in &args.data {
@@ -95,6 +97,9 @@ fn run_train(args: &TrainArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
 }
 
 fn run_eval(args: &EvalArgs, say: &dyn Fn(&str)) -> Result<i32> {
+    if let Some(out) = &args.write_baseline {
+        check_outputs(&[&args.model, &args.data], &[("--write-baseline", out)])?;
+    }
     let model = Model::load(&args.model)?;
     let opts = args.table.options(true)?;
     let (messages, read_report) = read_labeled(&args.data, &opts, &args.label_map)?;
@@ -134,6 +139,15 @@ fn write_baseline(path: &Path, metrics: &serde_json::Value) -> Result<()> {
 }
 
 fn run_score(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
+    let mut inputs: Vec<&Path> = args.inputs.iter().map(PathBuf::as_path).collect();
+    inputs.extend(args.model.as_deref());
+    let outputs: Vec<(&str, &Path)> =
+        [("-o", &args.output), ("--messages-out", &args.messages_out)]
+            .into_iter()
+            .filter_map(|(flag, p)| Some((flag, p.as_deref()?)))
+            .filter(|(_, p)| p.as_os_str() != "-")
+            .collect();
+    check_outputs(&inputs, &outputs)?;
     if let [path] = args.inputs.as_slice() {
         // Mail first: a Takeout .zip is mail, a LinkedIn .zip is an export. A folder that is
         // neither is read as an export, so a folder without messages.csv says what it holds.
@@ -152,13 +166,8 @@ fn run_score(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
         reasons: args.reasons,
         progress: !quiet,
     };
-    let sink = args.output.clone().map_or(Sink::Stdout, Sink::File);
-    let mut result = None;
-    report::to_sink(&sink, |w| {
-        result = Some(score::score_tables(&model, &cfg, w));
-        Ok(())
-    })?;
-    let summary = result.expect("scoring ran")?;
+    let sink = output_sink(args.output.as_deref());
+    let summary = report::produce(&sink, |w| score::score_tables(&model, &cfg, w))?;
     summary.read.warnings().iter().for_each(|w| say(w));
     say(&format!(
         "scored {} rows, flagged {}; {} unreadable row(s)",
@@ -171,6 +180,66 @@ fn run_score(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
     } else {
         EXIT_INPUT
     })
+}
+
+/// Where `-o` sends output: standard output when it is not given or is `-`.
+fn output_sink(output: Option<&Path>) -> Sink {
+    match output {
+        Some(path) if path.as_os_str() != "-" => Sink::File(path.to_path_buf()),
+        _ => Sink::Stdout,
+    }
+}
+
+/// Refuses an output that would be written over an input (read after it is gone) or over
+/// another output. Devices such as `/dev/null` are never the same file.
+fn check_outputs(inputs: &[&Path], outputs: &[(&str, &Path)]) -> Result<()> {
+    for (i, &(flag, out)) in outputs.iter().enumerate() {
+        if let Some(input) = inputs.iter().find(|input| same_file(input, out)) {
+            return Err(Error::Usage(format!(
+                "{flag} {} is also an input ({}); write the output elsewhere",
+                out.display(),
+                input.display()
+            )));
+        }
+        if let Some((other, _)) = outputs[..i].iter().find(|(_, o)| same_file(o, out)) {
+            return Err(Error::Usage(format!(
+                "{flag} and {other} both name {}; give each its own file",
+                out.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Whether two paths name one regular file (both existing), or would create one (neither does).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => {
+            if !(x.is_file() && y.is_file()) {
+                return false;
+            }
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                x.dev() == y.dev() && x.ino() == y.ino()
+            }
+            #[cfg(not(unix))]
+            {
+                std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok()
+            }
+        }
+        (Err(_), Err(_)) => {
+            let resolved = |p: &Path| -> Option<PathBuf> {
+                let dir = match p.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d,
+                    _ => Path::new("."),
+                };
+                Some(std::fs::canonicalize(dir).ok()?.join(p.file_name()?))
+            };
+            resolved(a).is_some_and(|x| Some(x) == resolved(b))
+        }
+        _ => false,
+    }
 }
 
 fn short_path(p: &str) -> String {
@@ -250,23 +319,18 @@ fn score_senders(
         score::score_senders(model, source, args.policy, rows, !quiet)
     };
     let scored = match &args.messages_out {
-        Some(out) => {
-            let mut result = None;
-            report::write_atomically(out, |w| {
-                result = Some(run(Some(score::MessageRows {
-                    out: w,
-                    format: args.format,
-                    reasons: args.reasons,
-                })));
-                Ok(())
-            })?;
-            result.expect("scoring ran")?
-        }
+        Some(out) => report::produce_file(out, |w| {
+            run(Some(score::MessageRows {
+                out: w,
+                format: args.format,
+                reasons: args.reasons,
+            }))
+        })?,
         None => run(None)?,
     };
     scored.read.warnings().iter().for_each(|w| say(w));
     let reports = scored.reports.as_ref().expect("scoring judged the senders");
-    let sink = args.output.clone().map_or(Sink::Stdout, Sink::File);
+    let sink = output_sink(args.output.as_deref());
     report::to_sink(&sink, |w| {
         report::write_senders(reports.batches(4096), args.format, w)
     })?;

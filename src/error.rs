@@ -142,6 +142,12 @@ impl Error {
         }
     }
 
+    /// Whether this is output to a reader that went away (`hardsell score … | head`): the
+    /// reader has what it wanted, so it is not a failure.
+    pub fn is_closed_pipe(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {

@@ -36,6 +36,37 @@ pub fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<()> {
+    produce_file(path, |w| write(w).map_err(|e| Error::io(path, e)))
+}
+
+/// Runs `work` against `path` and keeps what it wrote only when it succeeds:
+///
+/// - a regular file (new, or existing) is written as a temporary file beside it, renamed over
+///   it at the end; a failure leaves the old file as it was and no temporary file behind;
+/// - a symbolic link to a file keeps the link: the file it points to is replaced;
+/// - a device, FIFO or socket (`/dev/null`, `/dev/stdout`, a named pipe) is written in place,
+///   as the shell's `>` would, never replaced by a file.
+pub fn produce_file<T>(path: &Path, work: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.is_dir() {
+            return Err(Error::io(
+                path,
+                io::Error::other("is a folder; name a file to write"),
+            ));
+        }
+        if !meta.is_file() {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| Error::io(path, e))?;
+            let mut buffered = io::BufWriter::new(file);
+            let out = work(&mut buffered)?;
+            buffered.flush().map_err(|e| Error::io(path, e))?;
+            return Ok(out);
+        }
+    }
+    let target = link_target(path)?;
+    let path = target.as_path();
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -44,11 +75,12 @@ pub fn write_atomically(
         .prefix(".hardsell-")
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
-    {
+    let out = {
         let mut buffered = io::BufWriter::new(tmp.as_file_mut());
-        write(&mut buffered).map_err(|e| Error::io(path, e))?;
+        let out = work(&mut buffered)?;
         buffered.flush().map_err(|e| Error::io(path, e))?;
-    }
+        out
+    };
     tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     #[cfg(unix)]
     {
@@ -57,22 +89,59 @@ pub fn write_atomically(
         let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644));
     }
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
+    Ok(out)
+}
+
+/// The file a path names once symbolic links are followed (the path itself when it is not a
+/// link; a dangling link's target, to be created).
+fn link_target(path: &Path) -> Result<PathBuf> {
+    let mut target = path.to_path_buf();
+    // A bounded walk: a loop of links ends in an error, as opening it would.
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&target) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let next = std::fs::read_link(&target).map_err(|e| Error::io(&target, e))?;
+                target = match target.parent() {
+                    Some(dir) if next.is_relative() => dir.join(next),
+                    _ => next,
+                };
+            }
+            _ => return Ok(target),
+        }
+    }
+    Err(Error::io(
+        path,
+        io::Error::other("too many levels of symbolic links"),
+    ))
 }
 
 /// Runs `write` against the sink: stdout directly (a closed pipe is success), a file atomically.
 pub fn to_sink(sink: &Sink, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+    produce(sink, |w| {
+        write(w).map_err(|e| Error::io(sink_name(sink), e))
+    })
+}
+
+/// Runs `work` against the sink, keeping a file's output only when `work` succeeds (see
+/// [`produce_file`]). On stdout, a reader that went away (a closed pipe) is left to the
+/// caller: the error says so ([`Error::is_closed_pipe`]).
+pub fn produce<T>(sink: &Sink, work: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
     match sink {
-        Sink::File(path) => write_atomically(path, write),
+        Sink::File(path) => produce_file(path, work),
         Sink::Stdout => {
             let stdout = io::stdout();
             let mut lock = io::BufWriter::new(stdout.lock());
-            match write(&mut lock).and_then(|_| lock.flush()) {
-                Ok(()) => Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-                Err(e) => Err(Error::io("<stdout>", e)),
-            }
+            let out = work(&mut lock)?;
+            lock.flush().map_err(|e| Error::io("<stdout>", e))?;
+            Ok(out)
         }
+    }
+}
+
+fn sink_name(sink: &Sink) -> PathBuf {
+    match sink {
+        Sink::File(path) => path.clone(),
+        Sink::Stdout => PathBuf::from("<stdout>"),
     }
 }
 
@@ -173,6 +242,12 @@ pub fn write_senders(
             .try_for_each(|bytes| writer.rendered(bytes))?;
     }
     writer.finish()
+}
+
+/// Writes one line to stderr; a closed or full stderr is ignored (messages for people must
+/// never stop the work, nor panic as `eprintln!` does).
+pub fn to_stderr(line: &str) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
 }
 
 /// A progress line on stderr (rows and rows/s), drawn only when `enabled` and stderr is a

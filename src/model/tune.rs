@@ -94,7 +94,10 @@ pub(super) fn tune(prep: &Prepared, params: &TrainParams, grid: &TuneGrid) -> Re
     let total = grid.char_ngrams.len() * grid.char_limits.len() * grid.alphas.len();
     let say = |line: String| {
         if grid.progress {
-            eprintln!("{line} [{:.2} s]", started.elapsed().as_secs_f64());
+            crate::report::to_stderr(&format!(
+                "{line} [{:.2} s]",
+                started.elapsed().as_secs_f64()
+            ));
         }
     };
     let mut candidates: Vec<TuneCandidate> = Vec::with_capacity(total);
