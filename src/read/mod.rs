@@ -23,6 +23,47 @@ pub(crate) fn crlf_lines(head: &[u8]) -> bool {
         && head.contains(&b'\n')
 }
 
+/// Whether CSV bytes (from the start of a record to the end of the file) end inside a quoted
+/// field that was never closed: the csv crate then reads the rest of the file into that one
+/// field, and every row after it would silently vanish. The states are the csv crate's own
+/// (RFC 4180 with doubled quotes; a quote inside an unquoted field is an ordinary character).
+pub(crate) fn ends_in_open_quote(
+    bytes: impl std::io::Read,
+    delimiter: u8,
+    quote: u8,
+) -> std::io::Result<bool> {
+    #[derive(PartialEq)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut state = State::FieldStart;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, bytes);
+    loop {
+        let buf = std::io::BufRead::fill_buf(&mut reader)?;
+        if buf.is_empty() {
+            return Ok(state == State::Quoted);
+        }
+        for &b in buf {
+            let ends_field = b == delimiter || b == b'\n' || b == b'\r';
+            state = match state {
+                State::FieldStart if b == quote => State::Quoted,
+                State::FieldStart | State::Unquoted if ends_field => State::FieldStart,
+                State::FieldStart | State::Unquoted => State::Unquoted,
+                State::Quoted if b == quote => State::QuoteInQuoted,
+                State::Quoted => State::Quoted,
+                State::QuoteInQuoted if b == quote => State::Quoted,
+                State::QuoteInQuoted if ends_field => State::FieldStart,
+                State::QuoteInQuoted => State::Unquoted,
+            };
+        }
+        let n = buf.len();
+        std::io::BufRead::consume(&mut reader, n);
+    }
+}
+
 /// Messages that can be read more than once, in the same order each time, so that scoring
 /// can take one pass for thread context and a second for the words, holding only compact
 /// per-message and per-sender state in between (memory does not hold the messages).
@@ -171,5 +212,22 @@ impl ReadReport {
         );
         out.extend(self.bad_rows.iter().map(|b| format!("error: {b}")));
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ends_in_open_quote;
+
+    #[test]
+    fn a_quote_left_open_at_the_end_of_the_file_is_found() {
+        let open = |s: &str| ends_in_open_quote(s.as_bytes(), b',', b'"').unwrap();
+        assert!(open("1,\"never closed\n2,b,ok\n3,c,ok\n"));
+        assert!(open("1,\"has \"\"doubled\"\" quotes\n2,b\n"));
+        assert!(!open("1,\"multi\nline\"\n"));
+        assert!(!open("1,\"multi\nline\",tail"));
+        assert!(!open("1,5\" screen,ok\n2,b,ok\n"));
+        assert!(!open("1,\"closed\"then more,ok\n"));
+        assert!(!open(""));
     }
 }

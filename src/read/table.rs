@@ -95,8 +95,19 @@ pub struct TableReader {
     /// (BurntSushi/rust-csv#395); true when the file uses CRLF, to correct for it.
     crlf: bool,
     records_read: usize,
+    delimiter: u8,
+    /// The file behind a CSV source, to look again at a last row that may hold an unclosed
+    /// quote ([`super::ends_in_open_quote`]); `None` for standard input and JSON Lines.
+    tail: Option<Tail>,
     /// Warnings gathered so far.
     pub report: ReadReport,
+}
+
+/// A CSV file's path, length and delimiter, for [`TableReader::open_quote`].
+struct Tail {
+    path: std::path::PathBuf,
+    len: u64,
+    delimiter: u8,
 }
 
 impl std::fmt::Debug for TableReader {
@@ -113,7 +124,17 @@ impl TableReader {
         } else {
             Box::new(File::open(path).map_err(|e| Error::io(path, e))?)
         };
-        Self::from_reader(&path.display().to_string(), input, opts)
+        let mut reader = Self::from_reader(&path.display().to_string(), input, opts)?;
+        if let (Source::Csv(_), true, Ok(meta)) =
+            (&reader.source, opts.quoting, std::fs::metadata(path))
+        {
+            reader.tail = meta.is_file().then(|| Tail {
+                path: path.to_path_buf(),
+                len: meta.len(),
+                delimiter: reader.delimiter,
+            });
+        }
+        Ok(reader)
     }
 
     /// True when the table has thread columns (a conversation or a contact), so that its rows
@@ -155,6 +176,8 @@ impl TableReader {
                 record: ByteRecord::new(),
                 crlf: false,
                 records_read: 0,
+                delimiter: b',',
+                tail: None,
                 report: ReadReport::default(),
             });
         }
@@ -186,6 +209,8 @@ impl TableReader {
             record: ByteRecord::new(),
             crlf,
             records_read: usize::from(opts.has_header),
+            delimiter,
+            tail: None,
             report: ReadReport::default(),
         })
     }
@@ -201,8 +226,44 @@ impl TableReader {
         match read {
             Ok(false) => None,
             Err(e) => Some(Err(e)),
-            Ok(true) => Some(self.current()),
+            Ok(true) => match self.open_quote() {
+                Some(e) => Some(Err(e)),
+                None => Some(self.current()),
+            },
         }
+    }
+
+    /// The error for a last row whose quoted field is never closed: the csv crate reads the
+    /// rest of the file into that field, so the rows after it would vanish unreported. Only a
+    /// row that reaches the end of the file with a line break in its last field is looked at
+    /// again, from the file.
+    fn open_quote(&self) -> Option<Error> {
+        let (Source::Csv(reader), Some(tail)) = (&self.source, &self.tail) else {
+            return None;
+        };
+        let last = self.record.get(self.record.len().checked_sub(1)?)?;
+        if reader.position().byte() < tail.len || !last.iter().any(|&b| b == b'\n' || b == b'\r') {
+            return None;
+        }
+        let start = self.record.position()?.byte();
+        let open = File::open(&tail.path).and_then(|mut f| {
+            std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(start))?;
+            super::ends_in_open_quote(f, tail.delimiter, b'"')
+        });
+        if !matches!(open, Ok(true)) {
+            return None;
+        }
+        let lines = last.iter().filter(|&&b| b == b'\n').count();
+        Some(Error::BadRow {
+            path: (*self.name).into(),
+            line: self.record.position().map_or(0, |p| p.line())
+                + u64::from(self.crlf && self.records_read > 0),
+            message: format!(
+                "a quoted field on this row is never closed, so the rest of the file \
+                 ({lines} more line(s)) would be read into it as one value; close the quote \
+                 (or use --no-quoting for a file without quoting)"
+            ),
+        })
     }
 
     fn current(&mut self) -> Result<Message> {
