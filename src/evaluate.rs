@@ -95,6 +95,12 @@ pub fn metrics_json(model: &Model, y: &[usize], probs: &Array2<f64>) -> Value {
 
 /// Fails with [`Error::Regression`] when a gated metric is more than `max_drop` below `baseline`.
 pub fn check_baseline(current: &Value, baseline_path: &Path, max_drop: f64) -> Result<Vec<String>> {
+    // NaN or infinity would let every metric through: the gate would gate nothing.
+    if !(max_drop.is_finite() && max_drop >= 0.0) {
+        return Err(Error::Usage(format!(
+            "--max-drop must be a finite number of at least 0 (got {max_drop})"
+        )));
+    }
     let text = std::fs::read_to_string(baseline_path).map_err(|e| Error::io(baseline_path, e))?;
     let baseline: Value = serde_json::from_str(&text).map_err(|e| Error::BadRow {
         path: baseline_path.into(),
@@ -104,14 +110,19 @@ pub fn check_baseline(current: &Value, baseline_path: &Path, max_drop: f64) -> R
     let mut lines = Vec::new();
     let mut failures = Vec::new();
     for name in GATED_METRICS {
-        let (Some(now), Some(base)) = (current[name].as_f64(), baseline[name].as_f64()) else {
-            return Err(Error::Usage(format!(
-                "{}: baseline has no numeric '{name}'",
-                baseline_path.display()
-            )));
+        let Some(base) = baseline[name].as_f64().filter(|b| b.is_finite()) else {
+            return Err(Error::io(
+                baseline_path,
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("the baseline has no numeric '{name}'"),
+                ),
+            ));
         };
+        // A metric that cannot be worked out (NaN: say, one class only) fails the gate.
+        let now = current[name].as_f64().unwrap_or(f64::NAN);
         let line = format!("{name}: {now:.4} (baseline {base:.4}, allowed drop {max_drop})");
-        if now < base - max_drop {
+        if now.is_nan() || now < base - max_drop {
             failures.push(line.clone());
         }
         lines.push(line);
