@@ -180,12 +180,14 @@ pub(super) fn thread_ids(message: &Mime<'_>) -> ThreadIds {
         .into_iter()
         .next();
     let mut parents: Vec<String> = Vec::new();
+    // Repeats found by a set: a References header can hold hundreds of thousands of ids.
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     let answered = raw_values(message, "References")
         .into_iter()
         .chain(raw_values(message, "In-Reply-To"));
     for value in answered {
         for parent in message_ids(&value) {
-            if Some(&parent) != id.as_ref() && !parents.contains(&parent) {
+            if Some(&parent) != id.as_ref() && seen.insert(parent.clone()) {
                 parents.push(parent);
             }
         }
