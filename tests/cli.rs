@@ -986,7 +986,8 @@ fn a_model_whose_combiner_width_was_tampered_is_refused_without_panic() {
         sb.run(args)
             .expect_code(4)
             .expect_stderr(&format!(
-                "narrow.json: combiner is {} × {cols} but the features say {rows} × {cols}",
+                "narrow.json: the combiner has {} weights per label and {rows} feature names, \
+                 but the features are {rows}",
                 rows - 1
             ))
             .expect_no_panic();
@@ -1008,6 +1009,36 @@ fn a_model_whose_combiner_intercept_was_tampered_is_refused_without_panic() {
         .expect_code(4)
         .expect_stderr("wide.json:")
         .expect_no_panic();
+}
+
+#[test]
+fn a_model_whose_labels_do_not_match_its_text_models_is_refused() {
+    let sb = trained_sandbox();
+    let model = sb.read_json("model.json");
+    let tamper = |field: &str, value: serde_json::Value, expected: &str| {
+        let mut m = model.clone();
+        m[field] = value;
+        sb.write_json("odd.json", &m);
+        sb.run(&["score", "--model", "odd.json", "test.csv"])
+            .expect_code(4)
+            .expect_stderr(expected)
+            .expect_no_panic();
+    };
+    tamper(
+        "labels",
+        serde_json::json!(["ham", "ham"]),
+        "label 'ham' appears twice",
+    );
+    tamper(
+        "positive",
+        serde_json::json!("eggs"),
+        "flagged label 'eggs' is not one of its labels",
+    );
+    tamper(
+        "positive",
+        serde_json::Value::Null,
+        "its text models are for [\"spam\"]",
+    );
 }
 
 #[test]

@@ -322,6 +322,8 @@ impl Model {
 
     /// Parses and checks model JSON; `path` names it in errors.
     pub fn from_json(bytes: &[u8], path: &Path) -> Result<Model> {
+        // An editor may have saved it with a UTF-8 byte order mark.
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         // Straight into the model, no JSON tree in between; only a file that does not fit
         // is read again, for its header, to say why.
         let mut model: Model = match serde_json::from_slice(bytes) {
@@ -376,21 +378,85 @@ impl Model {
         if t.buckets.windows(2).any(|w| w[0] >= w[1]) {
             return Err("text model buckets are not sorted (damaged file)".into());
         }
+        self.check_labels()?;
+        self.check_text_spec()?;
         let width = t.classes.len() + self.features.side_names().len();
         let (rows, cols) = self.combiner.params().dim();
-        if rows != width
-            || self.dense_names.len() != width
-            || cols != self.labels.len()
-            || self.combiner.intercept().len() != self.labels.len()
-            || self.combiner.classes() != (0..self.labels.len()).collect::<Vec<_>>().as_slice()
+        let labels = self.labels.len();
+        if rows != width || self.dense_names.len() != width {
+            return Err(format!(
+                "the combiner has {rows} weights per label and {} feature names, but the \
+                 features are {width} (damaged file)",
+                self.dense_names.len()
+            ));
+        }
+        if cols != labels
+            || self.combiner.intercept().len() != labels
+            || self.combiner.classes() != (0..labels).collect::<Vec<_>>().as_slice()
         {
             return Err(format!(
-                "combiner is {rows} × {cols} but the features say {width} × {} (damaged file)",
-                self.labels.len()
+                "the combiner has {cols} label columns, {} intercepts and classes {:?}, but the \
+                 model has {labels} labels (damaged file)",
+                self.combiner.intercept().len(),
+                self.combiner.classes()
             ));
         }
         if !(self.threshold > 0.0 && self.threshold < 1.0) {
-            return Err(format!("threshold {} is outside 0..1", self.threshold));
+            return Err(format!(
+                "threshold {} must lie strictly between 0 and 1",
+                self.threshold
+            ));
+        }
+        Ok(())
+    }
+
+    /// Labels: at least two, no repeats; the flagged one among them; one text model per
+    /// label (or, for two labels, one for the flagged label), in label order.
+    fn check_labels(&self) -> std::result::Result<(), String> {
+        let labels = &self.labels;
+        if labels.len() < 2 {
+            return Err(format!("it has {} label(s), fewer than two", labels.len()));
+        }
+        if let Some(l) = labels
+            .iter()
+            .enumerate()
+            .find_map(|(i, l)| labels[..i].contains(l).then_some(l))
+        {
+            return Err(format!("label '{l}' appears twice (damaged file)"));
+        }
+        let expected: Vec<String> = match &self.positive {
+            Some(p) if !labels.contains(p) => {
+                return Err(format!(
+                    "its flagged label '{p}' is not one of its labels ({}) (damaged file)",
+                    labels.join(", ")
+                ))
+            }
+            Some(p) => vec![p.clone()],
+            None => labels.clone(),
+        };
+        if self.text.classes != expected {
+            return Err(format!(
+                "its text models are for {:?} but its labels call for {expected:?} (damaged file)",
+                self.text.classes
+            ));
+        }
+        Ok(())
+    }
+
+    /// Text settings that `hardsell train` could have written.
+    fn check_text_spec(&self) -> std::result::Result<(), String> {
+        let spec = &self.features.text;
+        let (lo, hi) = spec.char_ngrams;
+        if (lo, hi) != (0, 0) && !(1 <= lo && lo <= hi && hi <= 16) {
+            return Err(format!(
+                "char_ngrams {lo}-{hi} is not 0-0 or MIN-MAX with 1 <= MIN <= MAX <= 16"
+            ));
+        }
+        if !(1..=8).contains(&spec.word_ngrams) {
+            return Err(format!("word_ngrams {} is outside 1..=8", spec.word_ngrams));
+        }
+        if hi > 0 && spec.char_limit == 0 {
+            return Err("char_limit is 0 while character n-grams are on".into());
         }
         Ok(())
     }
