@@ -27,10 +27,16 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
 }
 
+/// The most worker threads `--threads` may ask for: far more than any machine's cores, and
+/// few enough that starting them takes no noticeable time.
+const MAX_THREADS: usize = 1024;
+
 fn configure_threads(threads: Option<usize>) -> Result<()> {
     if let Some(n) = threads {
-        if n == 0 {
-            return Err(Error::Usage("--threads must be at least 1".into()));
+        if !(1..=MAX_THREADS).contains(&n) {
+            return Err(Error::Usage(format!(
+                "--threads must be from 1 to {MAX_THREADS} (got {n})"
+            )));
         }
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)

@@ -121,12 +121,12 @@ pub fn score_tables(model: &Model, cfg: &ScoreConfig, out: &mut dyn Write) -> Re
             path,
             options: &cfg.table,
         };
+        // Standard input, a pipe (`<(…)`) or a device cannot be read twice: held in memory.
+        let once = path.as_os_str() == "-" || !std::fs::metadata(path).is_ok_and(|m| m.is_file());
         // A table without thread columns needs no first pass: no row has a place in a thread.
-        let threaded =
-            path.as_os_str() == "-" || TableReader::open(path, &cfg.table)?.has_threads();
-        // Standard input cannot be read twice: it is held in memory.
+        let threaded = once || TableReader::open(path, &cfg.table)?.has_threads();
         let held;
-        let table: &(dyn MessageStream + Sync) = if path.as_os_str() == "-" {
+        let table: &(dyn MessageStream + Sync) = if once {
             held = Held::read(&file)?;
             &held
         } else {

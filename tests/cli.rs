@@ -1079,18 +1079,13 @@ fn a_missing_model_file_is_a_model_error() {
 }
 
 #[test]
-fn zero_threads_is_a_usage_error() {
+fn zero_threads_or_thousands_are_a_usage_error() {
     let sb = trained_sandbox();
-    sb.run(&[
-        "--threads",
-        "0",
-        "score",
-        "--model",
-        "model.json",
-        "test.csv",
-    ])
-    .expect_code(2)
-    .expect_stderr("--threads must be at least 1");
+    for n in ["0", "5000"] {
+        sb.run(&["--threads", n, "score", "--model", "model.json", "test.csv"])
+            .expect_code(2)
+            .expect_stderr(&format!("--threads must be from 1 to 1024 (got {n})"));
+    }
 }
 
 #[test]

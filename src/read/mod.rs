@@ -23,6 +23,22 @@ pub(crate) fn crlf_lines(head: &[u8]) -> bool {
         && head.contains(&b'\n')
 }
 
+/// The error for a file that starts with a UTF-16 byte order mark (Excel's "Unicode text",
+/// some exports): read as UTF-8 its header would be noise, so say what it is instead.
+pub(crate) fn utf16_error(name: &str, head: &[u8]) -> Option<crate::error::Error> {
+    let utf16 = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
+    utf16.then(|| {
+        crate::error::Error::io(
+            name,
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8 \
+                 (in Excel: CSV UTF-8) and run again",
+            ),
+        )
+    })
+}
+
 /// Whether CSV bytes (from the start of a record to the end of the file) end inside a quoted
 /// field that was never closed: the csv crate then reads the rest of the file into that one
 /// field, and every row after it would silently vanish. The states are the csv crate's own

@@ -151,6 +151,9 @@ impl TableReader {
     ) -> Result<Self> {
         let mut buffered = BufReader::with_capacity(1 << 18, input);
         let head = buffered.fill_buf().map_err(|e| Error::io(name, e))?;
+        if let Some(e) = super::utf16_error(name, head) {
+            return Err(e);
+        }
         if head
             .iter()
             .all(|b| b.is_ascii_whitespace() || *b == 0xEF || *b == 0xBB || *b == 0xBF)
@@ -163,6 +166,7 @@ impl TableReader {
             let cols = resolve_columns(
                 name,
                 &rows.header,
+                rows.header.len(),
                 &TableOptions {
                     has_header: true,
                     ..opts.clone()
@@ -183,6 +187,17 @@ impl TableReader {
         }
         let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(head));
         let crlf = super::crlf_lines(head);
+        // Without a header, the first row tells how many columns there are.
+        let first_width = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .quoting(opts.quoting)
+            .flexible(true)
+            .from_reader(head)
+            .byte_records()
+            .next()
+            .and_then(|r| r.ok())
+            .map_or(0, |r| r.len());
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(opts.has_header)
@@ -200,7 +215,12 @@ impl TableReader {
         if opts.has_header && (header.is_empty() || header.iter().all(|h| h.is_empty())) {
             return Err(Error::EmptyFile { path: name.into() });
         }
-        let cols = resolve_columns(name, &header, opts)?;
+        let width = if opts.has_header {
+            header.len()
+        } else {
+            first_width
+        };
+        let cols = resolve_columns(name, &header, width, opts)?;
         Ok(TableReader {
             name: name.into(),
             source: Source::Csv(reader),
@@ -425,12 +445,27 @@ pub fn sniff_delimiter(head: &[u8]) -> u8 {
     }
 }
 
-fn resolve_columns(name: &str, header: &[String], opts: &TableOptions) -> Result<Columns> {
+/// The columns the options name in a table of `width` columns (`header` empty without one).
+fn resolve_columns(
+    name: &str,
+    header: &[String],
+    width: usize,
+    opts: &TableOptions,
+) -> Result<Columns> {
     let find = |wanted: &str| header.iter().position(|h| h.eq_ignore_ascii_case(wanted));
     let find_any = |names: &[&str]| names.iter().find_map(|n| find(n));
     let resolve = |r: &ColumnRef, flag: &str| -> Result<usize> {
         match r {
-            ColumnRef::Number(n) if *n >= 1 => Ok(n - 1),
+            ColumnRef::Number(n) if *n >= 1 && *n <= width => Ok(n - 1),
+            ColumnRef::Number(n) if *n >= 1 => Err(Error::MissingColumn {
+                path: name.into(),
+                column: n.to_string(),
+                flag: flag.to_string(),
+                available: match header.is_empty() {
+                    true => (1..=width).map(|i| i.to_string()).collect(),
+                    false => header.to_vec(),
+                },
+            }),
             ColumnRef::Number(_) => Err(Error::Usage(format!("{flag}: column numbers start at 1"))),
             ColumnRef::Name(col) if !opts.has_header => Err(Error::Usage(format!(
                 "{flag} '{col}': with --no-header, name columns by number (1, 2, ...)"

@@ -176,7 +176,11 @@ pub(super) fn each_row<R: Read, L: Sync, T: Send>(
 ) -> Result<Table> {
     // Told by the first line; the count is corrected below.
     let mut buffered = BufReader::with_capacity(1 << 16, input);
-    let crlf = crlf_lines(buffered.fill_buf().map_err(|e| Error::io(name, e))?);
+    let head = buffered.fill_buf().map_err(|e| Error::io(name, e))?;
+    if let Some(e) = crate::read::utf16_error(name, head) {
+        return Err(e);
+    }
+    let crlf = crlf_lines(head);
     let mut split = Splitter {
         name,
         lines_before,

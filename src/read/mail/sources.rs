@@ -137,6 +137,11 @@ fn file_kind(path: &Path) -> Option<Kind> {
     if let Some(kind) = kind_of(&name) {
         return Some(kind);
     }
+    // Only a regular file is sniffed: reading a pipe's first bytes would take them from the
+    // reader that comes after.
+    if !path.metadata().is_ok_and(|m| m.is_file()) {
+        return None;
+    }
     let mut head = Vec::with_capacity(512);
     File::open(path)
         .ok()?

@@ -1,0 +1,74 @@
+//! Integration tests: inputs that are not what they seem, each named for what it is.
+//!
+//! A UTF-16 file, a column number past the last column, a table arriving through a pipe:
+//! each is either read correctly or refused with the file and the reason, never read as
+//! noise. These tests score with the built-in default model, so they need no training.
+
+mod common;
+
+use common::Sandbox;
+
+#[test]
+fn a_utf16_table_is_named_as_utf16_not_read_as_noise() {
+    let sb = Sandbox::new();
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in "id,text\n1,hello there\n".encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    sb.write("excel.csv", bytes);
+    sb.run(&["score", "excel.csv"])
+        .expect_code(3)
+        .expect_stderr("excel.csv: the file is UTF-16")
+        .expect_stderr("save it as UTF-8");
+}
+
+#[test]
+fn a_column_number_past_the_last_column_is_refused_with_the_columns_there_are() {
+    let sb = Sandbox::new();
+    sb.write("plain.tsv", "ok\thello there\nspam\tbuy now\n");
+    sb.run(&[
+        "train",
+        "--no-header",
+        "--label-column",
+        "1",
+        "--text-column",
+        "9",
+        "--data",
+        "plain.tsv",
+        "--out",
+        "m.json",
+    ])
+    .expect_code(3)
+    .expect_stderr("plain.tsv: no column '9' (use --text-column); the columns are: 1, 2");
+    assert!(!sb.exists("m.json"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_table_arriving_through_a_pipe_is_read_once_and_scored_whole() {
+    let sb = Sandbox::new();
+    sb.write(
+        "in.csv",
+        "id,text\n1,hello there\n2,buy our leads now\n3,see you at the meetup\n",
+    );
+    let bash = std::process::Command::new("bash")
+        .current_dir(sb.path("."))
+        .arg("-c")
+        .arg(format!(
+            "{} score -q <(cat in.csv)",
+            env!("CARGO_BIN_EXE_hardsell")
+        ))
+        .output();
+    let Ok(out) = bash else {
+        eprintln!("skipped: bash is not available");
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.lines().count(), 4, "header and 3 rows: {stdout}");
+}
