@@ -51,9 +51,13 @@ fn run_train(args: &TrainArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
     check_outputs(&inputs, &[("--out", &args.out)])?;
     let opts = args.table.options(true)?;
     let mut messages = Vec::new();
+    // Unreadable messages (raw mail) are reported and left out; the model is still written,
+    // and the exit code says that some input could not be read, as `score` does.
+    let mut unreadable = 0;
     for path in &args.data {
         let (rows, read_report) = read_labeled(path, &opts, &args.label_map)?;
         read_report.warnings().iter().for_each(|w| say(w));
+        unreadable += read_report.bad_rows.len();
         messages.extend(rows);
     }
     let source = args
@@ -99,6 +103,12 @@ fn run_train(args: &TrainArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
         cv["f1"].as_f64().unwrap_or(0.0),
         cv["roc_auc"].as_f64().unwrap_or(0.0)
     ));
+    if unreadable > 0 {
+        say(&format!(
+            "{unreadable} input(s) could not be read and were left out (see the errors above)"
+        ));
+        return Ok(EXIT_INPUT);
+    }
     Ok(EXIT_OK)
 }
 

@@ -72,3 +72,33 @@ fn a_table_arriving_through_a_pipe_is_read_once_and_scored_whole() {
     );
     assert_eq!(stdout.lines().count(), 4, "header and 3 rows: {stdout}");
 }
+
+#[test]
+fn training_on_raw_mail_with_an_unreadable_file_writes_the_model_and_exits_3() {
+    let sb = Sandbox::new();
+    for label in ["spam", "ham"] {
+        std::fs::create_dir_all(sb.path(&format!("mail/{label}"))).unwrap();
+        for i in 0..6 {
+            let body = match label {
+                "spam" => format!("WIN a free cruise now, call 0800 {i} to claim your prize"),
+                _ => format!("Are we still meeting for lunch at {i} tomorrow?"),
+            };
+            sb.write(
+                &format!("mail/{label}/{i}.eml"),
+                format!(
+                    "From: s{i}@x.example\r\nTo: me@y.example\r\nSubject: note {i}\r\n\
+                     Message-ID: <{label}{i}@x>\r\n\r\n{body}\r\n"
+                ),
+            );
+        }
+    }
+    sb.write("mail/ham/empty.eml", "");
+    sb.run(&["train", "--cv", "3", "--data", "mail", "--out", "m.json"])
+        .expect_code(3)
+        .expect_stderr("empty.eml")
+        .expect_stderr("1 input(s) could not be read and were left out");
+    assert!(
+        sb.exists("m.json"),
+        "the model of the readable mail was not written"
+    );
+}
