@@ -102,3 +102,23 @@ fn training_on_raw_mail_with_an_unreadable_file_writes_the_model_and_exits_3() {
         "the model of the readable mail was not written"
     );
 }
+
+#[test]
+fn an_export_row_of_another_width_than_its_header_is_reported_on_its_line() {
+    let sb = Sandbox::new();
+    let export = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample-export");
+    std::fs::create_dir_all(sb.path("export")).unwrap();
+    for entry in std::fs::read_dir(&export).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), sb.path("export").join(entry.file_name())).unwrap();
+    }
+    let messages = String::from_utf8(sb.read("export/messages.csv")).unwrap();
+    let mut lines: Vec<String> = messages.lines().map(str::to_string).collect();
+    // Line 4 gets a twelfth field; the header has eleven.
+    lines[3].push_str(",extra");
+    sb.write("export/messages.csv", lines.join("\n") + "\n");
+    sb.run(&["score", "export", "-o", "senders.csv"])
+        .expect_code(3)
+        .expect_stderr("export/messages.csv:4: row has 12 fields, the header has 11")
+        .expect_stderr("1 unreadable");
+}

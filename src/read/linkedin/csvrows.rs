@@ -213,7 +213,19 @@ pub(super) fn each_row<R: Read, L: Sync, T: Send>(
     let l = layout(&table)?;
     let table = table;
     let overlap = rayon::current_num_threads() > 1;
+    let width = table.header.len();
     let one = |(line, record): &(u64, ByteRecord)| {
+        // A row of another width than the header is not guessed at (its fields would land in
+        // the wrong columns); a blank line is one empty field.
+        let blank = record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty());
+        if record.len() != width && !blank {
+            let problem = format!(
+                "{}:{line}: row has {} fields, the header has {width}",
+                table.name,
+                record.len()
+            );
+            return (false, Outcome::Bad(problem));
+        }
         let row = Row::new(*line, record);
         (!row.fixed.is_empty(), convert(&table, &l, row))
     };
