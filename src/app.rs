@@ -167,7 +167,10 @@ fn run_score(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
     if let [path] = args.inputs.as_slice() {
         // Mail first: a Takeout .zip is mail, a LinkedIn .zip is an export. A folder that is
         // neither is read as an export, so a folder without messages.csv says what it holds.
-        if mail::is_mail(path) {
+        // A .tgz is only ever mail: one that cannot be read says so, not read as a table.
+        let name = path.to_string_lossy().to_ascii_lowercase();
+        let tar_gz = name.ends_with(".tgz") || name.ends_with(".tar.gz");
+        if mail::is_mail(path) || tar_gz {
             return run_score_mail(path, args, quiet, say);
         }
         if path.is_dir() || linkedin::is_export(path) {

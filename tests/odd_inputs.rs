@@ -122,3 +122,17 @@ fn an_export_row_of_another_width_than_its_header_is_reported_on_its_line() {
         .expect_stderr("export/messages.csv:4: row has 12 fields, the header has 11")
         .expect_stderr("1 unreadable");
 }
+
+#[test]
+fn a_header_without_names_and_a_broken_tgz_say_what_they_are() {
+    let sb = Sandbox::new();
+    sb.write("nameless.csv", ",,\n1,a,ok\n");
+    sb.run(&["score", "nameless.csv", "-o", "out.csv"])
+        .expect_code(3)
+        .expect_stderr("nameless.csv:1: the header row has 3 fields but no column names");
+    sb.write("mail.tgz", b"\x1f\x8b\x08 not really gzip");
+    sb.run(&["score", "mail.tgz", "-o", "out.csv"])
+        .expect_code(3)
+        .expect_stderr("mail.tgz: not a readable .tar.gz archive");
+    assert!(!sb.exists("out.csv"));
+}

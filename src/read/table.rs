@@ -212,8 +212,19 @@ impl TableReader {
         } else {
             Vec::new()
         };
-        if opts.has_header && (header.is_empty() || header.iter().all(|h| h.is_empty())) {
+        if opts.has_header && header.is_empty() {
             return Err(Error::EmptyFile { path: name.into() });
+        }
+        if opts.has_header && header.iter().all(|h| h.is_empty()) {
+            return Err(Error::BadRow {
+                path: name.into(),
+                line: 1,
+                message: format!(
+                    "the header row has {} fields but no column names (for a file without a \
+                     header, use --no-header and name columns by number)",
+                    header.len()
+                ),
+            });
         }
         let width = if opts.has_header {
             header.len()
