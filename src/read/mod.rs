@@ -14,15 +14,6 @@ use serde::Serialize;
 
 use crate::error::Result;
 
-/// True when the first line of `head` ends in CRLF: the csv crate then counts one line too few
-/// after the first record (BurntSushi/rust-csv#395), which its readers correct for.
-pub(crate) fn crlf_lines(head: &[u8]) -> bool {
-    head.split(|&b| b == b'\n')
-        .next()
-        .is_some_and(|l| l.ends_with(b"\r"))
-        && head.contains(&b'\n')
-}
-
 /// The error for a file that starts with a UTF-16 byte order mark (Excel's "Unicode text",
 /// some exports): read as UTF-8 its header would be noise, so say what it is instead.
 pub(crate) fn utf16_error(name: &str, head: &[u8]) -> Option<crate::error::Error> {
@@ -77,6 +68,94 @@ pub(crate) fn ends_in_open_quote(
         }
         let n = buf.len();
         std::io::BufRead::consume(&mut reader, n);
+    }
+}
+
+/// The line breaks the csv crate miscounts, noted as the bytes stream past ([`Counted`]): the
+/// `\n` of a CRLF, which the crate counts one record late (a record after a CRLF-terminated
+/// one is reported a line early: BurntSushi/rust-csv#395), and a lone `\r` (old Mac files),
+/// which it does not count at all. [`LineFix::line`] corrects a record's reported line, in
+/// files of LF, CRLF, CR or a mix.
+#[derive(Clone, Default)]
+pub(crate) struct LineFix(std::sync::Arc<std::sync::Mutex<Breaks>>);
+
+/// What [`Counted`] has seen and [`LineFix::line`] has not yet passed.
+#[derive(Default)]
+struct Breaks {
+    /// Byte offsets of the `\n` of each CRLF ahead.
+    crlf: std::collections::VecDeque<u64>,
+    /// Byte offsets of each lone `\r` ahead.
+    lone_cr: std::collections::VecDeque<u64>,
+    /// Lone `\r`s already passed.
+    lone_passed: u64,
+}
+
+impl LineFix {
+    /// The 1-based line of a record that starts at byte `start` and that the csv crate put on
+    /// line `reported`. Records must be asked for in file order (the breaks before are let go).
+    pub(crate) fn line(&self, reported: u64, start: u64) -> u64 {
+        let mut b = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        while b.crlf.front().is_some_and(|&at| at < start) {
+            b.crlf.pop_front();
+        }
+        // The crate starts such a record on the `\n` it has not counted yet.
+        let after_crlf = b.crlf.front() == Some(&start);
+        while b.lone_cr.front().is_some_and(|&at| at < start) {
+            b.lone_cr.pop_front();
+            b.lone_passed += 1;
+        }
+        reported + b.lone_passed + u64::from(after_crlf)
+    }
+}
+
+/// A byte source that notes its CRLFs and lone CRs for a [`LineFix`] as they are read.
+pub(crate) struct Counted<R> {
+    inner: R,
+    fix: LineFix,
+    /// Bytes read so far.
+    offset: u64,
+    /// A `\r` that ended the last read, not yet known to be lone.
+    cr_at_end: Option<u64>,
+}
+
+impl<R> Counted<R> {
+    /// `inner`, noting its line breaks for `fix`.
+    pub(crate) fn new(inner: R, fix: &LineFix) -> Self {
+        Counted {
+            inner,
+            fix: fix.clone(),
+            offset: 0,
+            cr_at_end: None,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let chunk = &buf[..n];
+        let pending = self.cr_at_end.take();
+        if pending.is_none() && memchr::memchr(b'\r', chunk).is_none() {
+            self.offset += n as u64;
+            return Ok(n);
+        }
+        let mut b = self.fix.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(at) = pending {
+            match chunk.first() {
+                Some(b'\n') => b.crlf.push_back(at + 1),
+                _ => b.lone_cr.push_back(at),
+            }
+        }
+        for i in memchr::memchr_iter(b'\r', chunk) {
+            let at = self.offset + i as u64;
+            match chunk.get(i + 1) {
+                Some(b'\n') => b.crlf.push_back(at + 1),
+                Some(_) => b.lone_cr.push_back(at),
+                None => self.cr_at_end = Some(at),
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
     }
 }
 
@@ -233,7 +312,55 @@ impl ReadReport {
 
 #[cfg(test)]
 mod tests {
-    use super::ends_in_open_quote;
+    use super::{ends_in_open_quote, Counted, LineFix};
+    use std::io::Read;
+
+    /// Reads one byte per call, so that a CRLF falls across two reads.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let Some((&first, rest)) = self.0.split_first() else {
+                return Ok(0);
+            };
+            buf[0] = first;
+            self.0 = rest;
+            Ok(1)
+        }
+    }
+
+    /// The line of every record of `text`, as the csv crate reports it once corrected.
+    fn record_lines(text: &[u8], trickle: bool) -> Vec<u64> {
+        let fix = LineFix::default();
+        let input: Box<dyn Read> = match trickle {
+            true => Box::new(Counted::new(Trickle(text), &fix)),
+            false => Box::new(Counted::new(text, &fix)),
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(input);
+        let mut record = csv::ByteRecord::new();
+        let mut lines = Vec::new();
+        while reader.read_byte_record(&mut record).unwrap() {
+            let p = record.position().unwrap();
+            lines.push(fix.line(p.line(), p.byte()));
+        }
+        lines
+    }
+
+    #[test]
+    fn record_lines_are_right_with_lf_crlf_cr_or_a_mix() {
+        for trickle in [false, true] {
+            let lines = |text: &str| record_lines(text.as_bytes(), trickle);
+            assert_eq!(lines("h\na\nb\nc\n"), [1, 2, 3, 4]);
+            assert_eq!(lines("h\r\na\r\nb\r\nc\r\n"), [1, 2, 3, 4]);
+            assert_eq!(lines("h\na\r\nb\nc\r\nd\n"), [1, 2, 3, 4, 5]);
+            assert_eq!(lines("h\ra\rb\rc"), [1, 2, 3, 4]);
+            assert_eq!(lines("h\r\n\"multi\r\nline\",x\r\nb\r\n"), [1, 2, 4]);
+            assert_eq!(lines("h\r\"multi\rline\"\rb\r"), [1, 2, 4]);
+        }
+    }
 
     #[test]
     fn a_quote_left_open_at_the_end_of_the_file_is_found() {

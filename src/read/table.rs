@@ -91,9 +91,8 @@ pub struct TableReader {
     cols: Columns,
     width: usize,
     record: ByteRecord,
-    /// The csv crate counts one line too few after the first CRLF-terminated record
-    /// (BurntSushi/rust-csv#395); true when the file uses CRLF, to correct for it.
-    crlf: bool,
+    /// Corrects the csv crate's line numbers in files with CRLF or CR line breaks.
+    lines: super::LineFix,
     records_read: usize,
     delimiter: u8,
     /// The file behind a CSV source, to look again at a last row that may hold an unclosed
@@ -149,6 +148,8 @@ impl TableReader {
         input: Box<dyn Read + Send>,
         opts: &TableOptions,
     ) -> Result<Self> {
+        let lines = super::LineFix::default();
+        let input: Box<dyn Read + Send> = Box::new(super::Counted::new(input, &lines));
         let mut buffered = BufReader::with_capacity(1 << 18, input);
         let head = buffered.fill_buf().map_err(|e| Error::io(name, e))?;
         if let Some(e) = super::utf16_error(name, head) {
@@ -178,7 +179,7 @@ impl TableReader {
                 source: Source::Jsonl(rows),
                 cols,
                 record: ByteRecord::new(),
-                crlf: false,
+                lines: super::LineFix::default(),
                 records_read: 0,
                 delimiter: b',',
                 tail: None,
@@ -186,7 +187,6 @@ impl TableReader {
             });
         }
         let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(head));
-        let crlf = super::crlf_lines(head);
         // Without a header, the first row tells how many columns there are.
         let first_width = csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -238,7 +238,7 @@ impl TableReader {
             width: header.len(),
             cols,
             record: ByteRecord::new(),
-            crlf,
+            lines,
             records_read: usize::from(opts.has_header),
             delimiter,
             tail: None,
@@ -261,6 +261,17 @@ impl TableReader {
                 Some(e) => Some(Err(e)),
                 None => Some(self.current()),
             },
+        }
+    }
+
+    /// The 1-based line the current record starts on.
+    fn line(&self) -> u64 {
+        let Some(p) = self.record.position() else {
+            return 0;
+        };
+        match self.source {
+            Source::Csv(_) => self.lines.line(p.line(), p.byte()),
+            Source::Jsonl(_) => p.line(),
         }
     }
 
@@ -287,8 +298,7 @@ impl TableReader {
         let lines = last.iter().filter(|&&b| b == b'\n').count();
         Some(Error::BadRow {
             path: (*self.name).into(),
-            line: self.record.position().map_or(0, |p| p.line())
-                + u64::from(self.crlf && self.records_read > 0),
+            line: self.line(),
             message: format!(
                 "a quoted field on this row is never closed, so the rest of the file \
                  ({lines} more line(s)) would be read into it as one value; close the quote \
@@ -298,8 +308,7 @@ impl TableReader {
     }
 
     fn current(&mut self) -> Result<Message> {
-        let reported = self.record.position().map_or(0, |p| p.line());
-        let line = reported + u64::from(self.crlf && self.records_read > 0);
+        let line = self.line();
         self.records_read += 1;
         let got = self.record.len();
         if self.width == 0 && got > 0 {

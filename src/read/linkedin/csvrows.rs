@@ -9,7 +9,7 @@ use csv::ByteRecord;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::read::{crlf_lines, Origin, ReadReport};
+use crate::read::{Counted, LineFix, Origin, ReadReport};
 
 /// A CSV file's name and header, as its rows are streamed.
 pub(super) struct Table {
@@ -174,17 +174,16 @@ pub(super) fn each_row<R: Read, L: Sync, T: Send>(
     convert: impl Fn(&Table, &L, Row<'_>) -> Outcome<T> + Sync,
     visit: &mut dyn FnMut(T) -> Result<()>,
 ) -> Result<Table> {
-    // Told by the first line; the count is corrected below.
-    let mut buffered = BufReader::with_capacity(1 << 16, input);
+    let lines = LineFix::default();
+    let mut buffered = BufReader::with_capacity(1 << 16, Counted::new(input, &lines));
     let head = buffered.fill_buf().map_err(|e| Error::io(name, e))?;
     if let Some(e) = crate::read::utf16_error(name, head) {
         return Err(e);
     }
-    let crlf = crlf_lines(head);
     let mut split = Splitter {
         name,
         lines_before,
-        crlf,
+        lines,
         reader: csv::ReaderBuilder::new()
             .flexible(true)
             .has_headers(false)
@@ -196,7 +195,7 @@ pub(super) fn each_row<R: Read, L: Sync, T: Send>(
         header: Vec::new(),
     };
     let mut first = ByteRecord::new();
-    if split.next(&mut first, false)?.is_none() {
+    if split.next(&mut first)?.is_none() {
         layout(&table)?;
         return Ok(table);
     }
@@ -309,20 +308,21 @@ pub(super) fn each_row<R: Read, L: Sync, T: Send>(
 struct Splitter<'a, R: Read> {
     name: &'a str,
     lines_before: u64,
-    crlf: bool,
-    reader: csv::Reader<BufReader<R>>,
+    /// Corrects the csv crate's line numbers in files with CRLF or CR line breaks.
+    lines: LineFix,
+    reader: csv::Reader<BufReader<Counted<R>>>,
 }
 
 impl<R: Read> Splitter<'_, R> {
     /// Reads the next record into `record`; its line, or `None` at the end.
-    fn next(&mut self, record: &mut ByteRecord, after_header: bool) -> Result<Option<u64>> {
+    fn next(&mut self, record: &mut ByteRecord) -> Result<Option<u64>> {
         match self.reader.read_byte_record(record) {
             Ok(false) => Ok(None),
             Ok(true) => {
-                let reported = record.position().map_or(0, |p| p.line());
-                Ok(Some(
-                    reported + self.lines_before + u64::from(self.crlf && after_header),
-                ))
+                let line = record
+                    .position()
+                    .map_or(0, |p| self.lines.line(p.line(), p.byte()));
+                Ok(Some(line + self.lines_before))
             }
             Err(e) => Err(csv_error(self.name, self.lines_before, e)),
         }
@@ -336,7 +336,7 @@ impl<R: Read> Splitter<'_, R> {
                 batch.push((0, ByteRecord::new()));
             }
             let (line, record) = &mut batch[filled];
-            match self.next(record, true)? {
+            match self.next(record)? {
                 Some(at) => *line = at,
                 None => break,
             }
