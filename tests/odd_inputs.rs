@@ -136,3 +136,18 @@ fn a_header_without_names_and_a_broken_tgz_say_what_they_are() {
         .expect_stderr("mail.tgz: not a readable .tar.gz archive");
     assert!(!sb.exists("out.csv"));
 }
+
+#[test]
+fn a_json_lines_object_without_the_text_field_is_a_bad_row_not_an_empty_message() {
+    let sb = Sandbox::new();
+    sb.write(
+        "in.jsonl",
+        "{\"id\":\"1\",\"text\":\"hello there\"}\n{\"id\":\"2\"}\n{\"id\":\"3\",\"text\":\"buy now\"}\n",
+    );
+    let run = sb
+        .run(&["score", "in.jsonl"])
+        .expect_code(3)
+        .expect_stderr("in.jsonl:2: the object has no 'text' field")
+        .expect_stderr("scored 2 rows");
+    assert_eq!(run.stdout_text().lines().count(), 3);
+}

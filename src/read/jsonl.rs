@@ -20,6 +20,9 @@ pub struct JsonlRows {
     /// Keys of the first object, in the order records are filled.
     pub header: Vec<String>,
     pending: Option<(u64, Map<String, Value>)>,
+    /// The column every object must have (the text): one without it is a bad row, not an
+    /// empty message.
+    required: Option<usize>,
 }
 
 impl JsonlRows {
@@ -32,6 +35,7 @@ impl JsonlRows {
             buf: Vec::new(),
             header: Vec::new(),
             pending: None,
+            required: None,
         };
         match rows.next_object()? {
             Some((line, obj)) => {
@@ -75,7 +79,13 @@ impl JsonlRows {
         }
     }
 
+    /// Makes column `column` (of [`Self::header`]) required in every object.
+    pub fn require(&mut self, column: usize) {
+        self.required = Some(column);
+    }
+
     /// Fills `record` with the next object's values in header order; `Ok(false)` at the end.
+    /// An object without the required column is a [`Error::BadRow`] on its line.
     pub fn read_record(&mut self, record: &mut ByteRecord) -> Result<bool> {
         let next = match self.pending.take() {
             Some(p) => Some(p),
@@ -84,6 +94,15 @@ impl JsonlRows {
         let Some((line, obj)) = next else {
             return Ok(false);
         };
+        if let Some(key) = self.required.and_then(|c| self.header.get(c)) {
+            if !obj.contains_key(key) {
+                return Err(Error::BadRow {
+                    path: self.name.as_str().into(),
+                    line,
+                    message: format!("the object has no '{key}' field"),
+                });
+            }
+        }
         record.clear();
         for key in &self.header {
             match obj.get(key) {

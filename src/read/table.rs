@@ -163,7 +163,7 @@ impl TableReader {
             return Err(Error::EmptyFile { path: name.into() });
         }
         if looks_like_jsonl(name, head) {
-            let rows = JsonlRows::new(name, buffered)?;
+            let mut rows = JsonlRows::new(name, buffered)?;
             let cols = resolve_columns(
                 name,
                 &rows.header,
@@ -173,6 +173,7 @@ impl TableReader {
                     ..opts.clone()
                 },
             )?;
+            rows.require(cols.text);
             return Ok(TableReader {
                 name: name.into(),
                 width: rows.header.len(),
