@@ -151,3 +151,17 @@ fn a_json_lines_object_without_the_text_field_is_a_bad_row_not_an_empty_message(
         .expect_stderr("scored 2 rows");
     assert_eq!(run.stdout_text().lines().count(), 3);
 }
+
+#[test]
+fn mail_without_a_sender_address_is_one_sender_named_for_it_not_a_blank_row() {
+    let sb = Sandbox::new();
+    sb.write(
+        "box.mbox",
+        "From MAILER-DAEMON Mon Jan  1 10:00:00 2024\nTo: me@y.example\nSubject: offer\n\
+         Date: Mon, 1 Jan 2024 10:00:00 +0000\n\nBook a demo of our tool today\n",
+    );
+    let run = sb.run(&["score", "box.mbox"]).expect_success();
+    let report = run.stdout_text();
+    let row = report.lines().nth(1).expect("one sender row");
+    assert!(row.starts_with("(no address),"), "row: {row}");
+}

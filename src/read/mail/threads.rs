@@ -189,6 +189,9 @@ pub(super) fn message(
     }
 }
 
+/// The sender of mail that names no address (no `From:`, or sent mail with no `To:`).
+const NO_ADDRESS: &str = "(no address)";
+
 fn thread(owner: &[String], mail: &ParsedMail, conversation: Option<String>) -> Thread {
     let outgoing = mail.has_sent_label() || owner.contains(&mail.from.address);
     let correspondent: Party = if outgoing {
@@ -200,13 +203,20 @@ fn thread(owner: &[String], mail: &ParsedMail, conversation: Option<String>) -> 
     // the display name, so each inviter is a sender of their own.
     let contact = if mail.headers.linkedin_invitation && !correspondent.name.is_empty() {
         format!("linkedin:{}", correspondent.name.to_lowercase())
+    } else if correspondent.address.is_empty() {
+        // No From (or, sent, no To): one sender, named for what it is, not a blank row.
+        NO_ADDRESS.to_string()
     } else {
         correspondent.address.clone()
+    };
+    let contact_name = match correspondent.name.is_empty() && correspondent.address.is_empty() {
+        true => NO_ADDRESS.to_string(),
+        false => correspondent.name,
     };
     Thread {
         conversation: conversation.unwrap_or_else(|| contact.clone()),
         contact,
-        contact_name: correspondent.name,
+        contact_name,
         incoming: !outgoing,
         invitation: mail.headers.linkedin_invitation,
         timestamp: mail.timestamp,
