@@ -165,3 +165,21 @@ fn mail_without_a_sender_address_is_one_sender_named_for_it_not_a_blank_row() {
     let row = report.lines().nth(1).expect("one sender row");
     assert!(row.starts_with("(no address),"), "row: {row}");
 }
+
+#[test]
+fn an_export_file_that_is_a_folder_is_named_not_silently_missing() {
+    let sb = Sandbox::new();
+    let export = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample-export");
+    std::fs::create_dir_all(sb.path("export")).unwrap();
+    for entry in std::fs::read_dir(&export).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() != "Invitations.csv" {
+            std::fs::copy(entry.path(), sb.path("export").join(entry.file_name())).unwrap();
+        }
+    }
+    std::fs::create_dir_all(sb.path("export/Invitations.csv")).unwrap();
+    sb.run(&["score", "export", "-o", "senders.csv"])
+        .expect_code(3)
+        .expect_stderr("export/Invitations.csv: Is a directory");
+    assert!(!sb.exists("senders.csv"));
+}

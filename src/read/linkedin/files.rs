@@ -176,7 +176,12 @@ fn list_folder(root: &Path) -> Vec<Candidate> {
         for entry in entries {
             let rel = relative.join(entry.file_name());
             let kind = entry.file_type();
-            if kind.as_ref().is_ok_and(|k| k.is_dir()) {
+            // A folder named like an export file is taken as that file, so that reading it
+            // fails with its name, rather than the file being silently missing.
+            let named_like_file = WANTED
+                .iter()
+                .any(|w| entry.file_name().to_string_lossy().eq_ignore_ascii_case(w));
+            if kind.as_ref().is_ok_and(|k| k.is_dir()) && !named_like_file {
                 if depth < MAX_DEPTH {
                     pending.push((rel, depth + 1));
                 }
