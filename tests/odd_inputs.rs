@@ -183,3 +183,18 @@ fn an_export_file_that_is_a_folder_is_named_not_silently_missing() {
         .expect_stderr("export/Invitations.csv: Is a directory");
     assert!(!sb.exists("senders.csv"));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_mail_file_whose_link_leads_nowhere_is_named_not_skipped() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.path("mail")).unwrap();
+    sb.write(
+        "mail/a.eml",
+        "From: a@b.example\nTo: me@y.example\nSubject: hi\n\nhello\n",
+    );
+    std::os::unix::fs::symlink(sb.path("gone.eml"), sb.path("mail/b.eml")).unwrap();
+    sb.run(&["score", "mail"])
+        .expect_code(3)
+        .expect_stderr("mail/b.eml: No such file or directory");
+}

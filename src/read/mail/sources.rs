@@ -248,8 +248,12 @@ fn is_maildir(dir: &Path) -> bool {
 }
 
 /// A regular file that is not hidden (`.DS_Store`, editor droppings).
+/// A file to read: a regular file, or a link to one that is missing (kept, so that opening
+/// it reports it rather than the message going missing unnoticed); not a hidden file.
 fn is_message_file(path: &Path) -> bool {
-    path.is_file()
+    let dangling =
+        || fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) && !path.exists();
+    (path.is_file() || dangling())
         && !path
             .file_name()
             .is_some_and(|n| n.to_string_lossy().starts_with('.'))
