@@ -8,6 +8,18 @@ mod common;
 
 use common::Sandbox;
 
+/// The shipped sample export, copied into the sandbox's `export/` but for the files `leave_out`.
+fn copy_sample_export(sb: &Sandbox, leave_out: &[&str]) {
+    let export = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample-export");
+    std::fs::create_dir_all(sb.path("export")).unwrap();
+    for entry in std::fs::read_dir(&export).unwrap() {
+        let entry = entry.unwrap();
+        if !leave_out.iter().any(|name| entry.file_name() == *name) {
+            std::fs::copy(entry.path(), sb.path("export").join(entry.file_name())).unwrap();
+        }
+    }
+}
+
 #[test]
 fn a_utf16_table_is_named_as_utf16_not_read_as_noise() {
     let sb = Sandbox::new();
@@ -106,12 +118,7 @@ fn training_on_raw_mail_with_an_unreadable_file_writes_the_model_and_exits_3() {
 #[test]
 fn an_export_row_of_another_width_than_its_header_is_reported_on_its_line() {
     let sb = Sandbox::new();
-    let export = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample-export");
-    std::fs::create_dir_all(sb.path("export")).unwrap();
-    for entry in std::fs::read_dir(&export).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), sb.path("export").join(entry.file_name())).unwrap();
-    }
+    copy_sample_export(&sb, &[]);
     let messages = String::from_utf8(sb.read("export/messages.csv")).unwrap();
     let mut lines: Vec<String> = messages.lines().map(str::to_string).collect();
     // Line 4 gets a twelfth field; the header has eleven.
@@ -169,14 +176,7 @@ fn mail_without_a_sender_address_is_one_sender_named_for_it_not_a_blank_row() {
 #[test]
 fn an_export_file_that_is_a_folder_is_named_not_silently_missing() {
     let sb = Sandbox::new();
-    let export = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample-export");
-    std::fs::create_dir_all(sb.path("export")).unwrap();
-    for entry in std::fs::read_dir(&export).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_name() != "Invitations.csv" {
-            std::fs::copy(entry.path(), sb.path("export").join(entry.file_name())).unwrap();
-        }
-    }
+    copy_sample_export(&sb, &["Invitations.csv"]);
     std::fs::create_dir_all(sb.path("export/Invitations.csv")).unwrap();
     sb.run(&["score", "export", "-o", "senders.csv"])
         .expect_code(3)
