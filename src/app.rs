@@ -161,16 +161,15 @@ fn run_score(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
         [("-o", &args.output), ("--messages-out", &args.messages_out)]
             .into_iter()
             .filter_map(|(flag, p)| Some((flag, p.as_deref()?)))
-            .filter(|(_, p)| p.as_os_str() != "-")
+            // `-o -` is stdout, not a file.
+            .filter(|&(flag, p)| !(flag == "-o" && p.as_os_str() == "-"))
             .collect();
     check_outputs(&inputs, &outputs)?;
     if let [path] = args.inputs.as_slice() {
         // Mail first: a Takeout .zip is mail, a LinkedIn .zip is an export. A folder that is
         // neither is read as an export, so a folder without messages.csv says what it holds.
         // A .tgz is only ever mail: one that cannot be read says so, not read as a table.
-        let name = path.to_string_lossy().to_ascii_lowercase();
-        let tar_gz = name.ends_with(".tgz") || name.ends_with(".tar.gz");
-        if mail::is_mail(path) || tar_gz {
+        if mail::is_mail(path) || mail::is_tar_gz(path) {
             return run_score_mail(path, args, quiet, say);
         }
         if path.is_dir() || linkedin::is_export(path) {

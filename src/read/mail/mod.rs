@@ -54,6 +54,12 @@ pub fn is_mail(path: &Path) -> bool {
     sources::is_mail(path)
 }
 
+/// Whether `path` is named as a `.tgz` / `.tar.gz` archive, which hardsell only reads as mail
+/// (one that [`is_mail`] cannot open is still mail, to be reported as a broken archive).
+pub fn is_tar_gz(path: &Path) -> bool {
+    sources::is_tar_gz(path)
+}
+
 /// Opens the mail at `path` (see [`is_mail`]) for streaming, with one index pass over it
 /// (headers only): `me` (an address) overrides owner detection (Delivered-To, then Gmail's
 /// `Sent` label, then the most common To), and the reply chains are hashed for the thread

@@ -177,6 +177,11 @@ enum Archive {
     TarGz,
 }
 
+/// Whether `path` is named as a gzipped tar archive (`.tgz`, `.tar.gz`): only ever mail.
+pub(super) fn is_tar_gz(path: &Path) -> bool {
+    matches!(archive_type(path), Some(Archive::TarGz))
+}
+
 fn archive_type(path: &Path) -> Option<Archive> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
     if name.ends_with(".zip") {
