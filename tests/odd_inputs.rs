@@ -198,3 +198,21 @@ fn a_mail_file_whose_link_leads_nowhere_is_named_not_skipped() {
         .expect_code(3)
         .expect_stderr("mail/b.eml: No such file or directory");
 }
+
+#[test]
+fn mail_without_a_readable_date_is_counted_in_a_warning_with_the_first_one() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.path("mail")).unwrap();
+    sb.write(
+        "mail/a.eml",
+        "From: a@b.example\nTo: me@y.example\nSubject: hi\nDate: garbage\n\nhello\n",
+    );
+    sb.write(
+        "mail/b.eml",
+        "From: c@d.example\nTo: me@y.example\nSubject: hi\n\nhello again\n",
+    );
+    sb.run(&["score", "mail"])
+        .expect_success()
+        .expect_stderr("warning: 2 message(s) have no readable Date: header")
+        .expect_stderr("(first at mail/a.eml:1)");
+}

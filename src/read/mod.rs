@@ -271,6 +271,10 @@ pub struct ReadReport {
     pub bad_rows: Vec<String>,
     /// Rows read but left out by design (unsent drafts, rows with nothing in them), by reason.
     pub left_out: std::collections::BTreeMap<String, usize>,
+    /// Mail without a readable `Date:` header (no timing for its context), and the first.
+    pub undated: usize,
+    /// Position of the first undated message.
+    pub first_undated: Option<Origin>,
 }
 
 impl ReadReport {
@@ -281,6 +285,10 @@ impl ReadReport {
             self.first_lossy = other.first_lossy;
         }
         self.bad_rows.extend(other.bad_rows);
+        self.undated += other.undated;
+        if self.first_undated.is_none() {
+            self.first_undated = other.first_undated;
+        }
         for (reason, n) in other.left_out {
             *self.left_out.entry(reason).or_default() += n;
         }
@@ -298,6 +306,13 @@ impl ReadReport {
             out.push(format!(
                 "warning: {} row(s) had invalid UTF-8, replaced with U+FFFD (first at {first})",
                 self.lossy_rows
+            ));
+        }
+        if let Some(first) = &self.first_undated {
+            out.push(format!(
+                "warning: {} message(s) have no readable Date: header, so their timing (time \
+                 to pitch, follow-ups) is unknown (first at {first})",
+                self.undated
             ));
         }
         out.extend(

@@ -222,6 +222,16 @@ impl MessageStream for MailStream {
                 report.lossy_rows += 1;
                 report.first_lossy.get_or_insert_with(|| cut.origin.clone());
             }
+            if message
+                .thread
+                .as_ref()
+                .is_some_and(|t| t.timestamp.is_none())
+            {
+                report.undated += 1;
+                report
+                    .first_undated
+                    .get_or_insert_with(|| cut.origin.clone());
+            }
             visit(message)
         })?;
         Ok(report)
