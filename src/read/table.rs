@@ -93,7 +93,6 @@ pub struct TableReader {
     record: ByteRecord,
     /// Corrects the csv crate's line numbers in files with CRLF or CR line breaks.
     lines: super::LineFix,
-    records_read: usize,
     delimiter: u8,
     /// The file behind a CSV source, to look again at a last row that may hold an unclosed
     /// quote ([`super::ends_in_open_quote`]); `None` for standard input and JSON Lines.
@@ -102,11 +101,10 @@ pub struct TableReader {
     pub report: ReadReport,
 }
 
-/// A CSV file's path, length and delimiter, for [`TableReader::open_quote`].
+/// A CSV file's path and length, for [`TableReader::open_quote`].
 struct Tail {
     path: std::path::PathBuf,
     len: u64,
-    delimiter: u8,
 }
 
 impl std::fmt::Debug for TableReader {
@@ -130,7 +128,6 @@ impl TableReader {
             reader.tail = meta.is_file().then(|| Tail {
                 path: path.to_path_buf(),
                 len: meta.len(),
-                delimiter: reader.delimiter,
             });
         }
         Ok(reader)
@@ -180,8 +177,7 @@ impl TableReader {
                 source: Source::Jsonl(rows),
                 cols,
                 record: ByteRecord::new(),
-                lines: super::LineFix::default(),
-                records_read: 0,
+                lines,
                 delimiter: b',',
                 tail: None,
                 report: ReadReport::default(),
@@ -189,16 +185,18 @@ impl TableReader {
         }
         let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(head));
         // Without a header, the first row tells how many columns there are.
-        let first_width = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .has_headers(false)
-            .quoting(opts.quoting)
-            .flexible(true)
-            .from_reader(head)
-            .byte_records()
-            .next()
-            .and_then(|r| r.ok())
-            .map_or(0, |r| r.len());
+        let first_width = (!opts.has_header).then(|| {
+            csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .has_headers(false)
+                .quoting(opts.quoting)
+                .flexible(true)
+                .from_reader(head)
+                .byte_records()
+                .next()
+                .and_then(|r| r.ok())
+                .map_or(0, |r| r.len())
+        });
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(opts.has_header)
@@ -227,11 +225,7 @@ impl TableReader {
                 ),
             });
         }
-        let width = if opts.has_header {
-            header.len()
-        } else {
-            first_width
-        };
+        let width = first_width.unwrap_or(header.len());
         let cols = resolve_columns(name, &header, width, opts)?;
         Ok(TableReader {
             name: name.into(),
@@ -240,7 +234,6 @@ impl TableReader {
             cols,
             record: ByteRecord::new(),
             lines,
-            records_read: usize::from(opts.has_header),
             delimiter,
             tail: None,
             report: ReadReport::default(),
@@ -291,7 +284,7 @@ impl TableReader {
         let start = self.record.position()?.byte();
         let open = File::open(&tail.path).and_then(|mut f| {
             std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(start))?;
-            super::ends_in_open_quote(f, tail.delimiter, b'"')
+            super::ends_in_open_quote(f, self.delimiter, b'"')
         });
         if !matches!(open, Ok(true)) {
             return None;
@@ -310,7 +303,6 @@ impl TableReader {
 
     fn current(&mut self) -> Result<Message> {
         let line = self.line();
-        self.records_read += 1;
         let got = self.record.len();
         if self.width == 0 && got > 0 {
             self.width = got;
