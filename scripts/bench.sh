@@ -7,6 +7,7 @@
 # Env:   BENCH_TRAIN_MAX=100000   train and sklearn only for N up to this
 #        BENCH_TIMEOUT=0          seconds allowed per timed command (0: no limit)
 #        BENCH_KEEP=DIR           keep the generated data in DIR instead of a temp dir
+#        BENCH_THREAD_RUNS=3      how many times the --threads 1 / --threads 2 pair is run
 #        BENCH_REPEAT_OF=100000   the size whose export is also scored with every message repeated
 #                                 10 times (same senders, 10x the messages; 0: skip)
 #        HARDSELL_SHARED=../shared
@@ -25,7 +26,11 @@
 #   parse      examples/parse_limit on the same messages.csv: one thread, one reused ByteRecord,
 #              file already in memory; score/parse = score MB/s / parse MB/s.
 #   threads    the same score command with --threads 1 (one thread, reading included) and
-#              --threads 2; speed-up = t1 / t2.
+#              --threads 2, run in turn BENCH_THREAD_RUNS times (t1, t2, t1, t2, ...); the
+#              table gives the median of each and speed-up = median t1 / median t2, the notes
+#              every pair. The one timing per command of the other columns is not enough
+#              here: on this shared machine the same run's wall time varies by ±20 % and more
+#              from minute to minute, and a ratio of two single runs by twice that.
 #   train      `hardsell train -q --data DIR/labeled.csv` with default flags (3 labels, so one
 #              text model per label, 3-fold out-of-fold fits plus the final fit).
 #   train2     the same with `--label-map hard_sell=spam,collector=ham,ok=ham`: the two-label
@@ -51,6 +56,8 @@ bin=$here/target/release/hardsell
 parse=$here/target/release/examples/parse_limit
 train_max=${BENCH_TRAIN_MAX:-100000}
 limit=${BENCH_TIMEOUT:-0}
+thread_runs=${BENCH_THREAD_RUNS:-3}
+[[ $thread_runs =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: BENCH_THREAD_RUNS '$thread_runs' is not a positive number" >&2; exit 2; }
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(10000 100000 1000000)
 for n in "${sizes[@]}"; do
   [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: size '$n' is not a positive number" >&2; exit 2; }
@@ -108,9 +115,11 @@ for n in "${sizes[@]}"; do
   timed parse "$parse" "$msgs"
   cp "$d/parse.out" "$d/parse.txt"
   timed score "$bin" score "$d/export" -q
-  timed t1 "$bin" --threads 1 score "$d/export" -q
-  timed t2 "$bin" --threads 2 score "$d/export" -q
-  rm -f "$d"/score.out "$d"/t1.out "$d"/t2.out
+  for k in $(seq "$thread_runs"); do
+    timed "t1_$k" "$bin" --threads 1 score "$d/export" -q
+    timed "t2_$k" "$bin" --threads 2 score "$d/export" -q
+  done
+  rm -f "$d"/score.out "$d"/t1_*.out "$d"/t2_*.out
   if [ "$n" = "${BENCH_REPEAT_OF:-100000}" ]; then
     mkdir -p "$d/repeated/export"
     cp "$d/export/Invitations.csv" "$d/export/Connections.csv" "$d/repeated/export/"
@@ -160,8 +169,8 @@ PY
   rm -rf "$d/export" "$d/labeled.csv" "$d/sk.csv"
 done
 
-python3 - "$results" "$notes" <<'PY'
-import json, os, sys
+python3 - "$results" "$notes" "$thread_runs" <<'PY'
+import json, os, statistics, sys
 
 def read(d, name, ext):
     p = os.path.join(d, f"{name}.{ext}")
@@ -180,7 +189,7 @@ print("| N messages | messages.csv MB | rows read (msg + inv) | score s | msg/s 
       "| train s | train RSS MiB | 2-label train s | sklearn s (fit s) | sklearn RSS MiB "
       "| 2-label train / sklearn fit |")
 print("|" + "---:|" * 18)
-gen_notes = []
+gen_notes, pairs = [], []
 for line in open(sys.argv[1]):
     n, trained, have_sk, d = line.rstrip("\n").split("\t")
     n = int(n)
@@ -194,15 +203,20 @@ for line in open(sys.argv[1]):
     s = float(read(d, "score", "wall"))
     s_ok = read(d, "score", "rc") in ("0", "3")
     smbs = size / 1e6 / s
-    t1 = float(read(d, "t1", "wall")); t2 = float(read(d, "t2", "wall"))
-    both = all(read(d, k, "rc") in ("0", "3") for k in ("t1", "t2"))
+    runs = range(1, int(sys.argv[3]) + 1)
+    t1s = [float(read(d, f"t1_{k}", "wall")) for k in runs]
+    t2s = [float(read(d, f"t2_{k}", "wall")) for k in runs]
+    t1, t2 = statistics.median(t1s), statistics.median(t2s)
+    both = all(read(d, f"t{t}_{k}", "rc") in ("0", "3") for k in runs for t in (1, 2))
+    pairs.append(f"N={n:,}: --threads 1 / --threads 2 in turn: "
+                 + ", ".join(f"{a:.2f}/{b:.2f} s ({a / b:.2f}×)" for a, b in zip(t1s, t2s)))
     cells = [f"{n:,}", f"{size / 1e6:,.1f}", f"{rows:,}",
              f"{s:,.2f}{status(d, 'score')}",
              f"{n / s:,.0f}" if s_ok else "—", f"{smbs:,.1f}" if s_ok else "—",
              mib(d, "score") if s_ok else f"≥ {mib(d, 'score')} (when stopped)",
              f"{pmbs:,.0f}" if pmbs else f"?{status(d, 'parse')}",
              f"{smbs / pmbs:.3f}" if (pmbs and s_ok) else "—",
-             f"{t1:,.2f}{status(d, 't1')}", f"{t2:,.2f}{status(d, 't2')}", f"{t1 / t2:.2f}×" if both else "—"]
+             f"{t1:,.2f}{status(d, 't1_1')}", f"{t2:,.2f}{status(d, 't2_1')}", f"{t1 / t2:.2f}×" if both else "—"]
     if trained == "1":
         two = float(read(d, "train2", "wall"))
         cells += [f"{float(read(d, 'train', 'wall')):,.1f}{status(d, 'train')}", mib(d, "train"),
@@ -224,7 +238,10 @@ try:
     cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
 except Exception:
     pass
-print(f"Machine: {os.cpu_count()} cores ({cpu}). One run, each command timed once; wall clock.")
+print(f"Machine: {os.cpu_count()} cores ({cpu}). One run, each command timed once (the thread "
+      f"pair {sys.argv[3]} times, medians); wall clock.")
+for note in pairs:
+    print(f"- {note}")
 for line in open(sys.argv[1]):
     n, _, _, d = line.rstrip("\n").split("\t")
     if read(d, "repeated", "wall"):
