@@ -216,3 +216,46 @@ fn mail_without_a_readable_date_is_counted_in_a_warning_with_the_first_one() {
         .expect_stderr("warning: 2 message(s) have no readable Date: header")
         .expect_stderr("(first at mail/a.eml:1)");
 }
+
+#[test]
+fn a_huge_text_is_read_up_to_100k_characters_and_said_so_in_every_format() {
+    // 300,000 two-byte chars: three times the limit, so the cut falls inside the text.
+    let long = "é".repeat(300_000);
+    let sb = Sandbox::new();
+    sb.write(
+        "big.csv",
+        format!("id,text\n1,hello there\n2,\"{long}\"\n3,buy our leads now\n"),
+    );
+    let run = sb
+        .run(&["score", "big.csv"])
+        .expect_success()
+        .expect_stderr("warning: 1 row(s) had a text longer than 100k characters")
+        .expect_stderr("(first at big.csv:3)");
+    assert_eq!(
+        run.stdout_text().lines().count(),
+        4,
+        "header and three rows"
+    );
+
+    copy_sample_export(&sb, &[]);
+    let mut messages = String::from_utf8(sb.read("export/messages.csv")).unwrap();
+    let line = messages.lines().nth(1).unwrap().to_string();
+    messages.push_str(&line.replace("Merci pour la liste Jordan.", &long));
+    messages.push('\n');
+    let lines = messages.lines().count();
+    sb.write("export/messages.csv", messages);
+    sb.run(&["score", "export", "-o", "senders.csv"])
+        .expect_success()
+        .expect_stderr("warning: 1 row(s) had a text longer than 100k characters")
+        .expect_stderr(&format!("(first at export/messages.csv:{lines})"));
+
+    std::fs::create_dir_all(sb.path("mail")).unwrap();
+    sb.write(
+        "mail/a.eml",
+        format!("From: a@b.example\nTo: me@y.example\nSubject: hi\nDate: Tue, 3 Nov 2026 10:00:00 +0000\nContent-Type: text/plain; charset=utf-8\n\n{long}\n"),
+    );
+    sb.run(&["score", "mail"])
+        .expect_success()
+        .expect_stderr("warning: 1 row(s) had a text longer than 100k characters")
+        .expect_stderr("(first at mail/a.eml:1)");
+}

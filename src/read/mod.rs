@@ -14,6 +14,23 @@ use serde::Serialize;
 
 use crate::error::Result;
 
+/// The most chars of one text (a message's subject or body) that are read: a field or a mail
+/// body longer than this is cut to its first `MAX_TEXT_CHARS` chars, so that one huge field
+/// costs no more than a long letter (about 15,000 words) in memory and time.
+pub const MAX_TEXT_CHARS: usize = 100_000;
+
+/// `text` cut to its first [`MAX_TEXT_CHARS`] chars (only those are looked at), and whether
+/// it was longer.
+pub fn capped(text: &str) -> (&str, bool) {
+    if text.len() <= MAX_TEXT_CHARS {
+        return (text, false);
+    }
+    match text.char_indices().nth(MAX_TEXT_CHARS) {
+        Some((end, _)) => (&text[..end], true),
+        None => (text, false),
+    }
+}
+
 /// The error for a file that starts with a UTF-16 byte order mark (Excel's "Unicode text",
 /// some exports): read as UTF-8 its header would be noise, so say what it is instead.
 pub(crate) fn utf16_error(name: &str, head: &[u8]) -> Option<crate::error::Error> {
@@ -275,6 +292,10 @@ pub struct ReadReport {
     pub undated: usize,
     /// Position of the first undated message.
     pub first_undated: Option<Origin>,
+    /// Rows with a text longer than [`MAX_TEXT_CHARS`], cut there.
+    pub cut_texts: usize,
+    /// Position of the first row with a cut text.
+    pub first_cut: Option<Origin>,
 }
 
 impl ReadReport {
@@ -289,9 +310,19 @@ impl ReadReport {
         if self.first_undated.is_none() {
             self.first_undated = other.first_undated;
         }
+        self.cut_texts += other.cut_texts;
+        if self.first_cut.is_none() {
+            self.first_cut = other.first_cut;
+        }
         for (reason, n) in other.left_out {
             *self.left_out.entry(reason).or_default() += n;
         }
+    }
+
+    /// Counts a row whose text was cut at [`MAX_TEXT_CHARS`].
+    pub fn cut_text(&mut self, origin: &Origin) {
+        self.cut_texts += 1;
+        self.first_cut.get_or_insert_with(|| origin.clone());
     }
 
     /// Counts a row left out by design, with its reason.
@@ -315,6 +346,14 @@ impl ReadReport {
                 self.undated
             ));
         }
+        if let Some(first) = &self.first_cut {
+            out.push(format!(
+                "warning: {} row(s) had a text longer than {}k characters, read only up to \
+                 there (first at {first})",
+                self.cut_texts,
+                MAX_TEXT_CHARS / 1000
+            ));
+        }
         out.extend(
             self.left_out
                 .iter()
@@ -327,7 +366,17 @@ impl ReadReport {
 
 #[cfg(test)]
 mod tests {
-    use super::{ends_in_open_quote, Counted, LineFix};
+    use super::{capped, ends_in_open_quote, Counted, LineFix, MAX_TEXT_CHARS};
+
+    #[test]
+    fn a_text_is_cut_after_its_first_max_text_chars_chars_on_a_char_boundary() {
+        let short = "ü".repeat(MAX_TEXT_CHARS);
+        assert_eq!(capped(&short), (short.as_str(), false), "exactly the limit");
+        let long = format!("{short}ß and more");
+        assert_eq!(capped(&long), (short.as_str(), true));
+        let ascii = "a".repeat(MAX_TEXT_CHARS + 1);
+        assert_eq!(capped(&ascii).0.len(), MAX_TEXT_CHARS);
+    }
     use std::io::Read;
 
     /// Reads one byte per call, so that a CRLF falls across two reads.

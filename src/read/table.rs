@@ -15,7 +15,7 @@ use std::path::Path;
 use csv::ByteRecord;
 
 use super::jsonl::{looks_like_jsonl, JsonlRows};
-use super::{dates, Message, Origin, ReadReport, Thread};
+use super::{capped, dates, Message, Origin, ReadReport, Thread};
 use crate::error::{Error, Result};
 
 /// A column chosen by header name or by 1-based position.
@@ -319,24 +319,29 @@ impl TableReader {
             file: self.name.clone(),
             line,
         };
-        let mut lossy = false;
-        let mut field = |idx: Option<usize>| -> String {
+        let (mut lossy, mut cut) = (false, false);
+        // A field as text; a subject or body only up to `MAX_TEXT_CHARS` (`long`).
+        let mut read_field = |idx: Option<usize>, long: bool| -> String {
             let bytes = idx.and_then(|i| self.record.get(i)).unwrap_or(b"");
-            match std::str::from_utf8(bytes) {
-                Ok(s) => s.to_string(),
+            let text = match std::str::from_utf8(bytes) {
+                Ok(s) => std::borrow::Cow::Borrowed(s),
                 Err(_) => {
                     lossy = true;
-                    String::from_utf8_lossy(bytes).into_owned()
+                    String::from_utf8_lossy(bytes)
                 }
-            }
+            };
+            let (kept, was_cut) = if long { capped(&text) } else { (&*text, false) };
+            cut |= was_cut;
+            kept.to_string()
         };
-        let text = field(Some(self.cols.text));
+        let text = read_field(Some(self.cols.text), true);
+        let subject = read_field(self.cols.subject, true);
+        let mut field = |idx: Option<usize>| read_field(idx, false);
         let label = self
             .cols
             .label
             .map(|i| field(Some(i)).trim().to_string())
             .filter(|l| !l.is_empty());
-        let subject = field(self.cols.subject);
         let id = self
             .cols
             .id
@@ -348,6 +353,9 @@ impl TableReader {
             self.report
                 .first_lossy
                 .get_or_insert_with(|| origin.clone());
+        }
+        if cut {
+            self.report.cut_text(&origin);
         }
         Ok(Message {
             id: id.unwrap_or_else(|| origin.to_string()),

@@ -73,7 +73,7 @@ pub(super) fn each_connection<R: Read>(
         resolve_layout,
         |table, layout, row| match row.is_blank() {
             true => Outcome::Skip,
-            false => parse_row(table, &row, layout).into(),
+            false => parse_row(table, row, layout).into(),
         },
         &mut |c| {
             visit(c);

@@ -26,6 +26,8 @@ pub(super) struct Row<'r> {
     text: Option<&'r str>,
     /// Lossy copies of the fields that were not valid UTF-8, by index.
     fixed: Vec<(usize, String)>,
+    /// Whether a text taken by [`Row::take_text`] was cut.
+    cut: std::cell::Cell<bool>,
 }
 
 impl<'r> Row<'r> {
@@ -42,6 +44,7 @@ impl<'r> Row<'r> {
             record,
             text,
             fixed,
+            cut: Default::default(),
         }
     }
 
@@ -62,9 +65,14 @@ impl<'r> Row<'r> {
             .unwrap_or("")
     }
 
-    /// The field at `idx` as an owned string (`""` when missing).
-    pub fn take(&self, idx: Option<usize>) -> String {
-        self.get(idx).to_string()
+    /// The text at `idx` as an owned string, cut at [`MAX_TEXT_CHARS`](crate::read::MAX_TEXT_CHARS)
+    /// (counted for the report).
+    pub fn take_text(&self, idx: Option<usize>) -> String {
+        let (text, cut) = crate::read::capped(self.get(idx));
+        if cut {
+            self.cut.set(true);
+        }
+        text.to_string()
     }
 
     /// True when every field is blank.
@@ -116,7 +124,9 @@ fn read_table<R: Read>(
         report,
         |_| Ok(()),
         |_, _, row| {
-            let fields = (0..row.record.len()).map(|i| row.take(Some(i))).collect();
+            let fields = (0..row.record.len())
+                .map(|i| row.get(Some(i)).to_string())
+                .collect();
             Outcome::Keep((row.line, fields))
         },
         &mut |row| {
@@ -151,9 +161,17 @@ impl<T> From<std::result::Result<T, String>> for Outcome<T> {
 /// Records split from the file, each with the line it starts on.
 type Records = Vec<(u64, ByteRecord)>;
 
-/// Each record of a batch turned into a row: whether a field was not valid UTF-8, and the
-/// outcome.
-type Converted<T> = Vec<(bool, Outcome<T>)>;
+/// What reading one record noticed besides its outcome.
+#[derive(Clone, Copy)]
+struct Noticed {
+    /// A field was not valid UTF-8.
+    lossy: bool,
+    /// A text was cut at [`MAX_TEXT_CHARS`](crate::read::MAX_TEXT_CHARS).
+    cut: bool,
+}
+
+/// Each record of a batch turned into a row: what was noticed, and the outcome.
+type Converted<T> = Vec<(Noticed, Outcome<T>)>;
 
 /// Records read and turned into rows at a time: enough to share among the threads, few
 /// enough that a batch of long messages stays a few megabytes.
@@ -171,7 +189,7 @@ pub(super) fn each_row<R: Read, L: Sync, T: Send>(
     lines_before: u64,
     report: &mut ReadReport,
     layout: impl FnOnce(&Table) -> Result<L>,
-    convert: impl Fn(&Table, &L, Row<'_>) -> Outcome<T> + Sync,
+    convert: impl Fn(&Table, &L, &Row<'_>) -> Outcome<T> + Sync,
     visit: &mut dyn FnMut(T) -> Result<()>,
 ) -> Result<Table> {
     let lines = LineFix::default();
@@ -223,10 +241,19 @@ pub(super) fn each_row<R: Read, L: Sync, T: Send>(
                 table.name,
                 record.len()
             );
-            return (false, Outcome::Bad(problem));
+            let noticed = Noticed {
+                lossy: false,
+                cut: false,
+            };
+            return (noticed, Outcome::Bad(problem));
         }
         let row = Row::new(*line, record);
-        (!row.fixed.is_empty(), convert(&table, &l, row))
+        let outcome = convert(&table, &l, &row);
+        let noticed = Noticed {
+            lossy: !row.fixed.is_empty(),
+            cut: row.cut.get(),
+        };
+        (noticed, outcome)
     };
     // With one thread the rows are made here, where they are taken and freed: memory made
     // on one thread and freed on another is the allocator's slow path.
@@ -237,13 +264,17 @@ pub(super) fn each_row<R: Read, L: Sync, T: Send>(
         }
     };
     let mut take = |rows: &[(u64, ByteRecord)], outcomes: Converted<T>| {
-        for (&(line, _), (lossy, outcome)) in rows.iter().zip(outcomes) {
-            if lossy {
+        for (&(line, _), (noticed, outcome)) in rows.iter().zip(outcomes) {
+            let origin = || Origin {
+                file: table.name.clone(),
+                line,
+            };
+            if noticed.lossy {
                 report.lossy_rows += 1;
-                report.first_lossy.get_or_insert_with(|| Origin {
-                    file: table.name.clone(),
-                    line,
-                });
+                report.first_lossy.get_or_insert_with(origin);
+            }
+            if noticed.cut {
+                report.cut_text(&origin());
             }
             match outcome {
                 Outcome::Keep(row) => visit(row)?,

@@ -94,9 +94,9 @@ pub(super) fn each_invitation<R: Read, T: Send>(
         report,
         layout,
         |table, layout, row| match layout {
-            Some(layout) if !row.is_blank() => parse_row(table, &row, layout, file_name)
-                .map(&finish)
-                .into(),
+            Some(layout) if !row.is_blank() => {
+                parse_row(table, row, layout, file_name).map(&finish).into()
+            }
             _ => Outcome::Skip,
         },
         visit,
@@ -156,7 +156,7 @@ fn parse_row(
         from: row.get(Some(layout.from)).trim().to_string(),
         to: row.get(Some(layout.to)).trim().to_string(),
         timestamp,
-        note: row.get(layout.message).to_string(),
+        note: row.take_text(layout.message),
         outgoing,
         inviter_url: url(layout.inviter),
         invitee_url: url(layout.invitee),

@@ -107,10 +107,10 @@ pub(super) fn each_message<R: Read, T: Send>(
         report,
         resolve_layout,
         |table, layout, row| {
-            if is_draft(&row, layout) {
+            if is_draft(row, layout) {
                 return Outcome::LeaveOut(format!("{display}: unsent drafts"));
             }
-            if is_empty(&row, layout) {
+            if is_empty(row, layout) {
                 return Outcome::LeaveOut(format!(
                     "{display}: rows with no sender, text or attachment"
                 ));
@@ -186,12 +186,12 @@ fn is_empty(row: &Row, layout: &Layout) -> bool {
 
 fn parse_row(
     table: &Table,
-    row: Row,
+    row: &Row,
     layout: &Layout,
     file_name: &str,
     text: bool,
 ) -> Result<RawMessage, String> {
-    let origin = table.origin(&row);
+    let origin = table.origin(row);
     let timestamp = dates::parse_cell(row.get(Some(layout.date)), "DATE")
         .map_err(|e| format!("{origin}: {e}"))?;
     let outgoing = match layout
@@ -225,12 +225,12 @@ fn parse_row(
         timestamp,
         spinmail: row.get(Some(layout.content)).contains(SPINMAIL_MARK),
         subject: if text {
-            row.get(Some(layout.subject)).to_string()
+            row.take_text(Some(layout.subject))
         } else {
             String::new()
         },
         content: if text {
-            row.take(Some(layout.content))
+            row.take_text(Some(layout.content))
         } else {
             String::new()
         },

@@ -15,8 +15,7 @@ use super::headers::{self, ThreadIds};
 use super::html;
 use crate::read::{dates, MailHeaders};
 
-/// The most characters of body text kept per message (100,000).
-pub(super) const MAX_TEXT_CHARS: usize = 100_000;
+pub(super) use crate::read::MAX_TEXT_CHARS;
 
 /// A party of a message: address (lower-case) and display name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -45,6 +44,8 @@ pub(super) struct ParsedMail {
     /// Invalid UTF-8 was replaced with U+FFFD somewhere (in the headers only, for a
     /// message parsed without its body).
     pub lossy: bool,
+    /// The text was cut at [`MAX_TEXT_CHARS`].
+    pub cut: bool,
 }
 
 impl ParsedMail {
@@ -95,7 +96,8 @@ fn parse_with(bytes: &[u8], body: bool) -> Option<ParsedMail> {
 
 fn headerless(bytes: &[u8]) -> ParsedMail {
     let text = String::from_utf8_lossy(bytes);
-    let text = prefix_chars(&text, MAX_TEXT_CHARS).0.to_string();
+    let (text, cut) = crate::read::capped(&text);
+    let text = text.to_string();
     ParsedMail {
         lossy: std::str::from_utf8(bytes).is_err(),
         headers: MailHeaders {
@@ -103,16 +105,17 @@ fn headerless(bytes: &[u8]) -> ParsedMail {
             ..MailHeaders::default()
         },
         text,
+        cut,
         ..ParsedMail::default()
     }
 }
 
 fn from_mime(message: &Mime<'_>, bytes: &[u8], body: bool) -> ParsedMail {
     let subject = message.subject().unwrap_or_default().trim().to_string();
-    let text = if body {
+    let (text, cut) = if body {
         body_text(message)
     } else {
-        String::new()
+        (String::new(), false)
     };
     let from = first_party(message.from()).or_else(|| first_party(message.sender()));
     let from = from.unwrap_or_default();
@@ -138,6 +141,7 @@ fn from_mime(message: &Mime<'_>, bytes: &[u8], body: bool) -> ParsedMail {
         recipients,
         headers,
         lossy,
+        cut,
     }
 }
 
@@ -145,36 +149,41 @@ fn from_mime(message: &Mime<'_>, bytes: &[u8], body: bool) -> ParsedMail {
 /// alternative), joined by blank lines and cut at [`MAX_TEXT_CHARS`]. When they hold no text,
 /// text parts that mail-parser filed as attachments are used instead (a `text/html` part in
 /// `multipart/mixed` whose base64 starts after an extra blank line is one).
-fn body_text(message: &Mime<'_>) -> String {
+fn body_text(message: &Mime<'_>) -> (String, bool) {
     let text = join_parts(message, &message.text_body);
-    if !text.trim().is_empty() {
+    if !text.0.trim().is_empty() {
         return text;
     }
     let html = join_parts(message, &message.html_body);
-    if !html.trim().is_empty() {
+    if !html.0.trim().is_empty() {
         return html;
     }
     join_parts(message, &message.attachments)
 }
 
-fn join_parts(message: &Mime<'_>, ids: &[u32]) -> String {
+/// The text parts `ids` joined by blank lines, up to [`MAX_TEXT_CHARS`]; and whether text was
+/// left out there.
+fn join_parts(message: &Mime<'_>, ids: &[u32]) -> (String, bool) {
     let mut text = String::new();
     let mut chars = 0;
     for part in ids.iter().filter_map(|&id| message.parts.get(id as usize)) {
-        if chars >= MAX_TEXT_CHARS {
-            break;
-        }
         let Some(part_text) = part_text(part) else {
             continue;
         };
+        if chars >= MAX_TEXT_CHARS {
+            return (text, !part_text.trim().is_empty());
+        }
         if !text.is_empty() {
             text.push_str("\n\n");
         }
         let (kept, count) = prefix_chars(&part_text, MAX_TEXT_CHARS - chars);
         text.push_str(kept);
+        if kept.len() < part_text.len() {
+            return (text, true);
+        }
         chars += count;
     }
-    text
+    (text, false)
 }
 
 /// The text of a text/plain or text/html part (HTML converted); `None` for anything else.

@@ -201,7 +201,7 @@ impl MessageStream for MailStream {
                 parse::parse_without_text(&cut.bytes)
             };
             parsed.map(|mail| {
-                let lossy = text && mail.lossy;
+                let noticed = (text && mail.lossy, text && mail.cut);
                 let message = threads::message(
                     &self.owner,
                     &self.index,
@@ -210,17 +210,20 @@ impl MessageStream for MailStream {
                     mail,
                     text,
                 );
-                (lossy, message)
+                (noticed, message)
             })
         };
         self.walk_parsed(&mut report, &make, &mut |cut, made, report| {
-            let Some((lossy, message)) = made else {
+            let Some(((lossy, long), message)) = made else {
                 report.bad_rows.push(unreadable(&cut));
                 return Ok(());
             };
             if lossy {
                 report.lossy_rows += 1;
                 report.first_lossy.get_or_insert_with(|| cut.origin.clone());
+            }
+            if long {
+                report.cut_text(&cut.origin);
             }
             if message
                 .thread
