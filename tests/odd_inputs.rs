@@ -259,3 +259,25 @@ fn a_huge_text_is_read_up_to_100k_characters_and_said_so_in_every_format() {
         .expect_stderr("warning: 1 row(s) had a text longer than 100k characters")
         .expect_stderr("(first at mail/a.eml:1)");
 }
+
+#[test]
+fn a_mail_file_that_does_not_start_with_a_header_is_named_not_scored_as_a_stranger() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.path("mail")).unwrap();
+    sb.write(
+        "mail/a.eml",
+        "From: a@b.example\nTo: me@y.example\nSubject: hi\n\nhello\n",
+    );
+    sb.write(
+        "mail/junk.eml",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR random bytes",
+    );
+    let run = sb
+        .run(&["score", "mail"])
+        .expect_code(3)
+        .expect_stderr("mail/junk.eml:1: not a mail message")
+        .expect_stderr("1 unreadable");
+    let report = run.stdout_text();
+    assert!(report.contains("a@b.example"), "{report}");
+    assert!(!report.contains("(no address)"), "{report}");
+}

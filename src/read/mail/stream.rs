@@ -290,8 +290,26 @@ fn cut_file(
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return on_cut(Found::Problem(empty_file(&display)), report);
     }
+    if !starts_with_header(&bytes) {
+        let problem = format!(
+            "{display}:1: not a mail message (it does not start with a header line such as \
+             'From: …' or 'Received: …')"
+        );
+        return on_cut(Found::Problem(problem), report);
+    }
     bytes.truncate(MAX_MESSAGE_BYTES);
     on_cut(Found::Message(cut(1, 1, bytes)), report)
+}
+
+/// Whether a message file starts (after any UTF-8 byte order mark) with a header field: a
+/// name of printable ASCII without `:` (RFC 5322's field-name), then `:`.
+fn starts_with_header(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let name_len = bytes
+        .iter()
+        .take_while(|&&b| (33..=126).contains(&b) && b != b':')
+        .count();
+    name_len > 0 && bytes.get(name_len) == Some(&b':')
 }
 
 fn empty_file(display: &str) -> String {
