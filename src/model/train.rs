@@ -523,16 +523,17 @@ impl Vocabulary {
     }
 }
 
-/// Stratified fold of every row. Rows of one thread share a fold (so a sender's other
-/// messages never vouch for each other out of fold), and so do identical texts; a label with
-/// too few groups to fill every fold twice (one spammer's whole mailbox, say) is split row by
-/// row instead. Groups are ordered by label and a hash of their key, so the folds do not
-/// depend on row order.
+/// Stratified fold of every row. Rows of one sender share a fold, and so do rows of one
+/// thread (so a sender's other messages never vouch for each other out of fold), and so do
+/// identical texts; a label with too few groups to fill every fold twice (one spammer's whole
+/// mailbox, say) is split row by row instead. Groups are ordered by label and a hash of their
+/// key, so the folds do not depend on row order.
 fn assign_folds(labeled: &[&Message], y: &[usize], k: usize) -> Vec<usize> {
+    let threads = thread_groups(labeled);
     let key_of = |i: usize| -> String {
         let m = labeled[i];
-        match &m.thread {
-            Some(t) => format!("thread\n{}", t.conversation),
+        match &threads[i] {
+            Some(conversation) => format!("thread\n{conversation}"),
             None => format!("text\n{}\n{}", m.subject, m.text),
         }
     };
@@ -565,6 +566,56 @@ fn assign_folds(labeled: &[&Message], y: &[usize], k: usize) -> Vec<usize> {
         }
     }
     fold
+}
+
+/// For each row with a thread, the first (in byte order) conversation of its group: threads
+/// that share a contact, directly or through other threads, are one group (a sender who
+/// wrote in three conversations, a thread with two senders). Rows without a contact join by
+/// conversation alone.
+fn thread_groups<'m>(rows: &[&'m Message]) -> Vec<Option<&'m str>> {
+    // Union-find over conversations and contacts, each a node.
+    let mut ids: std::collections::HashMap<(bool, &'m str), usize> = Default::default();
+    let mut parent: Vec<usize> = Vec::new();
+    let mut node = |contact: bool, key: &'m str, parent: &mut Vec<usize>| -> usize {
+        let next = ids.len();
+        *ids.entry((contact, key)).or_insert_with(|| {
+            parent.push(next);
+            next
+        })
+    };
+    fn root(parent: &mut [usize], mut a: usize) -> usize {
+        while parent[a] != a {
+            parent[a] = parent[parent[a]];
+            a = parent[a];
+        }
+        a
+    }
+    let nodes: Vec<Option<usize>> = rows
+        .iter()
+        .map(|m| {
+            let t = m.thread.as_ref()?;
+            let conversation = node(false, &t.conversation, &mut parent);
+            if !t.contact.is_empty() {
+                let contact = node(true, &t.contact, &mut parent);
+                let (a, b) = (root(&mut parent, conversation), root(&mut parent, contact));
+                parent[a.max(b)] = a.min(b);
+            }
+            Some(conversation)
+        })
+        .collect();
+    let mut first: std::collections::HashMap<usize, &'m str> = Default::default();
+    for (m, &n) in rows.iter().zip(&nodes) {
+        if let (Some(t), Some(n)) = (&m.thread, n) {
+            let group = first.entry(root(&mut parent, n)).or_insert(&t.conversation);
+            if t.conversation.as_str() < *group {
+                *group = &t.conversation;
+            }
+        }
+    }
+    nodes
+        .iter()
+        .map(|n| n.map(|n| first[&root(&mut parent, n)]))
+        .collect()
 }
 
 /// The text models of one candidate: out-of-fold scores, and the fits on all rows when asked.
@@ -708,5 +759,41 @@ mod tests {
         let m = metrics::binary(&truth, &flagged, &[0.0; 7]);
         assert_eq!(mcc(&m.confusion), m.mcc);
         assert_eq!(mcc(&metrics::Confusion::default()), 0.0);
+    }
+
+    /// A labeled message in `conversation` with `contact` (no thread when both are empty).
+    fn in_thread(conversation: &str, contact: &str, text: &str) -> Message {
+        Message {
+            text: text.into(),
+            thread: (!conversation.is_empty()).then(|| crate::read::Thread {
+                conversation: conversation.into(),
+                contact: contact.into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_senders_conversations_share_a_fold_and_so_do_threads_joined_through_senders() {
+        let mut rows = Vec::new();
+        // Twelve senders of one thread each: enough groups that none is split row by row.
+        for s in 0..12 {
+            rows.push(in_thread(&format!("c{s}"), &format!("s{s}"), "hi"));
+        }
+        // Sender a wrote in three conversations; conversation x also holds sender b, who
+        // also wrote in y: all five rows are one group.
+        rows.push(in_thread("a1", "a", "pitch one"));
+        rows.push(in_thread("a2", "a", "pitch two"));
+        rows.push(in_thread("x", "a", "pitch three"));
+        rows.push(in_thread("x", "b", "reply"));
+        rows.push(in_thread("y", "b", "other"));
+        let refs: Vec<&Message> = rows.iter().collect();
+        let groups = thread_groups(&refs);
+        assert_eq!(&groups[12..], &[Some("a1"); 5]);
+        assert_eq!(groups[3], Some("c3"), "a thread of its own keeps its name");
+        let folds = assign_folds(&refs, &vec![0; rows.len()], 3);
+        assert!(folds[12..].iter().all(|&f| f == folds[12]), "{folds:?}");
+        assert!((0..3).all(|f| folds.contains(&f)), "every fold is used");
     }
 }
