@@ -71,7 +71,13 @@ fn run_train(args: &TrainArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
     if let Some(grid) = &mut params.tune {
         grid.progress = !quiet;
     }
-    let model = train::train(&messages, &source, &params)?;
+    // The tuning grid prints a line per candidate instead.
+    let bar = report::stage_line(!quiet && params.tune.is_none());
+    let model = train::train_showing(&messages, &source, &params, &|stage| {
+        bar.set_message(stage.to_string())
+    });
+    bar.finish_and_clear();
+    let model = model?;
     let fit_seconds = started.elapsed().as_secs_f64();
     model.save(&args.out)?;
     let t = &model.training;

@@ -253,16 +253,28 @@ pub fn to_stderr(line: &str) {
 /// A progress line on stderr (rows and rows/s), drawn only when `enabled` and stderr is a
 /// terminal; otherwise a hidden bar that costs nothing.
 pub fn progress(enabled: bool) -> indicatif::ProgressBar {
+    spinner(
+        enabled,
+        "{spinner} {human_pos} rows scored ({per_sec}, {elapsed})",
+    )
+}
+
+/// A line on stderr naming the step under way and the time so far, drawn only when
+/// `enabled` and stderr is a terminal; otherwise a hidden bar that costs nothing.
+pub fn stage_line(enabled: bool) -> indicatif::ProgressBar {
+    spinner(enabled, "{spinner} {msg} ({elapsed})")
+}
+
+/// A spinner drawn with `template`, only when `enabled` and stderr is a terminal.
+fn spinner(enabled: bool, template: &str) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
     if !enabled || !io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} {human_pos} rows scored ({per_sec}, {elapsed})",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar

@@ -340,10 +340,17 @@ const RUNNING_BUDGET: usize = 768 << 20;
 /// evaluations are served together, one pass over the rows for all the jobs waiting, split
 /// across the rayon pool by job. A job's result is bit-for-bit the one it would get alone.
 pub fn fit_many(x: &Csr, jobs: &[Job]) -> Result<Vec<SparseLogit>> {
+    fit_many_showing(x, jobs, &|_| {})
+}
+
+/// [`fit_many`], calling `done(0)` once identical rows are merged, then `done(n)` each time
+/// another job has finished (`n` of them so far).
+pub fn fit_many_showing(x: &Csr, jobs: &[Job], done: &dyn Fn(usize)) -> Result<Vec<SparseLogit>> {
     if jobs.is_empty() {
         return Ok(Vec::new());
     }
     let distinct = Distinct::new(x);
+    done(0);
     let weights: Vec<RowWeights> = jobs
         .iter()
         .map(|job| row_weights(job, &distinct))
@@ -374,13 +381,15 @@ pub fn fit_many(x: &Csr, jobs: &[Job]) -> Result<Vec<SparseLogit>> {
             handles.push(start(next));
             next += 1;
         }
-        let (mut running, mut waiting) = (window, Vec::new());
+        let (mut running, mut waiting, mut finished) = (window, Vec::new(), 0);
         let mut scratch = Scratch::default();
         while running > 0 {
             match rx.recv().expect("a sender is held here") {
                 Request::Evaluate(id, p, reply) => waiting.push((id, p, reply)),
                 Request::Done => {
                     running -= 1;
+                    finished += 1;
+                    done(finished);
                     if next < jobs.len() {
                         handles.push(start(next));
                         next += 1;

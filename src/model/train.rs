@@ -114,8 +114,24 @@ pub struct TrainingSummary {
 /// Checks `params` and trains a model on the labeled messages of `messages`; with
 /// `params.tune`, first picks the text hyper-parameters by out-of-fold figures (see [`TuneGrid`]).
 pub fn train(messages: &[Message], source: &str, params: &TrainParams) -> Result<Model> {
+    train_showing(messages, source, params, &|_| {})
+}
+
+/// [`train`], telling `stage` each step as it starts (for a progress line; the tuning grid
+/// prints its own lines instead).
+pub fn train_showing(
+    messages: &[Message],
+    source: &str,
+    params: &TrainParams,
+    stage: &(dyn Fn(&str) + Sync),
+) -> Result<Model> {
     check_params(params)?;
-    let prep = Prepared::new(messages, source, params)?;
+    stage(&format!(
+        "preparing {} rows: labels, folds, cue and context features",
+        messages.len()
+    ));
+    let mut prep = Prepared::new(messages, source, params)?;
+    prep.stage = stage;
     match &params.tune {
         None => train_untuned(&prep, params),
         Some(grid) => super::tune::tune(&prep, params, grid),
@@ -141,6 +157,8 @@ pub(super) struct Prepared<'a> {
     pub(super) texts: Vec<String>,
     /// SHA-256 of the labeled rows (hashed once: every candidate's summary carries it).
     pub(super) fingerprint: String,
+    /// Told each step of training as it starts ([`train_showing`]).
+    pub(super) stage: &'a (dyn Fn(&str) + Sync),
 }
 
 impl<'a> Prepared<'a> {
@@ -205,6 +223,7 @@ impl<'a> Prepared<'a> {
             folds,
             side,
             texts,
+            stage: &|_| {},
         })
     }
 }
@@ -301,9 +320,11 @@ impl CountBlock {
 
 /// The default path: one text spec, its fold fits and full fits in one parallel batch.
 fn train_untuned(prep: &Prepared, params: &TrainParams) -> Result<Model> {
+    (prep.stage)(&format!("hashing {} texts", prep.texts.len()));
     let hashed = HashedText::new(&prep.texts, &params.text, params.min_df);
     let mut fits = fit_text_models(&hashed.x, prep, &[params.text_logit], true, true)?;
     let fits = fits.pop().expect("one candidate");
+    (prep.stage)("fitting the combiner (linfa-logistic)");
     let model = stacked_model(prep, params, &fits.oof)?;
     Ok(with_text(model, &hashed.vocab, fits))
 }
@@ -654,7 +675,17 @@ pub(super) fn fit_text_models(
             params: logits[a],
         })
         .collect();
-    let fitted = sparse_logit::fit_many(x, &fit_jobs)?;
+    let n = fit_jobs.len();
+    let what = format!(
+        "{} text models ({} rows, {} columns)",
+        n,
+        x.nrows(),
+        x.ncols
+    );
+    (prep.stage)(&format!("fitting {what}: merging identical rows"));
+    let fitted = sparse_logit::fit_many_showing(x, &fit_jobs, &|done| {
+        (prep.stage)(&format!("fitting {what}: {done} of {n} done"))
+    })?;
     let mut out: Vec<TextFits> = (0..logits.len())
         .map(|_| TextFits {
             oof: Array2::<f64>::zeros((y.len(), prep.ovr.len())),
@@ -759,6 +790,41 @@ mod tests {
         let m = metrics::binary(&truth, &flagged, &[0.0; 7]);
         assert_eq!(mcc(&m.confusion), m.mcc);
         assert_eq!(mcc(&metrics::Confusion::default()), 0.0);
+    }
+
+    #[test]
+    fn training_tells_each_step_as_it_starts_and_counts_the_text_fits_done() {
+        let messages: Vec<Message> = (0..24)
+            .map(|i| Message {
+                label: Some(if i % 2 == 0 { "spam" } else { "ham" }.into()),
+                text: if i % 2 == 0 {
+                    format!("buy cheap leads now offer {i}")
+                } else {
+                    format!("great to meet you at the meetup {i}")
+                },
+                ..Default::default()
+            })
+            .collect();
+        let stages = std::sync::Mutex::new(Vec::new());
+        train_showing(&messages, "toy", &TrainParams::default(), &|s| {
+            stages.lock().unwrap().push(s.to_string())
+        })
+        .unwrap();
+        let stages = stages.into_inner().unwrap();
+        let first_words: Vec<&str> = stages
+            .iter()
+            .map(|s| s.split(' ').next().unwrap())
+            .collect();
+        assert_eq!(first_words[..2], ["preparing", "hashing"], "{stages:?}");
+        assert!(stages[2].ends_with("merging identical rows"), "{stages:?}");
+        // One class against the rest: three fold fits and the fit on all rows.
+        let done: Vec<&String> = stages.iter().filter(|s| s.ends_with("done")).collect();
+        assert_eq!(done.len(), 5, "{stages:?}");
+        assert!(done[0].ends_with("0 of 4 done") && done[4].ends_with("4 of 4 done"));
+        assert_eq!(
+            stages.last().unwrap(),
+            "fitting the combiner (linfa-logistic)"
+        );
     }
 
     /// A labeled message in `conversation` with `contact` (no thread when both are empty).
