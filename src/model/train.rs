@@ -592,7 +592,7 @@ fn assign_folds(labeled: &[&Message], y: &[usize], k: usize) -> Vec<usize> {
 /// For each row with a thread, the first (in byte order) conversation of its group: threads
 /// that share a contact, directly or through other threads, are one group (a sender who
 /// wrote in three conversations, a thread with two senders). Rows without a contact join by
-/// conversation alone.
+/// conversation alone; rows with neither get `None`, like rows without a thread.
 fn thread_groups<'m>(rows: &[&'m Message]) -> Vec<Option<&'m str>> {
     // Union-find over conversations and contacts, each a node.
     let mut ids: std::collections::HashMap<(bool, &'m str), usize> = Default::default();
@@ -614,7 +614,11 @@ fn thread_groups<'m>(rows: &[&'m Message]) -> Vec<Option<&'m str>> {
     let nodes: Vec<Option<usize>> = rows
         .iter()
         .map(|m| {
-            let t = m.thread.as_ref()?;
+            // A row that names neither stands alone (grouped by its text, as without a thread).
+            let t = m
+                .thread
+                .as_ref()
+                .filter(|t| !(t.conversation.is_empty() && t.contact.is_empty()))?;
             let conversation = node(false, &t.conversation, &mut parent);
             if !t.contact.is_empty() {
                 let contact = node(true, &t.contact, &mut parent);
@@ -854,12 +858,18 @@ mod tests {
         rows.push(in_thread("x", "a", "pitch three"));
         rows.push(in_thread("x", "b", "reply"));
         rows.push(in_thread("y", "b", "other"));
+        // A thread naming neither conversation nor contact is no group.
+        rows.push(Message {
+            thread: Some(Default::default()),
+            ..in_thread("", "", "alone")
+        });
         let refs: Vec<&Message> = rows.iter().collect();
         let groups = thread_groups(&refs);
-        assert_eq!(&groups[12..], &[Some("a1"); 5]);
+        assert_eq!(&groups[12..17], &[Some("a1"); 5]);
+        assert_eq!(groups[17], None);
         assert_eq!(groups[3], Some("c3"), "a thread of its own keeps its name");
         let folds = assign_folds(&refs, &vec![0; rows.len()], 3);
-        assert!(folds[12..].iter().all(|&f| f == folds[12]), "{folds:?}");
+        assert!(folds[12..17].iter().all(|&f| f == folds[12]), "{folds:?}");
         assert!((0..3).all(|f| folds.contains(&f)), "every fold is used");
     }
 }
