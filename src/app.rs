@@ -49,6 +49,7 @@ fn configure_threads(threads: Option<usize>) -> Result<()> {
 fn run_train(args: &TrainArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
     let inputs: Vec<&Path> = args.data.iter().map(PathBuf::as_path).collect();
     check_outputs(&inputs, &[("--out", &args.out)])?;
+    check_distinct_inputs(&args.data)?;
     let opts = args.table.options(true)?;
     let mut messages = Vec::new();
     // Unreadable messages (raw mail) are reported and left out; the model is still written,
@@ -120,8 +121,16 @@ fn run_train(args: &TrainArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
 
 fn run_eval(args: &EvalArgs, say: &dyn Fn(&str)) -> Result<i32> {
     if let Some(out) = &args.write_baseline {
-        check_outputs(&[&args.model, &args.data], &[("--write-baseline", out)])?;
+        let mut inputs = vec![args.model.as_path(), args.data.as_path()];
+        inputs.extend(args.baseline.as_deref());
+        check_outputs(&inputs, &[("--write-baseline", out)])?;
     }
+    // The baseline is checked before the work, and against the model after it.
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(|path| evaluate::Baseline::load(path, args.max_drop))
+        .transpose()?;
     let model = Model::load(&args.model)?;
     let opts = args.table.options(true)?;
     let (messages, read_report) = read_labeled(&args.data, &opts, &args.label_map)?;
@@ -132,14 +141,31 @@ fn run_eval(args: &EvalArgs, say: &dyn Fn(&str)) -> Result<i32> {
         EvalFormat::Text => evaluate::render_text(&metrics),
     };
     report::to_sink(&Sink::Stdout, |w| w.write_all(text.as_bytes()))?;
-    if let Some(path) = &args.write_baseline {
-        write_baseline(path, &metrics)?;
-        say(&format!("wrote baseline {}", path.display()));
+    let undefined = evaluate::undefined_gated(&metrics);
+    if !undefined.is_empty() {
+        say(&format!(
+            "warning: {} cannot be worked out: the data does not hold every label the model \
+             measures",
+            undefined.join(", ")
+        ));
     }
-    if let Some(path) = &args.baseline {
-        for line in evaluate::check_baseline(&metrics, path, args.max_drop)? {
+    if let Some(baseline) = &baseline {
+        for line in baseline.check(&model, &metrics)? {
             say(&format!("ok {line}"));
         }
+    }
+    // Written only when the gate (if any) passed: a failed run records nothing.
+    if let Some(path) = &args.write_baseline {
+        if !undefined.is_empty() {
+            return Err(Error::Training(format!(
+                "no baseline written to {}: {} cannot be worked out on {}",
+                path.display(),
+                undefined.join(", "),
+                args.data.display()
+            )));
+        }
+        write_baseline(path, &metrics)?;
+        say(&format!("wrote baseline {}", path.display()));
     }
     Ok(EXIT_OK)
 }
@@ -171,15 +197,36 @@ fn run_score(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
             .filter(|&(flag, p)| !(flag == "-o" && p.as_os_str() == "-"))
             .collect();
     check_outputs(&inputs, &outputs)?;
+    check_distinct_inputs(&args.inputs)?;
+    // Mail first: a Takeout .zip is mail, a LinkedIn .zip is an export. A folder that is
+    // neither is read as an export, so a folder without messages.csv says what it holds.
+    // A .tgz is only ever mail: one that cannot be read says so, not read as a table.
+    let is_mail = |p: &Path| mail::is_mail(p) || mail::is_tar_gz(p);
+    let is_export = |p: &Path| p.is_dir() || linkedin::is_export(p);
     if let [path] = args.inputs.as_slice() {
-        // Mail first: a Takeout .zip is mail, a LinkedIn .zip is an export. A folder that is
-        // neither is read as an export, so a folder without messages.csv says what it holds.
-        // A .tgz is only ever mail: one that cannot be read says so, not read as a table.
-        if mail::is_mail(path) || mail::is_tar_gz(path) {
+        if is_mail(path) {
             return run_score_mail(path, args, quiet, say);
         }
-        if path.is_dir() || linkedin::is_export(path) {
+        if is_export(path) {
             return run_score_export(path, args, quiet, say);
+        }
+    }
+    if let Some(whole) = args.inputs.iter().find(|p| is_mail(p) || is_export(p)) {
+        return Err(Error::Usage(format!(
+            "{} is a mailbox or an export: those are scored one at a time, each alone \
+             (tables can be given together)",
+            whole.display()
+        )));
+    }
+    for (flag, given) in [
+        ("--messages-out", args.messages_out.is_some()),
+        ("--me", args.me.is_some()),
+    ] {
+        if given {
+            return Err(Error::Usage(format!(
+                "{flag} is for an export or a mailbox; a table is scored one row per message \
+                 already"
+            )));
         }
     }
     let model = load_model(args)?;
@@ -214,10 +261,41 @@ fn output_sink(output: Option<&Path>) -> Sink {
     }
 }
 
+/// Refuses an input given twice (its rows would count twice; standard input cannot be read
+/// twice).
+fn check_distinct_inputs(inputs: &[PathBuf]) -> Result<()> {
+    for (i, a) in inputs.iter().enumerate() {
+        let stdin = |p: &Path| p.as_os_str() == "-";
+        if let Some(b) = inputs[..i]
+            .iter()
+            .find(|b| (stdin(a) && stdin(b)) || (!stdin(a) && same_file(a, b)))
+        {
+            return Err(Error::Usage(format!(
+                "{} is given twice (also as {}); its rows would count twice",
+                a.display(),
+                b.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Refuses an output that would be written over an input (read after it is gone) or over
-/// another output. Devices such as `/dev/null` are never the same file.
+/// another output, or into a folder that does not exist (found out only after the work).
+/// Devices such as `/dev/null` are never the same file.
 fn check_outputs(inputs: &[&Path], outputs: &[(&str, &Path)]) -> Result<()> {
     for (i, &(flag, out)) in outputs.iter().enumerate() {
+        let dir = match out.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            return Err(Error::Usage(format!(
+                "{flag} {}: there is no folder {}",
+                out.display(),
+                dir.display()
+            )));
+        }
         if let Some(input) = inputs.iter().find(|input| same_file(input, out)) {
             return Err(Error::Usage(format!(
                 "{flag} {} is also an input ({}); write the output elsewhere",

@@ -93,48 +93,129 @@ pub fn metrics_json(model: &Model, y: &[usize], probs: &Array2<f64>) -> Value {
     }
 }
 
-/// Fails with [`Error::Regression`] when a gated metric is more than `max_drop` below `baseline`.
-pub fn check_baseline(current: &Value, baseline_path: &Path, max_drop: f64) -> Result<Vec<String>> {
-    // NaN or infinity would let every metric through: the gate would gate nothing.
-    if !(max_drop.is_finite() && max_drop >= 0.0) {
-        return Err(Error::Usage(format!(
-            "--max-drop must be a finite number of at least 0 (got {max_drop})"
-        )));
-    }
-    let text = std::fs::read_to_string(baseline_path).map_err(|e| Error::io(baseline_path, e))?;
-    let baseline: Value = serde_json::from_str(&text).map_err(|e| Error::BadRow {
-        path: baseline_path.into(),
-        line: e.line() as u64,
-        message: format!("baseline is not valid JSON: {e}"),
-    })?;
-    let mut lines = Vec::new();
-    let mut failures = Vec::new();
-    for name in GATED_METRICS {
-        let Some(base) = baseline[name].as_f64().filter(|b| b.is_finite()) else {
-            return Err(Error::io(
-                baseline_path,
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("the baseline has no numeric '{name}'"),
-                ),
-            ));
-        };
-        // A metric that cannot be worked out (NaN: say, one class only) fails the gate.
-        let now = current[name].as_f64().unwrap_or(f64::NAN);
-        let line = format!("{name}: {now:.4} (baseline {base:.4}, allowed drop {max_drop})");
-        if now.is_nan() || now < base - max_drop {
-            failures.push(line.clone());
+/// A recorded baseline: the gated metrics of a model on some data (`eval --write-baseline`).
+#[derive(Debug)]
+pub struct Baseline {
+    path: std::path::PathBuf,
+    /// The flagged label of a two-label model's baseline; `None` for a multi-label model's.
+    positive: Option<String>,
+    /// The value of each of [`GATED_METRICS`], in order.
+    values: [f64; GATED_METRICS.len()],
+    /// How far below its baseline value a metric may fall.
+    max_drop: f64,
+}
+
+impl Baseline {
+    /// Reads and checks a baseline file: JSON (a UTF-8 BOM is fine) with every gated metric a
+    /// number in its range (mcc in -1..=1, f1 and roc_auc in 0..=1); `max_drop` must be a
+    /// finite number of at least 0.
+    pub fn load(path: &Path, max_drop: f64) -> Result<Self> {
+        // NaN or infinity would let every metric through: the gate would gate nothing.
+        if !(max_drop.is_finite() && max_drop >= 0.0) {
+            return Err(Error::Usage(format!(
+                "--max-drop must be a finite number of at least 0 (got {max_drop})"
+            )));
         }
-        lines.push(line);
-    }
-    if failures.is_empty() {
-        Ok(lines)
-    } else {
-        Err(Error::Regression {
-            baseline: baseline_path.into(),
-            failures,
+        let bad = |message: String| {
+            Error::io(
+                path,
+                std::io::Error::new(std::io::ErrorKind::InvalidData, message),
+            )
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let v: Value = serde_json::from_str(text).map_err(|e| Error::BadRow {
+            path: path.into(),
+            line: e.line() as u64,
+            message: format!("baseline is not valid JSON: {e}"),
+        })?;
+        if !v.is_object() {
+            return Err(bad("the baseline is not a JSON object of metrics".into()));
+        }
+        let mut values = [0.0; GATED_METRICS.len()];
+        for (value, name) in values.iter_mut().zip(GATED_METRICS) {
+            let lowest = if name == "mcc" { -1.0 } else { 0.0 };
+            *value = match v[name].as_f64() {
+                Some(x) if (lowest..=1.0).contains(&x) => x,
+                Some(x) => {
+                    return Err(bad(format!(
+                        "the baseline's '{name}' is {x}, outside {lowest}..=1"
+                    )))
+                }
+                None => return Err(bad(format!("the baseline has no numeric '{name}'"))),
+            };
+        }
+        let positive = match &v["positive"] {
+            Value::Null => None,
+            Value::String(p) => Some(p.clone()),
+            other => {
+                return Err(bad(format!(
+                    "the baseline's 'positive' is not a label: {other}"
+                )))
+            }
+        };
+        Ok(Baseline {
+            path: path.into(),
+            positive,
+            values,
+            max_drop,
         })
     }
+
+    /// Fails with [`Error::Regression`] when a gated metric of `current` is more than
+    /// `max_drop` below this baseline, or cannot be worked out; and with an input error when
+    /// the baseline was recorded for another kind of model (another flagged label, or two
+    /// labels against several).
+    pub fn check(&self, model: &Model, current: &Value) -> Result<Vec<String>> {
+        let max_drop = self.max_drop;
+        let flagged = model.positive_index().map(|i| model.labels[i].as_str());
+        if self.positive.as_deref() != flagged {
+            let kind = |p: Option<&str>| match p {
+                Some(p) => format!("a two-label model flagging '{p}'"),
+                None => "a model of several labels".to_string(),
+            };
+            return Err(Error::io(
+                &self.path,
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "the baseline was recorded for {}, but the model is {}; record a \
+                         baseline for this model (--write-baseline)",
+                        kind(self.positive.as_deref()),
+                        kind(flagged)
+                    ),
+                ),
+            ));
+        }
+        let mut lines = Vec::new();
+        let mut failures = Vec::new();
+        for (name, &base) in GATED_METRICS.iter().zip(&self.values) {
+            // A metric that cannot be worked out (NaN: the data holds one label only) fails.
+            let now = current[name].as_f64().unwrap_or(f64::NAN);
+            let line = format!("{name}: {now:.4} (baseline {base:.4}, allowed drop {max_drop})");
+            if now.is_nan() || now < base - max_drop {
+                failures.push(line.clone());
+            }
+            lines.push(line);
+        }
+        if failures.is_empty() {
+            Ok(lines)
+        } else {
+            Err(Error::Regression {
+                baseline: self.path.clone(),
+                failures,
+            })
+        }
+    }
+}
+
+/// The gated metrics of `metrics` that cannot be worked out (the data lacks a label).
+pub fn undefined_gated(metrics: &Value) -> Vec<&'static str> {
+    GATED_METRICS
+        .iter()
+        .copied()
+        .filter(|k| metrics[*k].as_f64().is_none_or(f64::is_nan))
+        .collect()
 }
 
 /// Plain-text rendering of a metrics JSON for the terminal.
@@ -173,9 +254,9 @@ pub fn render_text(v: &Value) -> String {
         ));
         if let Some(per) = v["per_label"].as_object() {
             for (label, m) in per {
-                let f = |k: &str| m[k].as_f64().unwrap_or(0.0);
+                let f = |k: &str| m[k].as_f64().map_or("-".to_string(), |x| format!("{x:.4}"));
                 out.push_str(&format!(
-                    "{label:<14}{:>10.4}{:>10.4}{:>10.4}{:>10.4}{:>10.4}\n",
+                    "{label:<14}{:>10}{:>10}{:>10}{:>10}{:>10}\n",
                     f("precision"),
                     f("recall"),
                     f("f1"),

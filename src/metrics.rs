@@ -53,23 +53,28 @@ pub fn binary(truth: &[bool], flagged: &[bool], score: &[f64]) -> BinaryMetrics 
         }
     }
     let (tp, fp, tn, fneg) = (c.tp as f64, c.fp as f64, c.tn as f64, c.r#fn as f64);
+    // 0 when nothing was flagged (scikit-learn's convention), but NaN (JSON null) for what
+    // needs a class the truth does not hold: recall without positives, the false-positive
+    // rate without negatives, and MCC and ROC AUC without either.
     let ratio = |a: f64, b: f64| if b == 0.0 { 0.0 } else { a / b };
+    let defined = |ok: bool, v: f64| if ok { v } else { f64::NAN };
+    let (has_pos, has_neg) = (tp + fneg > 0.0, tn + fp > 0.0);
     let precision = ratio(tp, tp + fp);
-    let recall = ratio(tp, tp + fneg);
+    let recall = defined(has_pos, ratio(tp, tp + fneg));
     let denom = ((tp + fp) * (tp + fneg) * (tn + fp) * (tn + fneg)).sqrt();
     BinaryMetrics {
         accuracy: ratio(tp + tn, tp + tn + fp + fneg),
         precision,
         recall,
-        f1: ratio(2.0 * precision * recall, precision + recall),
-        mcc: ratio(tp * tn - fp * fneg, denom),
+        f1: defined(has_pos, ratio(2.0 * precision * recall, precision + recall)),
+        mcc: defined(has_pos && has_neg, ratio(tp * tn - fp * fneg, denom)),
         roc_auc: roc_auc(truth, score),
-        false_positive_rate: ratio(fp, fp + tn),
+        false_positive_rate: defined(has_neg, ratio(fp, fp + tn)),
         confusion: c,
     }
 }
 
-/// ROC AUC by the rank-sum (Mann–Whitney) formula, ties averaged; 0.5 when a class is absent.
+/// ROC AUC by the rank-sum (Mann–Whitney) formula, ties averaged; NaN when a class is absent.
 pub fn roc_auc(truth: &[bool], score: &[f64]) -> f64 {
     let mut order: Vec<usize> = (0..score.len()).collect();
     order.sort_by(|&a, &b| score[a].total_cmp(&score[b]));
@@ -87,7 +92,7 @@ pub fn roc_auc(truth: &[bool], score: &[f64]) -> f64 {
     let n_pos = truth.iter().filter(|&&t| t).count() as f64;
     let n_neg = truth.len() as f64 - n_pos;
     if n_pos == 0.0 || n_neg == 0.0 {
-        return 0.5;
+        return f64::NAN;
     }
     (rank_sum_pos - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
 }
@@ -176,7 +181,10 @@ fn multiclass_mcc(m: &[Vec<u64>]) -> f64 {
     let denom = ((s * s - p.iter().map(|x| x * x).sum::<f64>())
         * (s * s - t.iter().map(|x| x * x).sum::<f64>()))
     .sqrt();
-    if denom == 0.0 {
+    let truth_classes = t.iter().filter(|&&x| x > 0.0).count();
+    if truth_classes < 2 {
+        f64::NAN
+    } else if denom == 0.0 {
         0.0
     } else {
         (c * s - tp) / denom
@@ -204,6 +212,27 @@ mod tests {
             roc_auc(&[true, false, true, false], &[0.9, 0.8, 0.3, 0.1]),
             0.75
         );
+    }
+
+    #[test]
+    fn what_needs_a_class_the_truth_lacks_is_nan_not_a_flattering_number() {
+        let m = binary(
+            &[false, false, false],
+            &[false, true, false],
+            &[0.1, 0.9, 0.2],
+        );
+        assert!(m.mcc.is_nan() && m.roc_auc.is_nan() && m.recall.is_nan() && m.f1.is_nan());
+        assert!((m.false_positive_rate - 1.0 / 3.0).abs() < 1e-12);
+        let m = binary(&[true, true], &[true, false], &[0.9, 0.2]);
+        assert!(m.mcc.is_nan() && m.roc_auc.is_nan() && m.false_positive_rate.is_nan());
+        assert_eq!((m.recall, m.precision), (0.5, 1.0));
+        // Both classes present, nothing flagged: defined, by convention 0.
+        let m = binary(&[true, false], &[false, false], &[0.4, 0.3]);
+        assert_eq!((m.mcc, m.precision, m.f1, m.roc_auc), (0.0, 0.0, 0.0, 1.0));
+        let labels = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+        let probs = vec![vec![0.6, 0.3, 0.1]; 2];
+        let m = multi(&labels, &[0, 0], &[0, 1], &probs);
+        assert!(m.mcc.is_nan() && m.macro_roc_auc.is_nan());
     }
 
     #[test]

@@ -770,7 +770,7 @@ fn eval_exits_6_when_a_metric_fell_below_the_baseline() {
         baseline["mcc"].as_f64().unwrap() < 0.99,
         "the noisy file must not be perfect: {baseline}"
     );
-    baseline["mcc"] = serde_json::json!(1.01);
+    baseline["mcc"] = serde_json::json!(1.0);
     sb.write_json("baseline.json", &baseline);
     sb.run(&[
         "eval",
@@ -788,6 +788,120 @@ fn eval_exits_6_when_a_metric_fell_below_the_baseline() {
     .expect_stderr("baseline.json")
     .expect_stderr("mcc:")
     .expect_no_stderr("roc_auc:");
+}
+
+/// `eval --model model.json --data DATA` and the extra flags.
+fn eval_args<'a>(data: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["eval", "--model", "model.json", "--data", data];
+    args.extend_from_slice(extra);
+    args
+}
+
+#[test]
+fn the_gate_cannot_be_passed_by_recording_the_baseline_it_is_checked_against() {
+    let sb = gate_sandbox();
+    sb.run(&eval_args("noisy.csv", &["--write-baseline", "b.json"]))
+        .expect_success();
+    let mut baseline = sb.read_json("b.json");
+    baseline["mcc"] = serde_json::json!(1.0);
+    sb.write_json("b.json", &baseline);
+    let before = sb.read("b.json");
+    // The same file as baseline and new baseline: refused before any work.
+    sb.run(&eval_args(
+        "noisy.csv",
+        &["--baseline", "b.json", "--write-baseline", "b.json"],
+    ))
+    .expect_code(2)
+    .expect_stderr("--write-baseline b.json is also an input");
+    // A failed gate records nothing.
+    sb.run(&eval_args(
+        "noisy.csv",
+        &["--baseline", "b.json", "--write-baseline", "new.json"],
+    ))
+    .expect_code(6);
+    assert!(!sb.exists("new.json"), "a failed run wrote a baseline");
+    assert_eq!(sb.read("b.json"), before);
+}
+
+#[test]
+fn a_baseline_of_another_kind_of_model_or_out_of_range_is_refused_before_the_work() {
+    let sb = gate_sandbox();
+    sb.run(&eval_args("noisy.csv", &["--write-baseline", "b.json"]))
+        .expect_success();
+    let good = sb.read_json("b.json");
+    let mut other = good.clone();
+    other["positive"] = serde_json::json!("ham");
+    sb.write_json("other.json", &other);
+    sb.run(&eval_args("noisy.csv", &["--baseline", "other.json"]))
+        .expect_code(3)
+        .expect_stderr("other.json: the baseline was recorded for a two-label model flagging 'ham', but the model is a two-label model flagging 'spam'");
+    let mut multi = good.clone();
+    multi.as_object_mut().unwrap().remove("positive");
+    sb.write_json("multi.json", &multi);
+    sb.run(&eval_args("noisy.csv", &["--baseline", "multi.json"]))
+        .expect_code(3)
+        .expect_stderr("recorded for a model of several labels");
+    let mut wild = good;
+    wild["mcc"] = serde_json::json!(-5);
+    sb.write_json("wild.json", &wild);
+    let run = sb
+        .run(&eval_args("noisy.csv", &["--baseline", "wild.json"]))
+        .expect_code(3)
+        .expect_stderr("wild.json: the baseline's 'mcc' is -5, outside -1..=1");
+    assert!(
+        run.stdout_text().is_empty(),
+        "metrics printed before the check"
+    );
+    sb.write(
+        "bom.json",
+        [b"\xEF\xBB\xBF".as_slice(), &sb.read("b.json")].concat(),
+    );
+    sb.run(&eval_args("noisy.csv", &["--baseline", "bom.json"]))
+        .expect_success();
+}
+
+#[test]
+fn metrics_that_need_a_label_the_data_lacks_are_undefined_and_fail_the_gate() {
+    let sb = gate_sandbox();
+    sb.run(&eval_args("noisy.csv", &["--write-baseline", "b.json"]))
+        .expect_success();
+    let noisy = String::from_utf8(sb.read("noisy.csv")).unwrap();
+    let mut lines = noisy.lines();
+    let header = lines.next().unwrap();
+    let hams: Vec<&str> = std::iter::once(header)
+        .chain(lines.filter(|l| l.contains(",ham,")))
+        .collect();
+    let hams = hams.join("\n") + "\n";
+    sb.write("hams.csv", hams);
+    let run = sb
+        .run(&eval_args("hams.csv", &["--format", "json"]))
+        .expect_success()
+        .expect_stderr("warning: mcc, f1, roc_auc cannot be worked out");
+    let metrics = run.stdout_json();
+    assert!(
+        metrics["mcc"].is_null() && metrics["roc_auc"].is_null(),
+        "{metrics}"
+    );
+    sb.run(&eval_args("hams.csv", &["--baseline", "b.json"]))
+        .expect_code(6);
+    sb.run(&eval_args("hams.csv", &["--write-baseline", "h.json"]))
+        .expect_code(5)
+        .expect_stderr("no baseline written to h.json");
+    assert!(!sb.exists("h.json"));
+}
+
+#[test]
+fn outputs_into_a_missing_folder_are_refused_before_the_work() {
+    let sb = gate_sandbox();
+    sb.run(&eval_args(
+        "noisy.csv",
+        &["--write-baseline", "nowhere/b.json"],
+    ))
+    .expect_code(2)
+    .expect_stderr("--write-baseline nowhere/b.json: there is no folder nowhere");
+    sb.run(&["score", "test.csv", "-o", "nowhere/out.csv"])
+        .expect_code(2)
+        .expect_stderr("there is no folder nowhere");
 }
 
 #[test]

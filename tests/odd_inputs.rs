@@ -281,3 +281,33 @@ fn a_mail_file_that_does_not_start_with_a_header_is_named_not_scored_as_a_strang
     assert!(report.contains("a@b.example"), "{report}");
     assert!(!report.contains("(no address)"), "{report}");
 }
+
+#[test]
+fn an_export_among_other_inputs_an_input_twice_or_export_flags_on_a_table_are_refused_first() {
+    let sb = Sandbox::new();
+    copy_sample_export(&sb, &[]);
+    sb.write("t.csv", "id,text\n1,hello there\n");
+    let run = sb
+        .run(&["score", "t.csv", "export"])
+        .expect_code(2)
+        .expect_stderr("export is a mailbox or an export: those are scored one at a time");
+    assert!(run.stdout_text().is_empty(), "a header was written first");
+    sb.run(&["score", "t.csv", "./t.csv"])
+        .expect_code(2)
+        .expect_stderr("./t.csv is given twice (also as t.csv)");
+    sb.run_with_stdin(&["score", "-", "-"], "id,text\n1,hi\n")
+        .expect_code(2)
+        .expect_stderr("- is given twice");
+    sb.run(&[
+        "train", "--data", "t.csv", "--data", "t.csv", "--out", "m.json",
+    ])
+    .expect_code(2)
+    .expect_stderr("is given twice");
+    sb.run(&["score", "t.csv", "--messages-out", "m.csv"])
+        .expect_code(2)
+        .expect_stderr("--messages-out is for an export or a mailbox");
+    assert!(!sb.exists("m.csv"));
+    sb.run(&["score", "t.csv", "--me", "Jordan"])
+        .expect_code(2)
+        .expect_stderr("--me is for an export or a mailbox");
+}
