@@ -311,3 +311,49 @@ fn an_export_among_other_inputs_an_input_twice_or_export_flags_on_a_table_are_re
         .expect_code(2)
         .expect_stderr("--me is for an export or a mailbox");
 }
+
+/// A one-message mail file from `sender` with `id` as its Message-ID.
+fn eml(sender: &str, id: &str) -> String {
+    format!(
+        "From: {sender}\nTo: me@y.example\nSubject: hi\nMessage-ID: <{id}>\nDate: Tue, 3 Nov 2026 10:00:00 +0000\n\nhello\n"
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn mail_is_read_at_any_depth_each_file_once_and_copies_are_left_out_with_a_note() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.path("mail/a/b/c/d/e/f")).unwrap();
+    sb.write("mail/top.eml", eml("top@x.example", "1@x"));
+    sb.write("mail/a/b/c/d/e/f/deep.eml", eml("deep@x.example", "2@x"));
+    // A loop back to the top, and a second name for a folder: each file is still read once.
+    std::os::unix::fs::symlink("..", sb.path("mail/a/up")).unwrap();
+    std::os::unix::fs::symlink("a", sb.path("mail/archive")).unwrap();
+    // The same message saved twice is one message.
+    sb.write("mail/saved-again.eml", eml("top@x.example", "1@x"));
+    let run = sb
+        .run(&["score", "mail"])
+        .expect_success()
+        .expect_stderr("note: left out 1 row(s): mail: copies of a message read before")
+        .expect_stderr("2 messages read; 2 senders");
+    let report = run.stdout_text();
+    assert!(report.contains("deep@x.example"), "{report}");
+}
+
+#[test]
+fn a_message_at_the_top_of_a_labeled_mail_corpus_is_noted_as_left_out() {
+    let sb = Sandbox::new();
+    for (label, n) in [("spam", 4), ("ham", 4)] {
+        std::fs::create_dir_all(sb.path(&format!("corpus/{label}"))).unwrap();
+        for i in 0..n {
+            sb.write(
+                &format!("corpus/{label}/{i}.eml"),
+                eml(&format!("{label}{i}@x.example"), &format!("{label}{i}@x")),
+            );
+        }
+    }
+    sb.write("corpus/loose.eml", eml("loose@x.example", "loose@x"));
+    sb.run(&["train", "--data", "corpus", "--out", "m.json"])
+        .expect_success()
+        .expect_stderr("note: left out 1 row(s): corpus: files at the top of a labeled corpus");
+}

@@ -13,9 +13,6 @@ use flate2::read::GzDecoder;
 
 use crate::error::{Error, Result};
 
-/// How deep below the given folder mail is looked for.
-const MAX_DEPTH: usize = 4;
-
 /// How a file holds its mail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
@@ -47,10 +44,19 @@ pub(super) struct Entry<'a> {
 /// Called once per file; an error stops the walk.
 pub(super) type Visit<'v> = dyn FnMut(Entry<'_>) -> Result<()> + 'v;
 
+/// What a [`visit`] went through.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Visited {
+    /// Files handed to the visitor.
+    pub files: usize,
+    /// Files of a labeled corpus outside any label folder (at its top), left out.
+    pub unlabeled: usize,
+}
+
 /// True for something [`visit`] can read mail from (see the module docs).
 pub(super) fn is_mail(path: &Path) -> bool {
     if path.is_dir() {
-        return !dir_files(path, Select::Mail).is_empty();
+        return !dir_files(path, Select::Mail).0.is_empty();
     }
     match archive_type(path) {
         Some(Archive::Zip) => zip_names(path).is_ok_and(|n| n.iter().any(|n| kind_of(n).is_some())),
@@ -59,10 +65,11 @@ pub(super) fn is_mail(path: &Path) -> bool {
     }
 }
 
-/// Hands every file of `path` to `visit`; returns how many there were.
-pub(super) fn visit(path: &Path, select: Select, visit: &mut Visit<'_>) -> Result<usize> {
+/// Hands every file of `path` to `visit`; returns how many there were, and how many were
+/// left out for want of a label folder.
+pub(super) fn visit(path: &Path, select: Select, visit: &mut Visit<'_>) -> Result<Visited> {
     if path.is_dir() {
-        let files = dir_files(path, select);
+        let (files, unlabeled) = dir_files(path, select);
         for file in &files {
             let mut reader = File::open(&file.path).map_err(|e| Error::io(&file.path, e))?;
             visit(Entry {
@@ -72,7 +79,10 @@ pub(super) fn visit(path: &Path, select: Select, visit: &mut Visit<'_>) -> Resul
                 reader: &mut reader,
             })?;
         }
-        return Ok(files.len());
+        return Ok(Visited {
+            files: files.len(),
+            unlabeled,
+        });
     }
     let metadata = fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if metadata.len() == 0 {
@@ -86,7 +96,7 @@ pub(super) fn visit(path: &Path, select: Select, visit: &mut Visit<'_>) -> Resul
     }
 }
 
-fn visit_file(path: &Path, visit: &mut Visit<'_>) -> Result<usize> {
+fn visit_file(path: &Path, visit: &mut Visit<'_>) -> Result<Visited> {
     let Some(kind) = file_kind(path) else {
         return Err(Error::Export {
             path: path.into(),
@@ -102,7 +112,10 @@ fn visit_file(path: &Path, visit: &mut Visit<'_>) -> Result<usize> {
         folder: None,
         reader: &mut reader,
     })?;
-    Ok(1)
+    Ok(Visited {
+        files: 1,
+        unlabeled: 0,
+    })
 }
 
 fn not_labeled(path: &Path) -> Error {
@@ -200,50 +213,84 @@ struct DirFile {
     folder: Option<String>,
 }
 
-/// The files of a folder that [`Select`] wants, in name order, at most [`MAX_DEPTH`] deep.
-fn dir_files(root: &Path, select: Select) -> Vec<DirFile> {
-    let mut found = Vec::new();
-    walk(root, 0, select, &mut found);
-    found
+/// The files of a folder that [`Select`] wants, in name order, however deep; and how many
+/// files of a labeled corpus were left out at its top. A folder or file reached again through
+/// a link (a loop, or an `Archive -> Inbox` link) is read once, where it is first met.
+fn dir_files(root: &Path, select: Select) -> (Vec<DirFile>, usize) {
+    let mut walk = Walk {
+        select,
+        seen: std::collections::HashSet::new(),
+        found: Vec::new(),
+        unlabeled: 0,
+    };
+    walk.dir(root, 0);
+    (walk.found, walk.unlabeled)
 }
 
-fn walk(dir: &Path, depth: usize, select: Select, found: &mut Vec<DirFile>) {
-    let maildir = select == Select::Mail && is_maildir(dir);
-    for path in sorted_entries(dir) {
-        let name = path
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .to_string();
-        if path.is_dir() {
-            if maildir && matches!(name.as_str(), "cur" | "new") {
-                let folder = Some(name.clone());
-                found.extend(
-                    sorted_entries(&path)
-                        .into_iter()
-                        .filter(|p| is_message_file(p))
-                        .map(|path| DirFile {
-                            path,
-                            kind: Kind::Single,
-                            folder: folder.clone(),
-                        }),
-                );
-            } else if depth < MAX_DEPTH && !(maildir && name == "tmp") {
-                walk(&path, depth + 1, select, found);
+/// A folder walk under way.
+struct Walk {
+    select: Select,
+    /// Folders and files already met, by what they are once links are followed.
+    seen: std::collections::HashSet<PathBuf>,
+    found: Vec<DirFile>,
+    unlabeled: usize,
+}
+
+impl Walk {
+    /// True the first time `path` (a folder or file, links followed) is met; a path that
+    /// cannot be resolved (a dangling link) is always new.
+    fn first_visit(&mut self, path: &Path) -> bool {
+        fs::canonicalize(path).map_or(true, |real| self.seen.insert(real))
+    }
+
+    fn dir(&mut self, dir: &Path, depth: usize) {
+        if !self.first_visit(dir) {
+            return;
+        }
+        let maildir = self.select == Select::Mail && is_maildir(dir);
+        for path in sorted_entries(dir) {
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
+            if path.is_dir() {
+                if maildir && matches!(name.as_str(), "cur" | "new") {
+                    if self.first_visit(&path) {
+                        for file in sorted_entries(&path) {
+                            if is_message_file(&file) && self.first_visit(&file) {
+                                self.found.push(DirFile {
+                                    path: file,
+                                    kind: Kind::Single,
+                                    folder: Some(name.clone()),
+                                });
+                            }
+                        }
+                    }
+                } else if !(maildir && name == "tmp") {
+                    self.dir(&path, depth + 1);
+                }
+                continue;
             }
-            continue;
-        }
-        if !is_message_file(&path) {
-            continue;
-        }
-        let kind = match select {
-            Select::Mail => kind_of(&name),
-            // Files directly in the corpus folder have no label folder (a NOTICE, a README).
-            Select::Labeled => (depth > 0 && name != "cmds").then_some(Kind::Single),
-        };
-        if let Some(kind) = kind {
-            let folder = dir.file_name().map(|n| n.to_string_lossy().to_string());
-            found.push(DirFile { path, kind, folder });
+            if !is_message_file(&path) {
+                continue;
+            }
+            let kind = match self.select {
+                Select::Mail => kind_of(&name),
+                // cmds is SpamAssassin's list of file moves, not a message.
+                Select::Labeled if name == "cmds" => None,
+                Select::Labeled if depth == 0 => {
+                    self.unlabeled += 1;
+                    None
+                }
+                Select::Labeled => Some(Kind::Single),
+            };
+            if let Some(kind) = kind {
+                if self.first_visit(&path) {
+                    let folder = dir.file_name().map(|n| n.to_string_lossy().to_string());
+                    self.found.push(DirFile { path, kind, folder });
+                }
+            }
         }
     }
 }
@@ -272,17 +319,31 @@ fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
     entries
 }
 
-/// Splits an archive entry name into the kind [`Select`] gives it and its folder's name.
-fn entry_kind(name: &str, select: Select) -> Option<(Kind, Option<String>)> {
+/// What an archive member is to a walk.
+enum Member {
+    /// Mail of this kind, in this folder.
+    Read(Kind, Option<String>),
+    /// A file at the top of a labeled corpus: no label folder, left out.
+    Unlabeled,
+    /// Not mail (or a hidden file, or SpamAssassin's `cmds`).
+    Skip,
+}
+
+/// What the archive member `name` is under `select`.
+fn entry_kind(name: &str, select: Select) -> Member {
     let mut parts: Vec<&str> = name.split('/').filter(|p| !p.is_empty()).collect();
-    let base = parts.pop()?;
+    let Some(base) = parts.pop() else {
+        return Member::Skip;
+    };
     let folder = parts.last().map(|f| f.to_string());
     if base.starts_with('.') {
-        return None;
+        return Member::Skip;
     }
     match select {
-        Select::Mail => kind_of(base).map(|k| (k, folder)),
-        Select::Labeled => (folder.is_some() && base != "cmds").then_some((Kind::Single, folder)),
+        Select::Mail => kind_of(base).map_or(Member::Skip, |k| Member::Read(k, folder)),
+        Select::Labeled if base == "cmds" => Member::Skip,
+        Select::Labeled if folder.is_none() => Member::Unlabeled,
+        Select::Labeled => Member::Read(Kind::Single, folder),
     }
 }
 
@@ -298,9 +359,9 @@ fn zip_names(path: &Path) -> Result<Vec<String>> {
     Ok(open_zip(path)?.file_names().map(str::to_string).collect())
 }
 
-fn visit_zip(path: &Path, select: Select, visit: &mut Visit<'_>) -> Result<usize> {
+fn visit_zip(path: &Path, select: Select, visit: &mut Visit<'_>) -> Result<Visited> {
     let mut archive = open_zip(path)?;
-    let mut count = 0;
+    let mut count = Visited::default();
     for index in 0..archive.len() {
         let mut entry = archive.by_index(index).map_err(|e| Error::Export {
             path: path.into(),
@@ -308,22 +369,29 @@ fn visit_zip(path: &Path, select: Select, visit: &mut Visit<'_>) -> Result<usize
         })?;
         if entry.is_file() {
             let name = entry.name().to_string();
-            count += visit_member(path, &name, select, &mut entry, visit)?;
+            visit_member(path, &name, select, &mut entry, visit, &mut count)?;
         }
     }
     Ok(count)
 }
 
-/// Visits one archive member when its name makes it mail (or a labeled message); 1 if visited.
+/// Visits one archive member when its name makes it mail (or a labeled message), counting
+/// it in `count`.
 fn visit_member(
     archive: &Path,
     name: &str,
     select: Select,
     reader: &mut dyn Read,
     visit: &mut Visit<'_>,
-) -> Result<usize> {
-    let Some((kind, folder)) = entry_kind(name, select) else {
-        return Ok(0);
+    count: &mut Visited,
+) -> Result<()> {
+    let (kind, folder) = match entry_kind(name, select) {
+        Member::Read(kind, folder) => (kind, folder),
+        Member::Unlabeled => {
+            count.unlabeled += 1;
+            return Ok(());
+        }
+        Member::Skip => return Ok(()),
     };
     visit(Entry {
         display: format!("{}/{name}", archive.display()),
@@ -331,7 +399,8 @@ fn visit_member(
         folder,
         reader,
     })?;
-    Ok(1)
+    count.files += 1;
+    Ok(())
 }
 
 fn open_tar(path: &Path) -> Result<tar::Archive<GzDecoder<BufReader<File>>>> {
@@ -353,13 +422,13 @@ fn tar_has_mail(path: &Path) -> bool {
     })
 }
 
-fn visit_tar(path: &Path, select: Select, visit: &mut Visit<'_>) -> Result<usize> {
+fn visit_tar(path: &Path, select: Select, visit: &mut Visit<'_>) -> Result<Visited> {
     let tar_error = |e: std::io::Error| Error::Export {
         path: path.into(),
         message: format!("not a readable .tar.gz archive: {e}"),
     };
     let mut archive = open_tar(path)?;
-    let mut count = 0;
+    let mut count = Visited::default();
     for entry in archive.entries().map_err(tar_error)? {
         let mut entry = entry.map_err(tar_error)?;
         if !entry.header().entry_type().is_file() {
@@ -370,7 +439,7 @@ fn visit_tar(path: &Path, select: Select, visit: &mut Visit<'_>) -> Result<usize
             .map_err(tar_error)?
             .to_string_lossy()
             .to_string();
-        count += visit_member(path, &name, select, &mut entry, visit)?;
+        visit_member(path, &name, select, &mut entry, visit, &mut count)?;
     }
     Ok(count)
 }

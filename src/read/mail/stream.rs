@@ -30,6 +30,10 @@ pub struct MailStream {
     owner: Vec<String>,
     index: ThreadIndex,
     messages: usize,
+    /// Which messages (their numbers in walk order, from 0, ascending) carry the Message-ID
+    /// and sender of an earlier one: copies (a message saved in two folders, or in one file
+    /// twice), left out of every pass so that a copy never counts as a follow-up.
+    copies: Vec<usize>,
 }
 
 /// Messages parsed on the pool at a time, at most.
@@ -72,16 +76,30 @@ impl MailStream {
             owner: Vec::new(),
             index: ThreadIndex::default(),
             messages: 0,
+            copies: Vec::new(),
         };
         let mut owner = OwnerTally::default();
         let mut indexer = ThreadIndexer::default();
-        let mut messages = 0;
+        let (mut messages, mut number) = (0, 0);
+        let mut ids_seen: std::collections::HashSet<u64> = Default::default();
+        let mut copies = Vec::new();
         let mut report = ReadReport::default();
         let files = stream.walk_parsed(
             &mut report,
             &|cut| parse::parse_headers(&cut.bytes),
             &mut |cut, parsed, report| {
                 match parsed {
+                    // A labeled corpus is taken as it is: its copies are its authors' choice.
+                    Some(mail)
+                        if select == Select::Mail
+                            && mail.thread_ids.id.as_deref().is_some_and(|id| {
+                                let key = format!("{id}\n{}", mail.from.address);
+                                !id.is_empty()
+                                    && !ids_seen.insert(xxhash_rust::xxh3::xxh3_64(key.as_bytes()))
+                            }) =>
+                    {
+                        copies.push(number);
+                    }
                     Some(mail) => {
                         owner.add(&mail);
                         indexer.add(&mail.thread_ids);
@@ -89,12 +107,14 @@ impl MailStream {
                     }
                     None => report.bad_rows.push(unreadable(&cut)),
                 }
+                number += 1;
                 Ok(())
             },
         )?;
         stream.owner = owner.owner(me);
         stream.index = indexer.finish();
         stream.messages = messages;
+        stream.copies = copies;
         Ok((stream, files, report))
     }
 
@@ -112,7 +132,7 @@ impl MailStream {
     /// Cuts every message of every file and hands each to `on_cut`; returns how many files
     /// there were.
     fn walk(&self, report: &mut ReadReport, on_cut: &mut OnCut<'_>) -> Result<usize> {
-        sources::visit(&self.path, self.select, &mut |entry| {
+        let visited = sources::visit(&self.path, self.select, &mut |entry| {
             let label = match self.select {
                 Select::Mail => None,
                 Select::Labeled => match self.label_of(entry.folder.as_deref()) {
@@ -121,7 +141,16 @@ impl MailStream {
                 },
             };
             cut_file(entry, label, report, on_cut)
-        })
+        })?;
+        if visited.unlabeled > 0 {
+            let reason = format!(
+                "{}: files at the top of a labeled corpus, outside any label folder (put each \
+                 in the folder of its label)",
+                self.path.display()
+            );
+            *report.left_out.entry(reason).or_default() += visited.unlabeled;
+        }
+        Ok(visited.files)
     }
 
     /// [`MailStream::walk`], with every message put through `parse` on the thread pool, a
@@ -213,7 +242,16 @@ impl MessageStream for MailStream {
                 (noticed, message)
             })
         };
+        let mut number = 0;
         self.walk_parsed(&mut report, &make, &mut |cut, made, report| {
+            number += 1;
+            if self.copies.binary_search(&(number - 1)).is_ok() {
+                report.leave_out(&format!(
+                    "{}: copies of a message read before (the same Message-ID and sender)",
+                    self.path.display()
+                ));
+                return Ok(());
+            }
             let Some(((lossy, long), message)) = made else {
                 report.bad_rows.push(unreadable(&cut));
                 return Ok(());
