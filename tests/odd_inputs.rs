@@ -213,7 +213,7 @@ fn mail_without_a_readable_date_is_counted_in_a_warning_with_the_first_one() {
     );
     sb.run(&["score", "mail"])
         .expect_success()
-        .expect_stderr("warning: 2 message(s) have no readable Date: header")
+        .expect_stderr("warning: 2 message(s) have no readable date")
         .expect_stderr("(first at mail/a.eml:1)");
 }
 
@@ -356,4 +356,19 @@ fn a_message_at_the_top_of_a_labeled_mail_corpus_is_noted_as_left_out() {
     sb.run(&["train", "--data", "corpus", "--out", "m.json"])
         .expect_success()
         .expect_stderr("note: left out 1 row(s): corpus: files at the top of a labeled corpus");
+}
+
+#[test]
+fn an_export_message_with_an_empty_date_is_scored_and_counted_in_a_warning() {
+    let sb = Sandbox::new();
+    copy_sample_export(&sb, &[]);
+    let messages = String::from_utf8(sb.read("export/messages.csv")).unwrap();
+    let mut lines: Vec<String> = messages.lines().map(str::to_string).collect();
+    lines[2] = lines[2].replacen("\"2026-10-05 12:00:24 UTC\"", "\"\"", 1);
+    sb.write("export/messages.csv", lines.join("\n") + "\n");
+    sb.run(&["score", "export", "-o", "senders.csv"])
+        .expect_success()
+        .expect_stderr("warning: 1 message(s) have no readable date")
+        .expect_stderr("(first at export/messages.csv:3)")
+        .expect_stderr("157 messages read");
 }

@@ -288,7 +288,8 @@ pub struct ReadReport {
     pub bad_rows: Vec<String>,
     /// Rows read but left out by design (unsent drafts, rows with nothing in them), by reason.
     pub left_out: std::collections::BTreeMap<String, usize>,
-    /// Mail without a readable `Date:` header (no timing for its context), and the first.
+    /// Messages without a readable date (a mail's `Date:` header, an export's empty DATE): no
+    /// timing for their context.
     pub undated: usize,
     /// Position of the first undated message.
     pub first_undated: Option<Origin>,
@@ -319,6 +320,12 @@ impl ReadReport {
         }
     }
 
+    /// Counts a message without a readable date.
+    pub fn undated(&mut self, origin: &Origin) {
+        self.undated += 1;
+        self.first_undated.get_or_insert_with(|| origin.clone());
+    }
+
     /// Counts a row whose text was cut at [`MAX_TEXT_CHARS`].
     pub fn cut_text(&mut self, origin: &Origin) {
         self.cut_texts += 1;
@@ -341,8 +348,8 @@ impl ReadReport {
         }
         if let Some(first) = &self.first_undated {
             out.push(format!(
-                "warning: {} message(s) have no readable Date: header, so their timing (time \
-                 to pitch, follow-ups) is unknown (first at {first})",
+                "warning: {} message(s) have no readable date, so their timing (time to \
+                 pitch, follow-ups) is unknown (first at {first})",
                 self.undated
             ));
         }

@@ -209,6 +209,14 @@ impl MessageStream for ExportStream {
     fn each(&self, text: bool, visit: &mut dyn FnMut(Message) -> Result<()>) -> Result<ReadReport> {
         let mut report = self.connections_report.clone();
         let ctx = &self.context;
+        // Rows without a date (an empty DATE or Sent At) are read, and counted in a warning.
+        let mut undated = ReadReport::default();
+        let visit = &mut |m: Message| {
+            if m.thread.as_ref().is_some_and(|t| t.timestamp.is_none()) {
+                undated.undated(&m.origin);
+            }
+            visit(m)
+        };
         each_raw(
             Some(&self.files),
             self.invitations.as_ref(),
@@ -226,6 +234,7 @@ impl MessageStream for ExportStream {
             },
             visit,
         )?;
+        report.merge(undated);
         Ok(report)
     }
 }

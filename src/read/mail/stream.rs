@@ -268,10 +268,7 @@ impl MessageStream for MailStream {
                 .as_ref()
                 .is_some_and(|t| t.timestamp.is_none())
             {
-                report.undated += 1;
-                report
-                    .first_undated
-                    .get_or_insert_with(|| cut.origin.clone());
+                report.undated(&cut.origin);
             }
             visit(message)
         })?;
