@@ -372,3 +372,22 @@ fn an_export_message_with_an_empty_date_is_scored_and_counted_in_a_warning() {
         .expect_stderr("(first at export/messages.csv:3)")
         .expect_stderr("157 messages read");
 }
+
+#[test]
+fn an_export_nested_three_folders_deep_is_found_and_two_exports_side_by_side_are_refused() {
+    let sb = Sandbox::new();
+    copy_sample_export(&sb, &[]);
+    std::fs::create_dir_all(sb.path("downloads/2026/linkedin")).unwrap();
+    std::fs::rename(sb.path("export"), sb.path("downloads/2026/linkedin/export")).unwrap();
+    sb.run(&["score", "downloads", "-o", "senders.csv"])
+        .expect_success()
+        .expect_stderr("157 messages read");
+    std::fs::create_dir_all(sb.path("two")).unwrap();
+    copy_sample_export(&sb, &[]);
+    std::fs::rename(sb.path("export"), sb.path("two/a")).unwrap();
+    copy_sample_export(&sb, &[]);
+    std::fs::rename(sb.path("export"), sb.path("two/b")).unwrap();
+    sb.run(&["score", "two", "-o", "senders.csv"])
+        .expect_code(3)
+        .expect_stderr("two messages.csv files, a/messages.csv and b/messages.csv");
+}

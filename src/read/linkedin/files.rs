@@ -1,6 +1,7 @@
 //! Finding `messages.csv`, `Invitations.csv` and `Connections.csv` in an unzipped folder or in
-//! the zip as downloaded: names matched case-insensitively, at most two folders deep, the
-//! shallowest copy wins. Files are found once and streamed once per pass; a zip entry is read
+//! the zip as downloaded: names matched case-insensitively, at most four folders deep, the
+//! shallowest `messages.csv` and the other files beside it (else the shallowest); two copies
+//! equally near are an error naming both, never a silent pick. Files are found once and streamed once per pass; a zip entry is read
 //! through a size guard so that a zip bomb (or a header that lies about the size) cannot run
 //! forever.
 
@@ -13,8 +14,9 @@ use crate::error::{Error, Result};
 /// The largest zip entry the reader accepts from an export (1 GiB).
 pub(super) const MAX_FILE_BYTES: u64 = 1 << 30;
 
-/// How many folders deep the files may sit (users re-zip the unzipped folder).
-const MAX_DEPTH: usize = 2;
+/// How many folders deep the files may sit (users re-zip the unzipped folder, or keep it in
+/// a dated folder of downloads).
+const MAX_DEPTH: usize = 4;
 
 /// The three files the reader needs (the other CSVs of an export are ignored).
 const WANTED: [&str; 3] = ["messages.csv", "invitations.csv", "connections.csv"];
@@ -114,9 +116,66 @@ impl Candidate {
     fn base_name(&self) -> &str {
         self.relative.rsplit('/').next().unwrap_or(&self.relative)
     }
+
+    /// The folder holding the file, relative to the root (`""` at the top).
+    fn folder(&self) -> &str {
+        self.relative.rsplit_once('/').map_or("", |(dir, _)| dir)
+    }
 }
 
-/// True for a `.zip` file, or a folder holding `messages.csv` (any case, ≤ 2 folders deep).
+/// The three files chosen among `found`: `messages.csv` (required) and the others, each the
+/// one beside it, else the shallowest.
+fn choose<'a>(
+    root: &Path,
+    found: &'a [Candidate],
+) -> Result<(&'a Candidate, Option<&'a Candidate>, Option<&'a Candidate>)> {
+    let messages =
+        pick(root, found, WANTED[0], None)?.ok_or_else(|| missing_messages(root, found))?;
+    let near = Some(messages.folder());
+    Ok((
+        messages,
+        pick(root, found, WANTED[1], near)?,
+        pick(root, found, WANTED[2], near)?,
+    ))
+}
+
+/// The file named `wanted` (case-insensitive): the one in the folder `near` when there is
+/// one, else the shallowest; two equally shallow are an error naming both.
+fn pick<'a>(
+    root: &Path,
+    found: &'a [Candidate],
+    wanted: &str,
+    near: Option<&str>,
+) -> Result<Option<&'a Candidate>> {
+    let named: Vec<&Candidate> = found
+        .iter()
+        .filter(|c| c.base_name().eq_ignore_ascii_case(wanted))
+        .collect();
+    if let Some(beside) = named.iter().find(|c| Some(c.folder()) == near) {
+        return Ok(Some(beside));
+    }
+    let Some(depth) = named.iter().map(|c| c.depth).min() else {
+        return Ok(None);
+    };
+    match named
+        .iter()
+        .filter(|c| c.depth == depth)
+        .collect::<Vec<_>>()[..]
+    {
+        [one] => Ok(Some(one)),
+        [a, b, ..] => Err(Error::Export {
+            path: root.into(),
+            message: format!(
+                "two {wanted} files, {} and {}: which export is meant? Give its folder (or \
+                 zip) alone",
+                a.relative, b.relative
+            ),
+        }),
+        [] => Ok(None),
+    }
+}
+
+/// True for a `.zip` file, or a folder holding `messages.csv` (any case, ≤ 4 folders deep).
 pub(super) fn is_export(path: &Path) -> bool {
     if path.is_file() {
         return has_zip_extension(path);
@@ -155,11 +214,11 @@ fn load_folder(root: &Path) -> Result<ExportFiles> {
         file_name: c.base_name().to_string(),
         place: Place::File(root.join(&c.relative)),
     };
-    let messages = pick(&found, WANTED[0]).ok_or_else(|| missing_messages(root, &found))?;
+    let (messages, invitations, connections) = choose(root, &found)?;
     Ok(ExportFiles {
         messages: file(messages),
-        invitations: pick(&found, WANTED[1]).map(file),
-        connections: pick(&found, WANTED[2]).map(file),
+        invitations: invitations.map(file),
+        connections: connections.map(file),
     })
 }
 
@@ -199,14 +258,6 @@ fn list_folder(root: &Path) -> Vec<Candidate> {
     out
 }
 
-/// The shallowest file named `wanted` (case-insensitive).
-fn pick<'a>(found: &'a [Candidate], wanted: &str) -> Option<&'a Candidate> {
-    found
-        .iter()
-        .filter(|c| c.base_name().eq_ignore_ascii_case(wanted))
-        .min_by_key(|c| c.depth)
-}
-
 fn missing_messages(path: &Path, found: &[Candidate]) -> Error {
     let mut names: Vec<&str> = found.iter().map(|c| c.relative.as_str()).take(20).collect();
     if found.len() > names.len() {
@@ -241,7 +292,7 @@ fn load_zip(path: &Path) -> Result<ExportFiles> {
             })
         })
         .collect();
-    let messages = pick(&found, WANTED[0]).ok_or_else(|| missing_messages(path, &found))?;
+    let (messages, invitations, connections) = choose(path, &found)?;
     let file = |c: &Candidate| ExportFile {
         display: format!("{}/{}", path.display(), c.relative),
         file_name: c.base_name().to_string(),
@@ -252,8 +303,8 @@ fn load_zip(path: &Path) -> Result<ExportFiles> {
     };
     Ok(ExportFiles {
         messages: file(messages),
-        invitations: pick(&found, WANTED[1]).map(file),
-        connections: pick(&found, WANTED[2]).map(file),
+        invitations: invitations.map(file),
+        connections: connections.map(file),
     })
 }
 

@@ -67,7 +67,7 @@ pub struct Connection {
     pub connected_on: Option<i64>,
 }
 
-/// True for a `.zip` file, or a folder holding `messages.csv` (any case, ≤ 2 folders deep).
+/// True for a `.zip` file, or a folder holding `messages.csv` (any case, ≤ 4 folders deep).
 pub fn is_export(path: &Path) -> bool {
     files::is_export(path)
 }

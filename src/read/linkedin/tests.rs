@@ -347,15 +347,15 @@ fn lists_the_files_found_when_messages_csv_is_missing() {
 }
 
 #[test]
-fn is_export_looks_two_folders_deep() {
+fn is_export_looks_four_folders_deep() {
     let dir = tempfile::tempdir().unwrap();
-    let deep = dir.path().join("a/b");
+    let deep = dir.path().join("a/b/c/d");
     std::fs::create_dir_all(&deep).unwrap();
     std::fs::write(deep.join("MESSAGES.CSV"), "x").unwrap();
     assert!(is_export(dir.path()));
     let too_deep = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(too_deep.path().join("a/b/c")).unwrap();
-    std::fs::write(too_deep.path().join("a/b/c/messages.csv"), "x").unwrap();
+    std::fs::create_dir_all(too_deep.path().join("a/b/c/d/e")).unwrap();
+    std::fs::write(too_deep.path().join("a/b/c/d/e/messages.csv"), "x").unwrap();
     assert!(!is_export(too_deep.path()));
     assert!(!is_export(&fixture("linkedin-excel-resaved")));
 }
