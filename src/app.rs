@@ -55,12 +55,17 @@ fn run_train(args: &TrainArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
     // Unreadable messages (raw mail) are reported and left out; the model is still written,
     // and the exit code says that some input could not be read, as `score` does.
     let mut unreadable = 0;
+    let mut found = Vec::new();
     for path in &args.data {
-        let (rows, read_report) = read_labeled(path, &opts, &args.label_map)?;
+        let (rows, read_report, labels) = read_labeled(path, &opts, &args.label_map)?;
         read_report.warnings().iter().for_each(|w| say(w));
         unreadable += read_report.bad_rows.len();
         messages.extend(rows);
+        found.extend(labels);
     }
+    found.sort();
+    found.dedup();
+    check_label_map(&args.label_map, &found)?;
     let source = args
         .data
         .iter()
@@ -133,8 +138,13 @@ fn run_eval(args: &EvalArgs, say: &dyn Fn(&str)) -> Result<i32> {
         .transpose()?;
     let model = Model::load(&args.model)?;
     let opts = args.table.options(true)?;
-    let (messages, read_report) = read_labeled(&args.data, &opts, &args.label_map)?;
+    let (messages, read_report, found) = read_labeled(&args.data, &opts, &args.label_map)?;
     read_report.warnings().iter().for_each(|w| say(w));
+    // A test split may lack a label its training split had: said, not refused (a label the
+    // model does not know is refused by the evaluation itself).
+    if let Err(unused) = check_label_map(&args.label_map, &found) {
+        say(&format!("warning: {unused}"));
+    }
     let metrics = evaluate::evaluate(&model, &messages, &args.data.display().to_string())?;
     let text = match args.format {
         EvalFormat::Json => serde_json::to_string_pretty(&metrics).expect("json") + "\n",
@@ -454,12 +464,13 @@ fn score_senders(
     })
 }
 
-/// Labeled rows from a table, or from raw mail (a folder or archive whose sub-folders are labels).
+/// Labeled rows from a table, or from raw mail (a folder or archive whose sub-folders are
+/// labels); with the labels (or label folders) found, by their own names.
 fn read_labeled(
     path: &Path,
     opts: &table::TableOptions,
     label_map: &[(String, String)],
-) -> Result<(Vec<Message>, ReadReport)> {
+) -> Result<(Vec<Message>, ReadReport, Vec<String>)> {
     let name = path.to_string_lossy().to_ascii_lowercase();
     let archive = [".tar.gz", ".tgz", ".zip"]
         .iter()
@@ -468,8 +479,22 @@ fn read_labeled(
         mail::read_labeled_mail(path, label_map)
     } else {
         let (mut rows, report) = table::read_all(path, opts)?;
+        let found: std::collections::BTreeSet<String> =
+            rows.iter().filter_map(|m| m.label.clone()).collect();
         rename_labels(&mut rows, label_map);
-        Ok((rows, report))
+        Ok((rows, report, found.into_iter().collect()))
+    }
+}
+
+/// Refuses a `--label-map` entry that names no label (or label folder) of the data: a typo
+/// would leave that label as it is without a word.
+fn check_label_map(label_map: &[(String, String)], found: &[String]) -> Result<()> {
+    match label_map.iter().find(|(from, _)| !found.contains(from)) {
+        Some((from, _)) => Err(Error::Usage(format!(
+            "--label-map: no label or label folder '{from}' in the data; found: {}",
+            found.join(", ")
+        ))),
+        None => Ok(()),
     }
 }
 

@@ -271,7 +271,8 @@ fn parse_range(v: &str) -> Result<(usize, usize)> {
 pub type LabelMap = Vec<(String, String)>;
 
 fn parse_label_map(v: &str) -> std::result::Result<LabelMap, String> {
-    v.split(',')
+    let map: LabelMap = v
+        .split(',')
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .map(|pair| match pair.split_once('=') {
@@ -280,7 +281,13 @@ fn parse_label_map(v: &str) -> std::result::Result<LabelMap, String> {
             }
             _ => Err(format!("'{pair}' is not FOLDER=LABEL")),
         })
-        .collect()
+        .collect::<std::result::Result<_, _>>()?;
+    for (i, (from, _)) in map.iter().enumerate() {
+        if map[..i].iter().any(|(earlier, _)| earlier == from) {
+            return Err(format!("'{from}' is mapped twice"));
+        }
+    }
+    Ok(map)
 }
 
 #[cfg(test)]

@@ -391,3 +391,50 @@ fn an_export_nested_three_folders_deep_is_found_and_two_exports_side_by_side_are
         .expect_code(3)
         .expect_stderr("two messages.csv files, a/messages.csv and b/messages.csv");
 }
+
+#[test]
+fn a_label_map_entry_that_names_no_label_or_names_one_twice_is_refused() {
+    let sb = Sandbox::new();
+    let mut table = String::from("label,text\n");
+    for i in 0..6 {
+        table.push_str(&format!("hard_sell,Book a demo of our tool today {i}\n"));
+        table.push_str(&format!("ok,Loved your talk on graph databases {i}\n"));
+    }
+    sb.write("t.csv", table);
+    sb.run(&[
+        "train",
+        "--data",
+        "t.csv",
+        "--out",
+        "m.json",
+        "--label-map",
+        "hard-sell=spam",
+    ])
+    .expect_code(2)
+    .expect_stderr(
+        "--label-map: no label or label folder 'hard-sell' in the data; found: hard_sell, ok",
+    );
+    assert!(!sb.exists("m.json"));
+    sb.run(&[
+        "train",
+        "--data",
+        "t.csv",
+        "--out",
+        "m.json",
+        "--label-map",
+        "ok=ham,ok=x",
+    ])
+    .expect_code(2)
+    .expect_stderr("'ok' is mapped twice");
+    sb.run(&[
+        "train",
+        "--data",
+        "t.csv",
+        "--out",
+        "m.json",
+        "--label-map",
+        "hard_sell=spam,ok=ham",
+    ])
+    .expect_success()
+    .expect_stderr("(ham 6, spam 6)");
+}

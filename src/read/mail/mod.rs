@@ -89,10 +89,11 @@ pub fn read_mail(path: &Path, me: Option<&str>) -> Result<MailBox> {
 /// Reads a labeled corpus: a folder (or `.zip`/`.tar.gz`) whose files are raw messages or
 /// mboxes, labeled by the folder directly containing them. `label_map` renames folders
 /// (`("spam-1", "spam")`); a folder mapped to `-` is skipped; others keep their own name.
+/// Also returns the label folders found, by their own names.
 pub fn read_labeled_mail(
     path: &Path,
     label_map: &[(String, String)],
-) -> Result<(Vec<Message>, ReadReport)> {
+) -> Result<(Vec<Message>, ReadReport, Vec<String>)> {
     let (stream, _, index_report) = MailStream::open(path, Select::Labeled, label_map, None)?;
     if stream.message_count() == 0 && index_report.bad_rows.is_empty() {
         return Err(no_mail(
@@ -100,7 +101,8 @@ pub fn read_labeled_mail(
             "no labeled messages found (expected label folders such as spam/ and ham/)",
         ));
     }
-    collect(&stream)
+    let (messages, report) = collect(&stream)?;
+    Ok((messages, report, stream.folders()))
 }
 
 /// One pass with text, every message kept.

@@ -30,6 +30,8 @@ pub struct MailStream {
     owner: Vec<String>,
     index: ThreadIndex,
     messages: usize,
+    /// The label folders met by the walks of a labeled corpus, by their own names.
+    folders: std::sync::Mutex<std::collections::BTreeSet<String>>,
     /// Which messages (their numbers in walk order, from 0, ascending) carry the Message-ID
     /// and sender of an earlier one: copies (a message saved in two folders, or in one file
     /// twice), left out of every pass so that a copy never counts as a follow-up.
@@ -76,6 +78,7 @@ impl MailStream {
             owner: Vec::new(),
             index: ThreadIndex::default(),
             messages: 0,
+            folders: Default::default(),
             copies: Vec::new(),
         };
         let mut owner = OwnerTally::default();
@@ -129,10 +132,22 @@ impl MailStream {
         self.messages
     }
 
+    /// The label folders of a labeled corpus, by their own names (before `--label-map`).
+    pub fn folders(&self) -> Vec<String> {
+        let folders = self.folders.lock().unwrap_or_else(|p| p.into_inner());
+        folders.iter().cloned().collect()
+    }
+
     /// Cuts every message of every file and hands each to `on_cut`; returns how many files
     /// there were.
     fn walk(&self, report: &mut ReadReport, on_cut: &mut OnCut<'_>) -> Result<usize> {
         let visited = sources::visit(&self.path, self.select, &mut |entry| {
+            if let (Select::Labeled, Some(folder)) = (self.select, &entry.folder) {
+                let mut folders = self.folders.lock().unwrap_or_else(|p| p.into_inner());
+                if !folders.contains(folder) {
+                    folders.insert(folder.clone());
+                }
+            }
             let label = match self.select {
                 Select::Mail => None,
                 Select::Labeled => match self.label_of(entry.folder.as_deref()) {

@@ -218,7 +218,7 @@ fn reads_the_spamassassin_corpus_with_labels_from_folders() {
     .map(|(a, b)| (a.to_string(), b.to_string()))
     .collect();
     let started = std::time::Instant::now();
-    let (messages, report) = read_labeled_mail(&tar, &map).unwrap();
+    let (messages, report, _) = read_labeled_mail(&tar, &map).unwrap();
     eprintln!(
         "spamassassin: {} messages in {:?}, lossy {}",
         messages.len(),

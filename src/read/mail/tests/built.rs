@@ -301,7 +301,7 @@ fn labels_by_folder_with_renames_and_skips() {
         .iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
-    let (messages, report) = read_labeled_mail(root, &map).unwrap();
+    let (messages, report, _) = read_labeled_mail(root, &map).unwrap();
     assert!(report.bad_rows.is_empty(), "{:?}", report.bad_rows);
     let labeled: Vec<(&str, &str)> = messages
         .iter()
@@ -328,7 +328,7 @@ fn labels_by_folder_with_renames_and_skips() {
             ("data/spam-1/1.txt", spam.as_bytes()),
         ],
     );
-    let (messages, _) = read_labeled_mail(&tgz, &map).unwrap();
+    let (messages, _, _) = read_labeled_mail(&tgz, &map).unwrap();
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].label.as_deref(), Some("spam"));
     assert_eq!(
