@@ -110,7 +110,8 @@ fn run_train(args: &TrainArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
     }
     let cv = &t.cross_validation;
     say(&format!(
-        "out-of-fold: mcc {:.4}, f1 {:.4}, roc_auc {:.4}",
+        "training estimate (text out of fold, combiner in sample: optimistic; eval held-out \
+         data for a fair figure): mcc {:.4}, f1 {:.4}, roc_auc {:.4}",
         cv["mcc"].as_f64().unwrap_or(0.0),
         cv["f1"].as_f64().unwrap_or(0.0),
         cv["roc_auc"].as_f64().unwrap_or(0.0)

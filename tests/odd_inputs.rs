@@ -438,3 +438,16 @@ fn a_label_map_entry_that_names_no_label_or_names_one_twice_is_refused() {
     .expect_success()
     .expect_stderr("(ham 6, spam 6)");
 }
+
+#[test]
+fn a_label_column_of_more_than_100_labels_is_refused_as_likely_the_wrong_column() {
+    let sb = Sandbox::new();
+    let rows: String = (0..300)
+        .map(|i| format!("l{},text number {i}\n", i % 150))
+        .collect();
+    sb.write("t.csv", format!("label,text\n{rows}"));
+    sb.run(&["train", "--data", "t.csv", "--out", "m.json"])
+        .expect_code(5)
+        .expect_stderr("t.csv: 150 different labels (l0, l1, l10, l100, l101, …) in 300 rows")
+        .expect_stderr("Is the label column the right one");
+}

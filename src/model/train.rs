@@ -449,9 +449,23 @@ fn count_labels(
                 rows: *n,
             })
         }
+        n if n > MAX_LABELS => {
+            let first: Vec<&str> = rows.keys().take(5).map(String::as_str).collect();
+            Err(Error::Training(format!(
+                "{source}: {n} different labels ({}, …) in {} rows; a text model is fitted per \
+                 label, and at most {MAX_LABELS} are taken. Is the label column the right one \
+                 (--label-column)?",
+                first.join(", "),
+                labeled.len()
+            )))
+        }
         _ => Ok((rows.keys().cloned().collect(), rows)),
     }
 }
+
+/// The most labels a model is trained for: each takes a text model per fold, and a label
+/// column with more is most likely another column (an id, a name).
+const MAX_LABELS: usize = 100;
 
 fn choose_positive(
     labels: &[String],

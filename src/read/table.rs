@@ -474,6 +474,27 @@ fn resolve_columns(
     opts: &TableOptions,
 ) -> Result<Columns> {
     let find = |wanted: &str| header.iter().position(|h| h.eq_ignore_ascii_case(wanted));
+    // A column the reader uses must be named once: which of two would be meant is a guess.
+    let twice = |i: usize| {
+        let again = header
+            .iter()
+            .enumerate()
+            .skip(i + 1)
+            .find(|(_, h)| h.eq_ignore_ascii_case(&header[i]));
+        match again {
+            Some((j, _)) => Err(Error::BadRow {
+                path: name.into(),
+                line: 1,
+                message: format!(
+                    "the header names column '{}' twice (columns {} and {}); rename one",
+                    header[i],
+                    i + 1,
+                    j + 1
+                ),
+            }),
+            None => Ok(()),
+        }
+    };
     let find_any = |names: &[&str]| names.iter().find_map(|n| find(n));
     let resolve = |r: &ColumnRef, flag: &str| -> Result<usize> {
         match r {
@@ -505,17 +526,31 @@ fn resolve_columns(
         Err(e) if opts.require_label => return Err(e),
         Err(_) => None,
     };
+    if label == Some(text) {
+        return Err(Error::Usage(format!(
+            "{name}: the text column and the label column are the same column ({}); the model \
+             would learn the labels from themselves",
+            text + 1
+        )));
+    }
     let optional = |r: &Option<ColumnRef>, default: &str, flag: &str| -> Result<Option<usize>> {
         match r {
             Some(r) => resolve(r, flag).map(Some),
             None => Ok(find(default)),
         }
     };
+    let subject = optional(&opts.subject, "subject", "--subject-column")?;
+    let id = optional(&opts.id, "id", "--id-column")?;
+    if opts.has_header {
+        for i in [Some(text), label, subject, id].into_iter().flatten() {
+            twice(i)?;
+        }
+    }
     Ok(Columns {
         text,
         label,
-        subject: optional(&opts.subject, "subject", "--subject-column")?,
-        id: optional(&opts.id, "id", "--id-column")?,
+        subject,
+        id,
         conversation: find_any(&["conversation_id", "conversation id", "thread_id"]),
         direction: find("direction"),
         kind: find("kind"),
@@ -544,6 +579,29 @@ mod tests {
             out.push(m?);
         }
         Ok(out)
+    }
+
+    #[test]
+    fn a_used_column_named_twice_or_text_read_as_label_is_refused() {
+        let opts = TableOptions {
+            require_label: true,
+            ..TableOptions::default()
+        };
+        let err = read(b"label,text,label\nspam,a,ham\n", &opts)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("t.csv:1: the header names column 'label' twice (columns 1 and 3)"),
+            "{err}"
+        );
+        // An unused column may repeat.
+        assert!(read(b"label,text,x,x\nspam,a,1,2\n", &opts).is_ok());
+        let same = TableOptions {
+            text: ColumnRef::Name("label".into()),
+            ..opts
+        };
+        let err = read(b"label,text\nspam,a\n", &same).unwrap_err();
+        assert!(matches!(err, Error::Usage(_)), "{err}");
     }
 
     #[test]
