@@ -1126,6 +1126,23 @@ fn a_model_whose_combiner_intercept_was_tampered_is_refused_without_panic() {
 }
 
 #[test]
+fn a_model_with_a_weight_too_large_to_score_with_is_refused_not_turned_into_nan() {
+    let sb = trained_sandbox();
+    let mut model = sb.read_json("model.json");
+    model["combiner"]["params"]["data"][0] = serde_json::json!(1e308);
+    sb.write_json("huge.json", &model);
+    sb.run(&["score", "--model", "huge.json", "test.csv"])
+        .expect_code(4)
+        .expect_stderr("huge.json: a combiner value is 1e308, beyond ±1e6");
+    let mut model = sb.read_json("model.json");
+    model["text"]["idf"][0] = serde_json::json!(3e38);
+    sb.write_json("idf.json", &model);
+    sb.run(&["eval", "--model", "idf.json", "--data", "test.csv"])
+        .expect_code(4)
+        .expect_stderr("idf.json: a text-model value is");
+}
+
+#[test]
 fn a_model_whose_labels_do_not_match_its_text_models_is_refused() {
     let sb = trained_sandbox();
     let model = sb.read_json("model.json");

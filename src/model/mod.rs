@@ -307,6 +307,9 @@ pub fn normalize(row: &mut [(u32, f32)]) {
     }
 }
 
+/// The largest weight, intercept or idf a model file may hold ([`Model::check`]).
+const MAX_MAGNITUDE: f64 = 1e6;
+
 impl Model {
     /// Reads and checks a model file.
     pub fn load(path: &Path) -> Result<Model> {
@@ -380,6 +383,7 @@ impl Model {
         }
         self.check_labels()?;
         self.check_text_spec()?;
+        self.check_magnitudes()?;
         let width = t.classes.len() + self.features.side_names().len();
         let (rows, cols) = self.combiner.params().dim();
         let labels = self.labels.len();
@@ -408,6 +412,36 @@ impl Model {
             ));
         }
         Ok(())
+    }
+
+    /// Every weight, intercept and idf finite and at most [`MAX_MAGNITUDE`] in size: a
+    /// trained model's are below 100, and a larger one would turn probabilities into NaN.
+    fn check_magnitudes(&self) -> std::result::Result<(), String> {
+        let t = &self.text;
+        let text = t
+            .weights
+            .iter()
+            .flatten()
+            .chain(&t.idf)
+            .chain(&t.intercepts);
+        let combiner = self
+            .combiner
+            .params()
+            .iter()
+            .chain(self.combiner.intercept());
+        let sane = |v: f64| v.is_finite() && v.abs() <= MAX_MAGNITUDE;
+        match (
+            text.map(|&v| f64::from(v)).find(|&v| !sane(v)),
+            combiner.copied().find(|&v| !sane(v)),
+        ) {
+            (Some(v), _) => Err(format!(
+                "a text-model value is {v:e}, beyond ±{MAX_MAGNITUDE:e} (damaged file)"
+            )),
+            (_, Some(v)) => Err(format!(
+                "a combiner value is {v:e}, beyond ±{MAX_MAGNITUDE:e} (damaged file)"
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Labels: at least two, no repeats; the flagged one among them; one text model per
