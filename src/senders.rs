@@ -138,6 +138,48 @@ impl SenderReport {
 struct Signals {
     hard_sell: f64,
     collector: f64,
+    /// Both flags together (the probability of any flag).
+    flagged: f64,
+    /// Both flags together, of a message whose likelier flag is hard sell and more likely
+    /// than no flag: a model sure of outreach to flag may be torn between the two kinds
+    /// (0 for any other message).
+    torn_hard_sell: f64,
+    /// The same, of a message whose likelier flag is collector.
+    torn_collector: f64,
+}
+
+impl Signals {
+    /// Each signal the larger of the two.
+    fn max(&mut self, other: &Signals) {
+        self.hard_sell = self.hard_sell.max(other.hard_sell);
+        self.collector = self.collector.max(other.collector);
+        self.flagged = self.flagged.max(other.flagged);
+        self.torn_hard_sell = self.torn_hard_sell.max(other.torn_hard_sell);
+        self.torn_collector = self.torn_collector.max(other.torn_collector);
+    }
+
+    /// Whether the model flags the sender as a hard seller and as a collector at `cut`: a kind
+    /// whose own probability reaches it, or, for a message whose flags reach it only
+    /// together, the likelier kind when it is likelier than no flag.
+    fn flags(&self, cut: f64) -> (bool, bool) {
+        (
+            self.hard_sell >= cut || self.torn_hard_sell >= cut,
+            self.collector >= cut || self.torn_collector >= cut,
+        )
+    }
+
+    /// The model's part of the evidence for flagging as `kind` (probability `p`, torn
+    /// signal `torn`) at `cut`.
+    fn evidence(&self, kind: &str, p: f64, torn: f64, cut: f64) -> String {
+        if p >= cut {
+            format!("model: {:.0}% {kind}", p * 100.0)
+        } else {
+            format!(
+                "model: {:.0}% hard sell or collector, {kind} the likelier",
+                torn * 100.0
+            )
+        }
+    }
 }
 
 fn signals(labels: &[String], p: &Prediction) -> Signals {
@@ -147,9 +189,20 @@ fn signals(labels: &[String], p: &Prediction) -> Signals {
             .position(|l| l == name)
             .map(|i| p.probabilities[i])
     };
+    let hard_sell = prob("hard_sell").or_else(|| prob("spam")).unwrap_or(0.0);
+    let collector = prob("collector").unwrap_or(0.0);
+    let flagged = hard_sell + collector;
+    // Likelier than no flag (the rest of the probability).
+    let torn = |p: f64, other: f64| match p >= other && p > 1.0 - flagged {
+        true => flagged,
+        false => 0.0,
+    };
     Signals {
-        hard_sell: prob("hard_sell").or_else(|| prob("spam")).unwrap_or(0.0),
-        collector: prob("collector").unwrap_or(0.0),
+        hard_sell,
+        collector,
+        flagged,
+        torn_hard_sell: torn(hard_sell, collector),
+        torn_collector: torn(collector, hard_sell),
     }
 }
 
@@ -283,8 +336,7 @@ impl SenderBook {
             f.claim = t.claimed_contact;
             sender.claim_time = time;
         }
-        f.best.hard_sell = f.best.hard_sell.max(s.hard_sell);
-        f.best.collector = f.best.collector.max(s.collector);
+        f.best.max(&s);
         let no_headers = MailHeaders::default();
         let headers = m.mail.as_ref().unwrap_or(&no_headers);
         f.opt_out |= c[const { cues::cue_index("opt_out") }] > 0.0 || headers.list_unsubscribe;
@@ -615,21 +667,14 @@ fn decide(
     } else {
         Verdict::Ok
     };
-    if verdict == Verdict::Ok {
-        let (p, kind) = if f.best.hard_sell >= f.best.collector {
-            (f.best.hard_sell, "hard sell")
-        } else {
-            (f.best.collector, "collector")
-        };
-        if p >= 0.5 {
-            evidence.add(|| {
-                format!(
-                    "model: {:.0}% {kind}, not flagged under the {policy:?} policy",
-                    p * 100.0
-                )
-                .to_lowercase()
-            });
-        }
+    if verdict == Verdict::Ok && f.best.flagged >= 0.5 {
+        evidence.add(|| {
+            format!(
+                "model: {:.0}% hard sell or collector, not flagged under the {policy:?} policy",
+                f.best.flagged * 100.0
+            )
+            .to_lowercase()
+        });
     }
     if f.you_replied {
         evidence.add(|| "you replied".into());
@@ -686,7 +731,7 @@ fn score(f: &Facts, verdict: Verdict) -> f64 {
         Verdict::HardSell => f.best.hard_sell.max(0.5),
         Verdict::Collector => f.best.collector.max(0.5),
         Verdict::Sponsored => 1.0,
-        Verdict::Ok => f.best.hard_sell.max(f.best.collector),
+        Verdict::Ok => f.best.flagged.min(1.0),
     };
     (score * 10_000.0).round() / 10_000.0
 }
@@ -701,7 +746,7 @@ fn is_hard_sell(
     let quick = pitch_delay.is_some_and(|d| d <= 2 * 86_400);
     let chasing = followups >= 2 && !f.you_replied;
     // A hard sell happens after connecting: someone who only ever sent an invitation is not one.
-    let by_model = f.best.hard_sell >= policy.model_cut() && f.from_sender > f.invitations;
+    let by_model = f.best.flags(policy.model_cut()).0 && f.from_sender > f.invitations;
     let by_behaviour = f.pitches > 0
         && match policy {
             Policy::Open => chasing && quick,
@@ -748,7 +793,11 @@ fn is_hard_sell(
         evidence.add(|| "only justification is a website link".into());
     }
     if by_model {
-        evidence.add(|| format!("model: {:.0}% hard sell", f.best.hard_sell * 100.0));
+        let cut = policy.model_cut();
+        evidence.add(|| {
+            f.best
+                .evidence("hard sell", f.best.hard_sell, f.best.torn_hard_sell, cut)
+        });
     }
     true
 }
@@ -762,7 +811,7 @@ fn is_collector(
     let false_claim = f.claim == Some(false);
     let empty_request =
         matches!(f.note, Some(Note::None | Note::Generic)) && !f.you_replied && f.pitches == 0;
-    let by_model = f.best.collector >= policy.model_cut() && !f.you_replied;
+    let by_model = f.best.flags(policy.model_cut()).1 && !f.you_replied;
     let flagged = match policy {
         Policy::Open => false_claim,
         Policy::Balanced => false_claim || by_model || (empty_request && f.from_sender <= 2),
@@ -786,7 +835,11 @@ fn is_collector(
         evidence.add(|| "no exchange with you".into());
     }
     if by_model {
-        evidence.add(|| format!("model: {:.0}% collector", f.best.collector * 100.0));
+        let cut = policy.model_cut();
+        evidence.add(|| {
+            f.best
+                .evidence("collector", f.best.collector, f.best.torn_collector, cut)
+        });
     }
     true
 }
@@ -797,5 +850,37 @@ pub fn human_duration(seconds: i64) -> String {
         s if s < 3_600 => format!("{} min", (s / 60).max(1)),
         s if s < 2 * 86_400 => format!("{} h", s / 3_600),
         s => format!("{} d", s / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The signals of one message of a collector / hard_sell / ok model.
+    fn of(collector: f64, hard_sell: f64, ok: f64) -> Signals {
+        let labels = ["collector", "hard_sell", "ok"].map(String::from);
+        signals(
+            &labels,
+            &Prediction {
+                label: String::new(),
+                probabilities: vec![collector, hard_sell, ok],
+                flagged: false,
+                reasons: Vec::new(),
+            },
+        )
+    }
+
+    #[test]
+    fn a_model_torn_between_the_two_flags_still_flags_the_likelier_when_it_beats_ok() {
+        // 98 % flagged, split evenly: neither kind reaches 0.5 alone.
+        assert_eq!(of(0.49, 0.4914, 0.0186).flags(0.5), (true, false));
+        assert_eq!(of(0.4914, 0.49, 0.0186).flags(0.5), (false, true));
+        // 52 % flagged, but "ok" (48 %) is likelier than hard sell (41 %): not flagged.
+        assert_eq!(of(0.11, 0.41, 0.48).flags(0.5), (false, false));
+        // A kind that reaches the cut on its own is flagged whatever the rest.
+        assert_eq!(of(0.1, 0.6, 0.3).flags(0.5), (true, false));
+        // The stricter cut of the open policy is not reached by a torn 98 % either way.
+        assert_eq!(of(0.49, 0.4914, 0.0186).flags(0.99), (false, false));
     }
 }
