@@ -19,8 +19,25 @@ const DATETIME_FORMATS: [&str; 7] = [
 
 const DATE_FORMATS: [&str; 4] = ["%d %b %Y", "%d-%b-%y", "%Y-%m-%d", "%m/%d/%y"];
 
-/// Parses `value` as a date or date-time; `None` when no known form fits.
+/// The first instant taken as a real date: 1970-01-01 (no e-mail or export is older).
+const EARLIEST: i64 = 0;
+/// The first instant past the dates taken as real: 2100-01-01.
+const END: i64 = 4_102_444_800;
+
+/// Whether Unix seconds `ts` fall in the years 1970–2099: a date outside is a typo or a
+/// placeholder (year 0000, 9999), whose gaps would read as decades of silence.
+pub fn plausible(ts: i64) -> bool {
+    (EARLIEST..END).contains(&ts)
+}
+
+/// Parses `value` as a date or date-time; `None` when no known form fits, or the date lies
+/// outside the years 1970–2099 ([`plausible`]).
 pub fn parse(value: &str) -> Option<i64> {
+    parse_any(value).filter(|&ts| plausible(ts))
+}
+
+/// [`parse`] whatever the year.
+fn parse_any(value: &str) -> Option<i64> {
     let v = value.trim();
     if v.is_empty() {
         return None;
@@ -124,9 +141,13 @@ pub fn parse_cell(value: &str, column: &str) -> Result<Option<i64>, String> {
     if v.is_empty() {
         return Ok(None);
     }
-    parse(v)
-        .map(Some)
-        .ok_or_else(|| format!("column '{column}': unrecognised date '{v}'"))
+    match parse_any(v) {
+        Some(ts) if plausible(ts) => Ok(Some(ts)),
+        Some(_) => Err(format!(
+            "column '{column}': date '{v}' is outside the years 1970–2099"
+        )),
+        None => Err(format!("column '{column}': unrecognised date '{v}'")),
+    }
 }
 
 /// Formats Unix seconds as `YYYY-MM-DD HH:MM:SS UTC`.
@@ -175,6 +196,22 @@ mod tests {
             );
         }
         assert_eq!(format(1_662_595_200), "2022-09-08 00:00:00 UTC");
+    }
+
+    #[test]
+    fn dates_outside_1970_to_2099_are_refused_by_name() {
+        assert_eq!(parse("0000-01-01 00:00:00 UTC"), None);
+        assert_eq!(parse("9999-12-31 23:59:59 UTC"), None);
+        assert!(parse("1970-01-01 00:00:00 UTC").is_some());
+        assert!(parse("2099-12-31 23:59:59 UTC").is_some());
+        let err = parse_cell("1900-01-01 00:00:00 UTC", "DATE").unwrap_err();
+        assert_eq!(
+            err,
+            "column 'DATE': date '1900-01-01 00:00:00 UTC' is outside the years 1970–2099"
+        );
+        assert!(parse_cell("soon", "DATE")
+            .unwrap_err()
+            .contains("unrecognised date"));
     }
 
     #[test]

@@ -218,22 +218,42 @@ pub(super) fn prefix_chars(s: &str, max: usize) -> (&str, usize) {
 }
 
 /// The `Date:` header as mail-parser reads it, else as [`dates::parse`] reads its raw text.
-/// Years below 1000 get 1900 added: Outlook Express wrote 2002 as `0102` (a Y2K bug), and
-/// RFC 5322's obsolete syntax says so for three-digit years.
+/// Years from 1 to 999 get 1900 added: Outlook Express wrote 2002 as `0102` (a Y2K bug), and
+/// RFC 5322's obsolete syntax says so for three-digit years. A day the month does not have
+/// (31 February), a zone that is not hours and minutes (+9999), or a year outside 1970–2099
+/// or 0000 is no date.
 fn timestamp(message: &Mime<'_>) -> Option<i64> {
     let parsed = message.date().map(|date| {
         let mut date = *date;
-        if date.year < 1000 {
+        if (1..1000).contains(&date.year) {
             date.year += 1900;
         }
         date
     });
+    let real = |d: &mail_parser::DateTime| {
+        d.is_valid()
+            && chrono::NaiveDate::from_ymd_opt(i32::from(d.year), d.month.into(), d.day.into())
+                .is_some()
+    };
+    let raw = headers::raw_value(message, "Date");
+    // Year 0000 is a placeholder (mail-parser reads it as 2000, like a two-digit 00), and a
+    // zone is hours and minutes (2002 spam wrote -1600: odd, but a time).
+    let impossible_zone = |w: &str| {
+        w.strip_prefix(['+', '-'])
+            .filter(|d| d.len() == 4 && d.bytes().all(|b| b.is_ascii_digit()))
+            .is_some_and(|d| &d[..2] > "23" || &d[2..] > "59")
+    };
+    if raw
+        .split_whitespace()
+        .any(|w| w == "0000" || impossible_zone(w))
+    {
+        return None;
+    }
     match parsed {
-        Some(date) if date.is_valid() => Some(date.to_timestamp()),
-        _ => {
-            let raw = headers::raw_value(message, "Date");
-            dates::parse(&raw).or_else(|| zoneless_date(&raw))
-        }
+        Some(date) if real(&date) => Some(date.to_timestamp()).filter(|&t| dates::plausible(t)),
+        _ => dates::parse(&raw)
+            .or_else(|| zoneless_date(&raw))
+            .filter(|&t| dates::plausible(t)),
     }
 }
 
@@ -297,6 +317,25 @@ mod tests {
         assert_eq!(parse(raw).unwrap().timestamp, utc);
         let raw = b"From: a@b.com\nDate: Thu, 22 Aug 2002 04:07:35\n\nx\n";
         assert_eq!(parse(raw).unwrap().timestamp, utc);
+    }
+
+    #[test]
+    fn placeholder_years_days_a_month_lacks_and_impossible_zones_are_no_date() {
+        for date in [
+            "Mon, 1 Jan 0000 10:00:00 +0000",
+            "31 Feb 2024 10:00:00 +0000",
+            "Mon, 1 Jan 2024 10:00:00 +9999",
+            "1 Jan 1 10:00 GMT",
+            "Mon, 1 Jan 2150 10:00:00 +0000",
+        ] {
+            let raw = format!("From: a@b.com\nDate: {date}\n\nx\n");
+            assert_eq!(parse(raw.as_bytes()).unwrap().timestamp, None, "{date}");
+        }
+        let raw = b"From: a@b.com\nDate: Mon, 1 Jan 2024 10:00:00 -1200\n\nx\n";
+        assert!(
+            parse(raw).unwrap().timestamp.is_some(),
+            "a real far-west zone"
+        );
     }
 
     #[test]
