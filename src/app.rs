@@ -105,6 +105,12 @@ fn run_train(args: &TrainArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
         t.text_buckets,
         args.out.display()
     ));
+    if t.text_buckets == 0 {
+        say(
+            "warning: no text features: every text is empty (or no n-gram occurs twice); the \
+             model stands on cues and context alone",
+        );
+    }
     if !t.converged {
         say("warning: a text-model fit reached --max-iterations before converging; raise it or --alpha");
     }

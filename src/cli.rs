@@ -218,9 +218,13 @@ impl TableArgs {
 fn parse_delimiter(v: &str) -> Result<u8> {
     match v {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if v.len() == 1 && v.is_ascii() => Ok(v.as_bytes()[0]),
+        // The quote and line breaks already mean something in CSV.
+        _ if v.len() == 1 && v.is_ascii() && !matches!(v, "\"" | "\n" | "\r") => {
+            Ok(v.as_bytes()[0])
+        }
         _ => Err(Error::Usage(format!(
-            "--delimiter must be one ASCII character or `tab` (got '{v}')"
+            "--delimiter must be one ASCII character other than a quote or a line break, or \
+             `tab` (got '{v}')"
         ))),
     }
 }

@@ -451,3 +451,19 @@ fn a_label_column_of_more_than_100_labels_is_refused_as_likely_the_wrong_column(
         .expect_stderr("t.csv: 150 different labels (l0, l1, l10, l100, l101, …) in 300 rows")
         .expect_stderr("Is the label column the right one");
 }
+
+#[test]
+fn a_quote_as_delimiter_is_refused_and_a_model_without_text_is_said_to_have_none() {
+    let sb = Sandbox::new();
+    sb.write("t.csv", "id,text\n1,hi\n");
+    sb.run(&["score", "t.csv", "--delimiter", "\""])
+        .expect_code(2)
+        .expect_stderr("--delimiter must be one ASCII character other than a quote");
+    let rows: String = (0..12)
+        .map(|i| format!("{},\n", ["spam", "ham"][i % 2]))
+        .collect();
+    sb.write("empty.csv", format!("label,text\n{rows}"));
+    sb.run(&["train", "--data", "empty.csv", "--out", "m.json"])
+        .expect_success()
+        .expect_stderr("warning: no text features: every text is empty");
+}

@@ -57,14 +57,17 @@ impl Header {
         if self.format.as_ref().and_then(|f| f.as_str()) != Some(FORMAT) {
             return Err("not a hardsell model file (no \"format\": \"hardsell-model\")".into());
         }
-        let version = self.format_version.as_ref().and_then(|v| v.as_u64());
-        if version != Some(u64::from(FORMAT_VERSION)) {
-            return Err(format!(
-                "model format version {} is not supported by this hardsell (expects {FORMAT_VERSION}); retrain it with `hardsell train`",
-                version.map_or("missing".to_string(), |v| v.to_string())
-            ));
+        match &self.format_version {
+            Some(v) if v.as_u64() == Some(u64::from(FORMAT_VERSION)) => Ok(()),
+            Some(v) => Err(format!(
+                "model format version {v} is not supported by this hardsell (expects \
+                 {FORMAT_VERSION}); retrain it with `hardsell train`"
+            )),
+            None => Err(format!(
+                "the model file has no format_version (this hardsell reads version \
+                 {FORMAT_VERSION}); retrain it with `hardsell train`"
+            )),
         }
-        Ok(())
     }
 }
 

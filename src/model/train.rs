@@ -181,7 +181,7 @@ impl<'a> Prepared<'a> {
         for (label, &n) in &rows_per_label {
             if n < params.folds {
                 return Err(Error::Training(format!(
-                    "label '{label}' has {n} rows, fewer than --cv {} folds",
+                    "{source}: label '{label}' has {n} rows, fewer than --cv {} folds",
                     params.folds
                 )));
             }

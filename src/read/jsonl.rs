@@ -95,11 +95,23 @@ impl JsonlRows {
             return Ok(false);
         };
         if let Some(key) = self.required.and_then(|c| self.header.get(c)) {
-            if !obj.contains_key(key) {
+            let kind = match obj.get(key) {
+                Some(Value::String(_)) => None,
+                None => Some("missing"),
+                Some(Value::Null) => Some("null"),
+                Some(Value::Number(_)) => Some("a number"),
+                Some(Value::Bool(_)) => Some("true or false"),
+                Some(Value::Array(_)) => Some("an array"),
+                Some(Value::Object(_)) => Some("an object"),
+            };
+            if let Some(kind) = kind {
                 return Err(Error::BadRow {
                     path: self.name.as_str().into(),
                     line,
-                    message: format!("the object has no '{key}' field"),
+                    message: match kind {
+                        "missing" => format!("the object has no '{key}' field"),
+                        _ => format!("the '{key}' field is {kind}, not text"),
+                    },
                 });
             }
         }

@@ -708,6 +708,15 @@ mod tests {
             err.to_string().starts_with("t.csv:2: invalid JSON"),
             "{err}"
         );
+        let err = read(
+            b"{\"text\": \"a\", \"label\": \"x\"}\n{\"text\": 42, \"label\": \"y\"}\n",
+            &TableOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "t.csv:2: the 'text' field is a number, not text"
+        );
     }
 
     #[test]
