@@ -467,3 +467,28 @@ fn a_quote_as_delimiter_is_refused_and_a_model_without_text_is_said_to_have_none
         .expect_success()
         .expect_stderr("warning: no text features: every text is empty");
 }
+
+#[test]
+fn labels_typed_two_ways_are_one_and_labels_differing_only_in_case_are_refused() {
+    let sb = Sandbox::new();
+    // "café" composed and decomposed, with stray spaces: one label.
+    let rows: String = (0..6)
+        .map(|i| match i % 3 {
+            0 => format!("caf\u{e9},note {i}\n"),
+            1 => format!(" cafe\u{301} ,note {i}\n"),
+            _ => format!("ham,hello {i}\n"),
+        })
+        .collect();
+    sb.write("nfc.csv", format!("label,text\n{rows}"));
+    sb.run(&["train", "--data", "nfc.csv", "--out", "m.json", "--cv", "2"])
+        .expect_success()
+        .expect_stderr("(café 4, ham 2)");
+    let rows: String = (0..8)
+        .map(|i| format!("{},text {i}\n", ["Spam", "spam", "ham", "ham"][i % 4]))
+        .collect();
+    sb.write("case.csv", format!("label,text\n{rows}"));
+    sb.run(&["train", "--data", "case.csv", "--out", "m2.json"])
+        .expect_code(5)
+        .expect_stderr("labels 'Spam' (2 rows) and 'spam' (2 rows) differ only in case")
+        .expect_stderr("--label-map 'spam=Spam'");
+}

@@ -449,6 +449,14 @@ fn count_labels(
                 rows: *n,
             })
         }
+        _ if same_but_case(&rows).is_some() => {
+            let (a, b) = same_but_case(&rows).expect("checked");
+            Err(Error::Training(format!(
+                "{source}: labels '{a}' ({} rows) and '{b}' ({} rows) differ only in case or \
+                 width; if they are one label, say so with --label-map '{b}={a}'",
+                rows[a], rows[b]
+            )))
+        }
         n if n > MAX_LABELS => {
             let first: Vec<&str> = rows.keys().take(5).map(String::as_str).collect();
             Err(Error::Training(format!(
@@ -461,6 +469,20 @@ fn count_labels(
         }
         _ => Ok((rows.keys().cloned().collect(), rows)),
     }
+}
+
+/// Two labels that are one once case and width are folded (`Spam` and `spam`, a full-width
+/// `ｓｐａｍ`), if any.
+fn same_but_case(rows: &BTreeMap<String, usize>) -> Option<(&str, &str)> {
+    use unicode_normalization::UnicodeNormalization;
+    let mut folded: BTreeMap<String, &str> = BTreeMap::new();
+    for label in rows.keys() {
+        let key: String = label.nfkc().collect::<String>().to_lowercase();
+        if let Some(first) = folded.insert(key, label) {
+            return Some((first, label));
+        }
+    }
+    None
 }
 
 /// The most labels a model is trained for: each takes a text model per fold, and a label

@@ -19,6 +19,13 @@ use crate::error::Result;
 /// costs no more than a long letter (about 15,000 words) in memory and time.
 pub const MAX_TEXT_CHARS: usize = 100_000;
 
+/// A label as read (a table cell, a mail folder name): trimmed and in Unicode NFC, so that
+/// `café` typed two ways is one label.
+pub fn clean_label(raw: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    raw.trim().nfc().collect()
+}
+
 /// `text` cut to its first [`MAX_TEXT_CHARS`] chars (only those are looked at), and whether
 /// it was longer.
 pub fn capped(text: &str) -> (&str, bool) {

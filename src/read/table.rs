@@ -340,7 +340,7 @@ impl TableReader {
         let label = self
             .cols
             .label
-            .map(|i| field(Some(i)).trim().to_string())
+            .map(|i| super::clean_label(&field(Some(i))))
             .filter(|l| !l.is_empty());
         let id = self
             .cols

@@ -143,9 +143,10 @@ impl MailStream {
     fn walk(&self, report: &mut ReadReport, on_cut: &mut OnCut<'_>) -> Result<usize> {
         let visited = sources::visit(&self.path, self.select, &mut |entry| {
             if let (Select::Labeled, Some(folder)) = (self.select, &entry.folder) {
+                let folder = crate::read::clean_label(folder);
                 let mut folders = self.folders.lock().unwrap_or_else(|p| p.into_inner());
-                if !folders.contains(folder) {
-                    folders.insert(folder.clone());
+                if !folders.contains(&folder) {
+                    folders.insert(folder);
                 }
             }
             let label = match self.select {
@@ -219,7 +220,8 @@ impl MailStream {
 
     /// The label of a file in `folder`, renamed by the label map; `None` for a skipped folder.
     fn label_of(&self, folder: Option<&str>) -> Option<String> {
-        let folder = folder.unwrap_or_default();
+        let folder = crate::read::clean_label(folder.unwrap_or_default());
+        let folder = folder.as_str();
         let label = self
             .label_map
             .iter()
