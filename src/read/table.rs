@@ -88,6 +88,8 @@ enum Source {
 pub struct TableReader {
     name: std::sync::Arc<str>,
     source: Source,
+    /// The CSV header's names (empty without a header, and for JSON Lines).
+    header: Vec<String>,
     cols: Columns,
     width: usize,
     record: ByteRecord,
@@ -174,6 +176,7 @@ impl TableReader {
             return Ok(TableReader {
                 name: name.into(),
                 width: rows.header.len(),
+                header: Vec::new(),
                 source: Source::Jsonl(rows),
                 cols,
                 record: ByteRecord::new(),
@@ -231,6 +234,7 @@ impl TableReader {
             name: name.into(),
             source: Source::Csv(reader),
             width: header.len(),
+            header,
             cols,
             record: ByteRecord::new(),
             lines,
@@ -241,21 +245,47 @@ impl TableReader {
     }
 
     /// The next row as a message, or the error that row has; `None` at the end of the file.
+    /// A row that repeats the header (files joined end to end) is left out, with a note.
     pub fn next_message(&mut self) -> Option<Result<Message>> {
-        let read = match &mut self.source {
-            Source::Csv(r) => r
-                .read_byte_record(&mut self.record)
-                .map_err(|e| csv_error(&self.name, e)),
-            Source::Jsonl(r) => r.read_record(&mut self.record),
-        };
-        match read {
-            Ok(false) => None,
-            Err(e) => Some(Err(e)),
-            Ok(true) => match self.open_quote() {
-                Some(e) => Some(Err(e)),
-                None => Some(self.current()),
-            },
+        loop {
+            let read = match &mut self.source {
+                Source::Csv(r) => r
+                    .read_byte_record(&mut self.record)
+                    .map_err(|e| csv_error(&self.name, e)),
+                Source::Jsonl(r) => r.read_record(&mut self.record),
+            };
+            return match read {
+                Ok(false) => None,
+                Err(e) => Some(Err(e)),
+                Ok(true) if self.repeats_header() => {
+                    let reason = format!("{}: repeated header rows (files joined?)", self.name);
+                    self.report.leave_out(&reason);
+                    continue;
+                }
+                Ok(true) => match self.open_quote() {
+                    Some(e) => Some(Err(e)),
+                    None => Some(self.current()),
+                },
+            };
         }
+    }
+
+    /// Whether the current record is the header again (names compared as the header was
+    /// read: trimmed, without a byte order mark, in any case).
+    fn repeats_header(&self) -> bool {
+        let clean = |f: &[u8]| {
+            String::from_utf8_lossy(f)
+                .trim_matches(['\u{feff}', ' '])
+                .trim()
+                .to_string()
+        };
+        !self.header.is_empty()
+            && self.record.len() == self.header.len()
+            && self
+                .record
+                .iter()
+                .zip(&self.header)
+                .all(|(f, h)| clean(f).eq_ignore_ascii_case(h.trim_matches('\u{feff}')))
     }
 
     /// The 1-based line the current record starts on.
@@ -579,6 +609,28 @@ mod tests {
             out.push(m?);
         }
         Ok(out)
+    }
+
+    #[test]
+    fn a_header_repeated_inside_the_file_is_left_out_with_a_note() {
+        let mut r = TableReader::from_reader(
+            "t.csv",
+            Box::new(&b"id,text\n1,a\n\xEF\xBB\xBFid,text\n2,b\n ID , Text\n"[..]),
+            &TableOptions {
+                require_label: false,
+                ..TableOptions::default()
+            },
+        )
+        .unwrap();
+        let mut ids = Vec::new();
+        while let Some(m) = r.next_message() {
+            ids.push(m.unwrap().id);
+        }
+        assert_eq!(ids, ["1", "2"]);
+        assert_eq!(
+            r.report.warnings(),
+            ["note: left out 2 row(s): t.csv: repeated header rows (files joined?)"]
+        );
     }
 
     #[test]
