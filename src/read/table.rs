@@ -273,19 +273,16 @@ impl TableReader {
     /// Whether the current record is the header again (names compared as the header was
     /// read: trimmed, without a byte order mark, in any case).
     fn repeats_header(&self) -> bool {
-        let clean = |f: &[u8]| {
-            String::from_utf8_lossy(f)
-                .trim_matches(['\u{feff}', ' '])
-                .trim()
-                .to_string()
-        };
+        // Bytes compared in place: this runs on every row.
+        fn field(f: &[u8]) -> &[u8] {
+            let f = f.trim_ascii();
+            f.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(f).trim_ascii()
+        }
         !self.header.is_empty()
             && self.record.len() == self.header.len()
-            && self
-                .record
-                .iter()
-                .zip(&self.header)
-                .all(|(f, h)| clean(f).eq_ignore_ascii_case(h.trim_matches('\u{feff}')))
+            && self.record.iter().zip(&self.header).all(|(f, h)| {
+                field(f).eq_ignore_ascii_case(h.trim_start_matches('\u{feff}').trim().as_bytes())
+            })
     }
 
     /// The 1-based line the current record starts on.
