@@ -23,7 +23,11 @@ pub const MAX_TEXT_CHARS: usize = 100_000;
 /// `café` typed two ways is one label.
 pub fn clean_label(raw: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    raw.trim().nfc().collect()
+    let label = raw.trim();
+    match label.is_ascii() {
+        true => label.to_string(),
+        false => label.nfc().collect(),
+    }
 }
 
 /// `text` cut to its first [`MAX_TEXT_CHARS`] chars (only those are looked at), and whether

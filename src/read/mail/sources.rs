@@ -231,7 +231,7 @@ fn dir_files(root: &Path, select: Select) -> (Vec<DirFile>, usize) {
 struct Walk {
     select: Select,
     /// Folders and files already met, by what they are once links are followed.
-    seen: std::collections::HashSet<PathBuf>,
+    seen: std::collections::HashSet<Identity>,
     found: Vec<DirFile>,
     unlabeled: usize,
 }
@@ -240,7 +240,7 @@ impl Walk {
     /// True the first time `path` (a folder or file, links followed) is met; a path that
     /// cannot be resolved (a dangling link) is always new.
     fn first_visit(&mut self, path: &Path) -> bool {
-        fs::canonicalize(path).map_or(true, |real| self.seen.insert(real))
+        identity(path).is_none_or(|id| self.seen.insert(id))
     }
 
     fn dir(&mut self, dir: &Path, depth: usize) {
@@ -292,6 +292,25 @@ impl Walk {
                 }
             }
         }
+    }
+}
+
+/// What a path is once links are followed: its device and inode (one `stat`), or elsewhere
+/// its canonical path.
+#[cfg(unix)]
+type Identity = (u64, u64);
+#[cfg(not(unix))]
+type Identity = PathBuf;
+
+fn identity(path: &Path) -> Option<Identity> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        fs::canonicalize(path).ok()
     }
 }
 
