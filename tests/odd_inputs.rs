@@ -188,7 +188,6 @@ fn an_export_file_that_is_a_folder_is_named_not_silently_missing() {
 #[test]
 fn a_mail_file_whose_link_leads_nowhere_is_named_not_skipped() {
     let sb = Sandbox::new();
-    std::fs::create_dir_all(sb.path("mail")).unwrap();
     sb.write(
         "mail/a.eml",
         "From: a@b.example\nTo: me@y.example\nSubject: hi\n\nhello\n",
@@ -202,7 +201,6 @@ fn a_mail_file_whose_link_leads_nowhere_is_named_not_skipped() {
 #[test]
 fn mail_without_a_readable_date_is_counted_in_a_warning_with_the_first_one() {
     let sb = Sandbox::new();
-    std::fs::create_dir_all(sb.path("mail")).unwrap();
     sb.write(
         "mail/a.eml",
         "From: a@b.example\nTo: me@y.example\nSubject: hi\nDate: garbage\n\nhello\n",
@@ -249,7 +247,6 @@ fn a_huge_text_is_read_up_to_100k_characters_and_said_so_in_every_format() {
         .expect_stderr("warning: 1 row(s) had a text longer than 100k characters")
         .expect_stderr(&format!("(first at export/messages.csv:{lines})"));
 
-    std::fs::create_dir_all(sb.path("mail")).unwrap();
     sb.write(
         "mail/a.eml",
         format!("From: a@b.example\nTo: me@y.example\nSubject: hi\nDate: Tue, 3 Nov 2026 10:00:00 +0000\nContent-Type: text/plain; charset=utf-8\n\n{long}\n"),
@@ -263,7 +260,6 @@ fn a_huge_text_is_read_up_to_100k_characters_and_said_so_in_every_format() {
 #[test]
 fn a_mail_file_that_does_not_start_with_a_header_is_named_not_scored_as_a_stranger() {
     let sb = Sandbox::new();
-    std::fs::create_dir_all(sb.path("mail")).unwrap();
     sb.write(
         "mail/a.eml",
         "From: a@b.example\nTo: me@y.example\nSubject: hi\n\nhello\n",
@@ -323,7 +319,6 @@ fn eml(sender: &str, id: &str) -> String {
 #[test]
 fn mail_is_read_at_any_depth_each_file_once_and_copies_are_left_out_with_a_note() {
     let sb = Sandbox::new();
-    std::fs::create_dir_all(sb.path("mail/a/b/c/d/e/f")).unwrap();
     sb.write("mail/top.eml", eml("top@x.example", "1@x"));
     sb.write("mail/a/b/c/d/e/f/deep.eml", eml("deep@x.example", "2@x"));
     // A loop back to the top, and a second name for a folder: each file is still read once.
@@ -344,7 +339,6 @@ fn mail_is_read_at_any_depth_each_file_once_and_copies_are_left_out_with_a_note(
 fn a_message_at_the_top_of_a_labeled_mail_corpus_is_noted_as_left_out() {
     let sb = Sandbox::new();
     for (label, n) in [("spam", 4), ("ham", 4)] {
-        std::fs::create_dir_all(sb.path(&format!("corpus/{label}"))).unwrap();
         for i in 0..n {
             sb.write(
                 &format!("corpus/{label}/{i}.eml"),

@@ -29,9 +29,14 @@ impl Sandbox {
         self.dir.path().join(name)
     }
 
-    /// Writes `contents` to `name` (text or raw bytes) and returns `self` for chaining.
+    /// Writes `contents` to `name` (text or raw bytes), making its folders, and returns
+    /// `self` for chaining.
     pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> &Self {
-        std::fs::write(self.path(name), contents).unwrap_or_else(|e| panic!("write {name}: {e}"));
+        let path = self.path(name);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("folder of {name}: {e}"));
+        }
+        std::fs::write(path, contents).unwrap_or_else(|e| panic!("write {name}: {e}"));
         self
     }
 
