@@ -56,7 +56,10 @@ pub(super) struct Visited {
 /// True for something [`visit`] can read mail from (see the module docs).
 pub(super) fn is_mail(path: &Path) -> bool {
     if path.is_dir() {
-        return !dir_files(path, Select::Mail).0.is_empty();
+        let mut walk = Walk::new(Select::Mail);
+        walk.first_only = true;
+        walk.dir(path, 0);
+        return !walk.found.is_empty();
     }
     match archive_type(path) {
         Some(Archive::Zip) => zip_names(path).is_ok_and(|n| n.iter().any(|n| kind_of(n).is_some())),
@@ -217,12 +220,7 @@ struct DirFile {
 /// files of a labeled corpus were left out at its top. A folder or file reached again through
 /// a link (a loop, or an `Archive -> Inbox` link) is read once, where it is first met.
 fn dir_files(root: &Path, select: Select) -> (Vec<DirFile>, usize) {
-    let mut walk = Walk {
-        select,
-        seen: std::collections::HashSet::new(),
-        found: Vec::new(),
-        unlabeled: 0,
-    };
+    let mut walk = Walk::new(select);
     walk.dir(root, 0);
     (walk.found, walk.unlabeled)
 }
@@ -230,6 +228,8 @@ fn dir_files(root: &Path, select: Select) -> (Vec<DirFile>, usize) {
 /// A folder walk under way.
 struct Walk {
     select: Select,
+    /// Stop at the first file found (the question is only whether there is one).
+    first_only: bool,
     /// Folders and files already met, by what they are once links are followed.
     seen: std::collections::HashSet<Identity>,
     found: Vec<DirFile>,
@@ -237,6 +237,16 @@ struct Walk {
 }
 
 impl Walk {
+    fn new(select: Select) -> Self {
+        Walk {
+            select,
+            first_only: false,
+            seen: std::collections::HashSet::new(),
+            found: Vec::new(),
+            unlabeled: 0,
+        }
+    }
+
     /// True the first time `path` (a folder or file, links followed) is met; a path that
     /// cannot be resolved (a dangling link) is always new.
     fn first_visit(&mut self, path: &Path) -> bool {
@@ -244,11 +254,14 @@ impl Walk {
     }
 
     fn dir(&mut self, dir: &Path, depth: usize) {
-        if !self.first_visit(dir) {
+        if !self.first_visit(dir) || (self.first_only && !self.found.is_empty()) {
             return;
         }
         let maildir = self.select == Select::Mail && is_maildir(dir);
         for path in sorted_entries(dir) {
+            if self.first_only && !self.found.is_empty() {
+                return;
+            }
             let name = path
                 .file_name()
                 .unwrap_or_default()
