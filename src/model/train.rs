@@ -299,7 +299,7 @@ impl CountBlock {
 
     /// Turns every row, in place, into TF-IDF over the columns of `vocab`: buckets it does not
     /// keep are dropped, and the row is scaled to unit L2 norm.
-    fn to_tfidf(&mut self, vocab: &Vocabulary) {
+    fn weigh_by_idf(&mut self, vocab: &Vocabulary) {
         let (mut start, mut kept) = (0, 0);
         for end in self.ends.iter_mut() {
             let row_start = kept;
@@ -569,7 +569,7 @@ impl Vocabulary {
     /// The TF-IDF rows of the counts in `blocks` (each block turned in place, then copied
     /// into the matrix and freed).
     fn transform(&self, mut blocks: Vec<CountBlock>) -> Csr {
-        blocks.par_iter_mut().for_each(|b| b.to_tfidf(self));
+        blocks.par_iter_mut().for_each(|b| b.weigh_by_idf(self));
         let rows = blocks.iter().map(|b| b.ends.len()).sum();
         let nnz = blocks.iter().map(|b| b.pairs.len()).sum();
         let mut x = Csr::with_capacity(self.buckets.len(), rows, nnz);
