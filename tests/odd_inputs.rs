@@ -486,3 +486,21 @@ fn labels_typed_two_ways_are_one_and_labels_differing_only_in_case_are_refused()
         .expect_stderr("labels 'Spam' (2 rows) and 'spam' (2 rows) differ only in case")
         .expect_stderr("--label-map 'spam=Spam'");
 }
+
+#[test]
+fn an_export_whose_messages_were_written_twice_counts_each_message_once() {
+    let sb = Sandbox::new();
+    copy_sample_export(&sb, &[]);
+    sb.run(&["score", "export", "-o", "once.csv"])
+        .expect_success();
+    let messages = String::from_utf8(sb.read("export/messages.csv")).unwrap();
+    let body = messages.split_once('\n').unwrap().1;
+    sb.write("export/messages.csv", format!("{messages}{body}"));
+    sb.run(&["score", "export", "-o", "twice.csv"])
+        .expect_success()
+        .expect_stderr(
+            "note: left out 121 row(s): export/messages.csv: copies of a row read before",
+        )
+        .expect_stderr("12 hard_sell, 12 collector");
+    assert_eq!(sb.read("once.csv"), sb.read("twice.csv"));
+}

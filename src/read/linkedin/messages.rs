@@ -53,6 +53,10 @@ pub(super) struct RawMessage {
     pub spinmail: bool,
     /// `Some(true)` for Direction OUTGOING (2018 layout); `None` when the file does not say.
     pub outgoing: Option<bool>,
+    /// A hash of the row's conversation, sender, date, subject, content length and first 128
+    /// content bytes (read in every pass, with text or without): two rows with the same are
+    /// one message written twice.
+    pub fingerprint: u64,
 }
 
 struct Layout {
@@ -212,7 +216,23 @@ fn parse_row(
             .filter(|s| !s.is_empty())
             .map(normalize_profile_url)
     };
+    // Every pass computes it, so the content counts by its length and first bytes only, and
+    // each field is hashed with the hash so far as its seed (no streaming state).
+    let content = row.get(Some(layout.content)).as_bytes();
+    let fingerprint = [
+        layout.conversation,
+        Some(layout.from),
+        Some(layout.date),
+        Some(layout.subject),
+    ]
+    .into_iter()
+    .map(|idx| row.get(idx).as_bytes())
+    .chain([&content[..content.len().min(128)]])
+    .fold(content.len() as u64, |seed, field| {
+        xxhash_rust::xxh3::xxh3_64_with_seed(field, seed)
+    });
     Ok(RawMessage {
+        fingerprint,
         id: format!("{file_name}:{}", row.line),
         conversation: row.get(layout.conversation).trim().to_string(),
         title: row.get(layout.title).trim().to_string(),

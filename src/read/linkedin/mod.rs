@@ -209,11 +209,25 @@ impl MessageStream for ExportStream {
     fn each(&self, text: bool, visit: &mut dyn FnMut(Message) -> Result<()>) -> Result<ReadReport> {
         let mut report = self.connections_report.clone();
         let ctx = &self.context;
-        // Rows without a date (an empty DATE or Sent At) are read, and counted in a warning.
-        let mut undated = ReadReport::default();
+        // Rows without a date (an empty DATE or Sent At) are read, and counted in a warning;
+        // a message row that repeats an earlier one word for word is left out, with a note.
+        let mut noted = ReadReport::default();
+        let mut number: u32 = 0;
         let visit = &mut |m: Message| {
-            if m.thread.as_ref().is_some_and(|t| t.timestamp.is_none()) {
-                undated.undated(&m.origin);
+            let thread = m.thread.as_ref();
+            if !thread.is_some_and(|t| t.invitation) {
+                number += 1;
+                if ctx.is_copy(number - 1) {
+                    noted.leave_out(&format!(
+                        "{}: copies of a row read before (the same conversation, sender, date \
+                         and text)",
+                        m.origin.file
+                    ));
+                    return Ok(());
+                }
+            }
+            if thread.is_some_and(|t| t.timestamp.is_none()) {
+                noted.undated(&m.origin);
             }
             visit(m)
         };
@@ -234,7 +248,7 @@ impl MessageStream for ExportStream {
             },
             visit,
         )?;
-        report.merge(undated);
+        report.merge(noted);
         Ok(report)
     }
 }

@@ -30,6 +30,10 @@ pub(super) struct Context {
     sponsored: HashSet<u64>,
     /// When each connection was made, and their names.
     connected: Connected,
+    /// Which messages (numbered from 0 in file order, ascending) repeat an earlier row word
+    /// for word (two exports joined end to end): left out of every pass, so that a copy never
+    /// counts as a follow-up.
+    copies: Vec<u32>,
 }
 
 /// What the rows need of Connections.csv, hashed: built as the file streams by, so that the
@@ -158,6 +162,29 @@ fn joined<'a>(join: &'a HashMap<u64, String>, key: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
+/// The numbers (ascending) of the rows whose fingerprint an earlier row has: the
+/// fingerprints are sorted once to find repeated values (nearly always none), and only the
+/// rows holding one of those are looked at in order.
+fn copies(fingerprints: Vec<u64>) -> Vec<u32> {
+    let mut sorted = fingerprints.clone();
+    sorted.sort_unstable();
+    let repeated: HashSet<u64> = sorted
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    drop(sorted);
+    if repeated.is_empty() {
+        return Vec::new();
+    }
+    let mut seen = HashSet::new();
+    (0..)
+        .zip(fingerprints)
+        .filter(|&(_, f)| repeated.contains(&f) && !seen.insert(f))
+        .map(|(n, _)| n)
+        .collect()
+}
+
 fn hash(text: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(text.as_bytes())
 }
@@ -178,18 +205,29 @@ impl Context {
             name_url: HashMap::new(),
             sponsored: HashSet::new(),
             connected: Connected::default(),
+            copies: Vec::new(),
         };
         let mut index = Index::default();
+        let mut fingerprints: Vec<u64> = Vec::new();
         pass(Scope::All, &mut |row| {
             owner.see(row);
             ctx.index_row(row, &mut index);
+            if let RawRow::Message(m) = row {
+                fingerprints.push(m.fingerprint);
+            }
         })?;
+        ctx.copies = copies(fingerprints);
         ctx.owner = owner.owner(pass)?;
         ctx.conversation_party = only_wanted(index.party, &index.wanted_conversations, &index.urls);
         ctx.name_url = only_wanted(index.named, &index.wanted_names, &index.urls);
         index.sponsored.shrink_to_fit();
         ctx.sponsored = index.sponsored;
         Ok(ctx)
+    }
+
+    /// Whether message number `n` (from 0, in file order) repeats an earlier row.
+    pub fn is_copy(&self, n: u32) -> bool {
+        self.copies.binary_search(&n).is_ok()
     }
 
     /// Indexes one row for the joins (while the owner's name may still be provisional: the
