@@ -212,21 +212,17 @@ impl MessageStream for ExportStream {
         // Rows without a date (an empty DATE or Sent At) are read, and counted in a warning;
         // a message row that repeats an earlier one word for word is left out, with a note.
         let mut noted = ReadReport::default();
-        let mut number: u32 = 0;
-        let visit = &mut |m: Message| {
-            let thread = m.thread.as_ref();
-            if !thread.is_some_and(|t| t.invitation) {
-                number += 1;
-                if ctx.is_copy(number - 1) {
-                    noted.leave_out(&format!(
-                        "{}: copies of a row read before (the same conversation, sender, date \
-                         and text)",
-                        m.origin.file
-                    ));
-                    return Ok(());
-                }
+        let mut met = std::collections::HashSet::new();
+        let visit = &mut |(m, fingerprint): (Message, Option<u64>)| {
+            if fingerprint.is_some_and(|f| ctx.is_copy(f, &mut met)) {
+                noted.leave_out(&format!(
+                    "{}: copies of a row read before (the same conversation, sender, date and \
+                     text)",
+                    m.origin.file
+                ));
+                return Ok(());
             }
-            if thread.is_some_and(|t| t.timestamp.is_none()) {
+            if m.thread.as_ref().is_some_and(|t| t.timestamp.is_none()) {
                 noted.undated(&m.origin);
             }
             visit(m)
@@ -242,9 +238,12 @@ impl MessageStream for ExportStream {
                     if !text {
                         i.note.clear();
                     }
-                    ctx.invitation(i)
+                    (ctx.invitation(i), None)
                 },
-                message: |m| ctx.message(m),
+                message: |m: RawMessage| {
+                    let fingerprint = m.fingerprint;
+                    (ctx.message(m), Some(fingerprint))
+                },
             },
             visit,
         )?;

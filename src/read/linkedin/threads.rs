@@ -30,10 +30,11 @@ pub(super) struct Context {
     sponsored: HashSet<u64>,
     /// When each connection was made, and their names.
     connected: Connected,
-    /// Which messages (numbered from 0 in file order, ascending) repeat an earlier row word
-    /// for word (two exports joined end to end): left out of every pass, so that a copy never
-    /// counts as a follow-up.
-    copies: Vec<u32>,
+    /// The top 32 bits of the fingerprints ([`RawMessage::fingerprint`]) that more than one
+    /// message row has (two exports joined end to end; nearly always none, plus a few chance
+    /// equal halves): in every pass, a row whose whole fingerprint was met before in the pass
+    /// is a copy, left out so that it never counts as a follow-up.
+    repeated: HashSet<u32>,
 }
 
 /// What the rows need of Connections.csv, hashed: built as the file streams by, so that the
@@ -162,26 +163,18 @@ fn joined<'a>(join: &'a HashMap<u64, String>, key: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
-/// The numbers (ascending) of the rows whose fingerprint an earlier row has: the
-/// fingerprints are sorted once to find repeated values (nearly always none), and only the
-/// rows holding one of those are looked at in order.
-fn copies(fingerprints: Vec<u64>) -> Vec<u32> {
-    let mut sorted = fingerprints.clone();
-    sorted.sort_unstable();
-    let repeated: HashSet<u64> = sorted
+/// The top 32 bits of a fingerprint.
+fn top_half(fingerprint: u64) -> u32 {
+    (fingerprint >> 32) as u32
+}
+
+/// The values that occur more than once in `fingerprints` (sorted in place: no second copy).
+fn repeated(mut fingerprints: Vec<u32>) -> HashSet<u32> {
+    fingerprints.sort_unstable();
+    fingerprints
         .windows(2)
         .filter(|w| w[0] == w[1])
         .map(|w| w[0])
-        .collect();
-    drop(sorted);
-    if repeated.is_empty() {
-        return Vec::new();
-    }
-    let mut seen = HashSet::new();
-    (0..)
-        .zip(fingerprints)
-        .filter(|&(_, f)| repeated.contains(&f) && !seen.insert(f))
-        .map(|(n, _)| n)
         .collect()
 }
 
@@ -205,18 +198,19 @@ impl Context {
             name_url: HashMap::new(),
             sponsored: HashSet::new(),
             connected: Connected::default(),
-            copies: Vec::new(),
+            repeated: HashSet::new(),
         };
         let mut index = Index::default();
-        let mut fingerprints: Vec<u64> = Vec::new();
+        // Half a fingerprint per row (4 bytes a message, while this pass lasts).
+        let mut fingerprints: Vec<u32> = Vec::new();
         pass(Scope::All, &mut |row| {
             owner.see(row);
             ctx.index_row(row, &mut index);
             if let RawRow::Message(m) = row {
-                fingerprints.push(m.fingerprint);
+                fingerprints.push(top_half(m.fingerprint));
             }
         })?;
-        ctx.copies = copies(fingerprints);
+        ctx.repeated = repeated(fingerprints);
         ctx.owner = owner.owner(pass)?;
         ctx.conversation_party = only_wanted(index.party, &index.wanted_conversations, &index.urls);
         ctx.name_url = only_wanted(index.named, &index.wanted_names, &index.urls);
@@ -225,9 +219,10 @@ impl Context {
         Ok(ctx)
     }
 
-    /// Whether message number `n` (from 0, in file order) repeats an earlier row.
-    pub fn is_copy(&self, n: u32) -> bool {
-        self.copies.binary_search(&n).is_ok()
+    /// Whether a message row with `fingerprint` repeats one met before in this pass
+    /// (`met` holds, per pass, the repeated fingerprints met so far).
+    pub fn is_copy(&self, fingerprint: u64, met: &mut HashSet<u64>) -> bool {
+        self.repeated.contains(&top_half(fingerprint)) && !met.insert(fingerprint)
     }
 
     /// Indexes one row for the joins (while the owner's name may still be provisional: the
