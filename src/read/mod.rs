@@ -19,6 +19,40 @@ use crate::error::Result;
 /// costs no more than a long letter (about 15,000 words) in memory and time.
 pub const MAX_TEXT_CHARS: usize = 100_000;
 
+/// Copies among a stream's messages (a mail saved in two folders, an export written twice):
+/// each message has a 64-bit fingerprint, the opening pass collects 32 bits of each (4 bytes
+/// a message, only while it lasts) to learn which repeat, and every later pass leaves out a
+/// message whose whole fingerprint it has met before, so that a copy never counts as a
+/// follow-up.
+#[derive(Debug, Default)]
+pub struct Copies {
+    /// The keys ([`Copies::key`]) more than one message has: nearly always none, plus a few
+    /// equal by chance.
+    repeated: std::collections::HashSet<u32>,
+}
+
+impl Copies {
+    /// The part of a fingerprint the opening pass collects.
+    pub fn key(fingerprint: u64) -> u32 {
+        (fingerprint >> 32) as u32
+    }
+
+    /// From the keys of every message of the opening pass (sorted in place: no second copy).
+    pub fn new(mut keys: Vec<u32>) -> Self {
+        keys.sort_unstable();
+        let repeated = keys.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]);
+        Copies {
+            repeated: repeated.collect(),
+        }
+    }
+
+    /// Whether a message with `fingerprint` repeats one met before in this pass (`met`, one
+    /// per pass, holds the repeated fingerprints met so far).
+    pub fn is_copy(&self, fingerprint: u64, met: &mut std::collections::HashSet<u64>) -> bool {
+        self.repeated.contains(&Self::key(fingerprint)) && !met.insert(fingerprint)
+    }
+}
+
 /// A label as read (a table cell, a mail folder name): trimmed and in Unicode NFC, so that
 /// `café` typed two ways is one label.
 pub fn clean_label(raw: &str) -> String {

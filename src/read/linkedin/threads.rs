@@ -11,7 +11,7 @@ use super::owner::{Draft, Pass, RawRow, Scope};
 use super::text::plain_text;
 use super::{Connection, Owner};
 use crate::error::Result;
-use crate::read::{Message, Thread};
+use crate::read::{Copies, Message, Thread};
 
 const HIDDEN_MEMBER: &str = "LinkedIn Member";
 const SPONSORED_TITLE: &str = "Sponsored Conversation";
@@ -30,11 +30,9 @@ pub(super) struct Context {
     sponsored: HashSet<u64>,
     /// When each connection was made, and their names.
     connected: Connected,
-    /// The top 32 bits of the fingerprints ([`RawMessage::fingerprint`]) that more than one
-    /// message row has (two exports joined end to end; nearly always none, plus a few chance
-    /// equal halves): in every pass, a row whose whole fingerprint was met before in the pass
-    /// is a copy, left out so that it never counts as a follow-up.
-    repeated: HashSet<u32>,
+    /// Message rows that repeat an earlier one word for word (two exports joined end to end),
+    /// by [`RawMessage::fingerprint`].
+    copies: Copies,
 }
 
 /// What the rows need of Connections.csv, hashed: built as the file streams by, so that the
@@ -163,21 +161,6 @@ fn joined<'a>(join: &'a HashMap<u64, String>, key: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
-/// The top 32 bits of a fingerprint.
-fn top_half(fingerprint: u64) -> u32 {
-    (fingerprint >> 32) as u32
-}
-
-/// The values that occur more than once in `fingerprints` (sorted in place: no second copy).
-fn repeated(mut fingerprints: Vec<u32>) -> HashSet<u32> {
-    fingerprints.sort_unstable();
-    fingerprints
-        .windows(2)
-        .filter(|w| w[0] == w[1])
-        .map(|w| w[0])
-        .collect()
-}
-
 fn hash(text: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(text.as_bytes())
 }
@@ -198,19 +181,18 @@ impl Context {
             name_url: HashMap::new(),
             sponsored: HashSet::new(),
             connected: Connected::default(),
-            repeated: HashSet::new(),
+            copies: Copies::default(),
         };
         let mut index = Index::default();
-        // Half a fingerprint per row (4 bytes a message, while this pass lasts).
-        let mut fingerprints: Vec<u32> = Vec::new();
+        let mut copy_keys: Vec<u32> = Vec::new();
         pass(Scope::All, &mut |row| {
             owner.see(row);
             ctx.index_row(row, &mut index);
             if let RawRow::Message(m) = row {
-                fingerprints.push(top_half(m.fingerprint));
+                copy_keys.push(Copies::key(m.fingerprint));
             }
         })?;
-        ctx.repeated = repeated(fingerprints);
+        ctx.copies = Copies::new(copy_keys);
         ctx.owner = owner.owner(pass)?;
         ctx.conversation_party = only_wanted(index.party, &index.wanted_conversations, &index.urls);
         ctx.name_url = only_wanted(index.named, &index.wanted_names, &index.urls);
@@ -222,7 +204,7 @@ impl Context {
     /// Whether a message row with `fingerprint` repeats one met before in this pass
     /// (`met` holds, per pass, the repeated fingerprints met so far).
     pub fn is_copy(&self, fingerprint: u64, met: &mut HashSet<u64>) -> bool {
-        self.repeated.contains(&top_half(fingerprint)) && !met.insert(fingerprint)
+        self.copies.is_copy(fingerprint, met)
     }
 
     /// Indexes one row for the joins (while the owner's name may still be provisional: the

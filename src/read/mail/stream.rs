@@ -17,7 +17,7 @@ use super::parse;
 use super::sources::{self, Entry, Kind, Select};
 use super::threads::{self, ThreadIndex, ThreadIndexer};
 use crate::error::{Error, Result};
-use crate::read::{Message, MessageStream, Origin, ReadReport};
+use crate::read::{Copies, Message, MessageStream, Origin, ReadReport};
 
 /// A mailbox opened for streaming: its owner and reply chains are known, its messages are
 /// read afresh by every [`MessageStream::each`] pass (see [`open_mail`](super::open_mail)).
@@ -32,10 +32,9 @@ pub struct MailStream {
     messages: usize,
     /// The label folders met by the walks of a labeled corpus, by their own names.
     folders: std::sync::Mutex<std::collections::BTreeSet<String>>,
-    /// Which messages (their numbers in walk order, from 0, ascending) carry the Message-ID
-    /// and sender of an earlier one: copies (a message saved in two folders, or in one file
-    /// twice), left out of every pass so that a copy never counts as a follow-up.
-    copies: Vec<usize>,
+    /// Messages with the Message-ID and sender of an earlier one (saved in two folders, or in
+    /// one file twice); a labeled corpus is taken as it is (its copies are its authors' choice).
+    copies: Copies,
 }
 
 /// Messages parsed on the pool at a time, at most.
@@ -79,46 +78,42 @@ impl MailStream {
             index: ThreadIndex::default(),
             messages: 0,
             folders: Default::default(),
-            copies: Vec::new(),
+            copies: Copies::default(),
         };
         let mut owner = OwnerTally::default();
         let mut indexer = ThreadIndexer::default();
-        let (mut messages, mut number) = (0, 0);
-        let mut ids_seen: std::collections::HashSet<u64> = Default::default();
-        let mut copies = Vec::new();
+        let mut messages = 0;
+        let mut copy_keys: Vec<u32> = Vec::new();
         let mut report = ReadReport::default();
         let files = stream.walk_parsed(
             &mut report,
             &|cut| parse::parse_headers(&cut.bytes),
             &mut |cut, parsed, report| {
                 match parsed {
-                    // A labeled corpus is taken as it is: its copies are its authors' choice.
-                    Some(mail)
-                        if select == Select::Mail
-                            && mail.thread_ids.id.as_deref().is_some_and(|id| {
-                                let key = format!("{id}\n{}", mail.from.address);
-                                !id.is_empty()
-                                    && !ids_seen.insert(xxhash_rust::xxh3::xxh3_64(key.as_bytes()))
-                            }) =>
-                    {
-                        copies.push(number);
-                    }
                     Some(mail) => {
+                        copy_keys.extend(stream.fingerprint(&mail).map(Copies::key));
                         owner.add(&mail);
                         indexer.add(&mail.thread_ids);
                         messages += 1;
                     }
                     None => report.bad_rows.push(unreadable(&cut)),
                 }
-                number += 1;
                 Ok(())
             },
         )?;
         stream.owner = owner.owner(me);
         stream.index = indexer.finish();
         stream.messages = messages;
-        stream.copies = copies;
+        stream.copies = Copies::new(copy_keys);
         Ok((stream, files, report))
+    }
+
+    /// What tells a copy of a message ([`Copies`]): its Message-ID and sender; `None` without
+    /// a Message-ID, and in a labeled corpus.
+    fn fingerprint(&self, mail: &parse::ParsedMail) -> Option<u64> {
+        let id = mail.thread_ids.id.as_deref().filter(|id| !id.is_empty())?;
+        (self.select == Select::Mail)
+            .then(|| xxhash_rust::xxh3::xxh3_64(format!("{id}\n{}", mail.from.address).as_bytes()))
     }
 
     /// The owner's addresses, lower-case, most used first (`--me` when given; else
@@ -127,7 +122,8 @@ impl MailStream {
         &self.owner
     }
 
-    /// How many messages the index pass read (every pass gives this many to `visit`).
+    /// How many messages the index pass read (every pass gives this many to `visit`, less
+    /// the copies it leaves out).
     pub fn message_count(&self) -> usize {
         self.messages
     }
@@ -143,11 +139,8 @@ impl MailStream {
     fn walk(&self, report: &mut ReadReport, on_cut: &mut OnCut<'_>) -> Result<usize> {
         let visited = sources::visit(&self.path, self.select, &mut |entry| {
             if let (Select::Labeled, Some(folder)) = (self.select, &entry.folder) {
-                let folder = crate::read::clean_label(folder);
                 let mut folders = self.folders.lock().unwrap_or_else(|p| p.into_inner());
-                if !folders.contains(&folder) {
-                    folders.insert(folder);
-                }
+                folders.insert(crate::read::clean_label(folder));
             }
             let label = match self.select {
                 Select::Mail => None,
@@ -247,7 +240,11 @@ impl MessageStream for MailStream {
                 parse::parse_without_text(&cut.bytes)
             };
             parsed.map(|mail| {
-                let noticed = (text && mail.lossy, text && mail.cut);
+                let noticed = (
+                    text && mail.lossy,
+                    text && mail.cut,
+                    self.fingerprint(&mail),
+                );
                 let message = threads::message(
                     &self.owner,
                     &self.index,
@@ -259,20 +256,19 @@ impl MessageStream for MailStream {
                 (noticed, message)
             })
         };
-        let mut number = 0;
+        let mut met = std::collections::HashSet::new();
         self.walk_parsed(&mut report, &make, &mut |cut, made, report| {
-            number += 1;
-            if self.copies.binary_search(&(number - 1)).is_ok() {
+            let Some(((lossy, long, fingerprint), message)) = made else {
+                report.bad_rows.push(unreadable(&cut));
+                return Ok(());
+            };
+            if fingerprint.is_some_and(|f| self.copies.is_copy(f, &mut met)) {
                 report.leave_out(&format!(
                     "{}: copies of a message read before (the same Message-ID and sender)",
                     self.path.display()
                 ));
                 return Ok(());
             }
-            let Some(((lossy, long), message)) = made else {
-                report.bad_rows.push(unreadable(&cut));
-                return Ok(());
-            };
             if lossy {
                 report.lossy_rows += 1;
                 report.first_lossy.get_or_insert_with(|| cut.origin.clone());
