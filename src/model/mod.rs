@@ -203,8 +203,20 @@ impl TextModel {
     /// [`text::with_gram_counts`]) into `out`: `logits(&vectorize(..))` up to the order of
     /// summation, with no sort and no allocation.
     pub fn scores(&self, spec: &text::TextSpec, parts: &[&str], out: &mut [f64]) {
+        self.scores_then(spec, parts, out, |_, _| ())
+    }
+
+    /// [`TextModel::scores`], then `then(counts, norm)` on the same n-gram counts (and the
+    /// L2 norm of the message's TF-IDF), so that nothing is counted twice.
+    pub fn scores_then<R>(
+        &self,
+        spec: &text::TextSpec,
+        parts: &[&str],
+        out: &mut [f64],
+        then: impl FnOnce(&text::GramCounts<'_>, f64) -> R,
+    ) -> R {
         assert_eq!(out.len(), self.classes.len(), "one score per class");
-        text::with_gram_counts(spec, parts, |counts| {
+        let after = text::with_gram_counts(spec, parts, |counts| {
             // Two passes, as `vectorize` rounds each normalised value to f32 before the dot
             // product: one pass dividing at the end would differ from it by about 1e-8.
             let mut known = KNOWN.take();
@@ -216,10 +228,12 @@ impl TextModel {
                 _ => self.dot_products_any(&known, norm, out),
             }
             KNOWN.set(known);
+            then(counts, norm)
         });
         for (o, &b) in out.iter_mut().zip(&self.intercepts) {
             *o = (*o + f64::from(b)).clamp(-LOGIT_CLIP, LOGIT_CLIP);
         }
+        after
     }
 
     /// The TF-IDF value and bucket of each bucket of the message the model knows, into
@@ -511,23 +525,44 @@ impl Model {
 
     /// The combiner inputs of `messages`, given their side features (computed over whole threads).
     fn dense_rows_with(&self, messages: &[Message], side: &[Vec<f64>]) -> Array2<f64> {
+        self.dense_rows_naming(messages, side, &[]).0
+    }
+
+    /// [`Model::dense_rows_with`], and for each message the n-grams that would explain a
+    /// flag of each of `lanes` (found while the text is counted for its scores).
+    fn dense_rows_naming(
+        &self,
+        messages: &[Message],
+        side: &[Vec<f64>],
+        lanes: &[NgramLane],
+    ) -> (Array2<f64>, Vec<Vec<Vec<Contribution>>>) {
         let width = self.dense_names.len();
         let classes = self.text.classes.len();
         let mut x = Array2::<f64>::zeros((messages.len(), width));
+        let mut named = vec![Vec::new(); messages.len()];
         x.as_slice_mut()
             .expect("a new array is contiguous")
             .par_chunks_mut(width)
+            .zip(&mut named)
             .zip(messages)
             .zip(side)
-            .for_each(|((row, m), s)| {
+            .for_each(|(((row, named), m), s)| {
                 let (text_scores, rest) = row.split_at_mut(classes);
-                self.text
-                    .scores(&self.features.text, &text_parts(m), text_scores);
+                let spec = &self.features.text;
+                *named =
+                    self.text
+                        .scores_then(spec, &text_parts(m), text_scores, |counts, norm| {
+                            if lanes.is_empty() {
+                                Vec::new()
+                            } else {
+                                self.best_ngrams(counts, norm, lanes, TOP_NGRAMS)
+                            }
+                        });
                 for (x, v) in rest.iter_mut().zip(s) {
                     *x = *v;
                 }
             });
-        x
+        (x, named)
     }
 
     /// Probabilities per label (in `labels` order) for each row of combiner inputs.
@@ -589,16 +624,26 @@ impl Model {
         side: &[Vec<f64>],
         reasons: usize,
     ) -> Vec<Prediction> {
-        let x = self.dense_rows_with(messages, side);
+        let lanes = if reasons > 0 {
+            self.ngram_lanes()
+        } else {
+            Vec::new()
+        };
+        let (x, named) = self.dense_rows_naming(messages, side, &lanes);
         let probs = self.probabilities(&x);
-        (0..messages.len())
+        named
             .into_par_iter()
-            .map(|i| {
+            .enumerate()
+            .map(|(i, mut named)| {
                 let p: Vec<f64> = probs.row(i).to_vec();
                 let k = self.decide(&p);
                 let flagged = self.is_flag(k);
                 let reasons = if flagged && reasons > 0 {
-                    self.explain(&messages[i], x.row(i).as_slice().expect("row"), k, reasons)
+                    let row = x.row(i);
+                    let lane = lanes.iter().position(|l| l.label == k);
+                    self.explain_with(row.as_slice().expect("row"), k, reasons, |_, _| {
+                        lane.map_or_else(Vec::new, |at| std::mem::take(&mut named[at]))
+                    })
                 } else {
                     Vec::new()
                 };
@@ -614,62 +659,137 @@ impl Model {
 
     /// The `top` features that pushed row `x` towards label `k`, the text score broken into n-grams.
     pub fn explain(&self, message: &Message, x: &[f64], k: usize, top: usize) -> Vec<Contribution> {
-        let w = self.combiner.params();
-        let centred = |j: usize| w[[j, k]] - w.row(j).mean().unwrap_or(0.0);
-        let mut out: Vec<Contribution> = (0..x.len())
-            .map(|j| Contribution {
-                feature: self.dense_names[j].clone(),
-                contribution: centred(j) * x[j],
+        self.explain_with(x, k, top, |class, scale| {
+            let lane = NgramLane {
+                label: k,
+                class,
+                scale,
+            };
+            text::with_gram_counts(&self.features.text, &text_parts(message), |counts| {
+                let norm = self.text.norm(counts);
+                let mut named = self.best_ngrams(counts, norm, &[lane], TOP_NGRAMS);
+                named.pop().unwrap_or_default()
             })
-            .filter(|c| c.contribution > 1e-6)
+        })
+    }
+
+    /// [`Model::explain`], the n-grams given by `ngrams(text class, scale)`.
+    fn explain_with(
+        &self,
+        x: &[f64],
+        k: usize,
+        top: usize,
+        ngrams: impl FnOnce(usize, f64) -> Vec<Contribution>,
+    ) -> Vec<Contribution> {
+        let mut pushed: Vec<(f64, usize)> = (0..x.len())
+            .map(|j| (self.centred_weight(j, k) * x[j], j))
+            .filter(|&(c, _)| c > 1e-6)
             .collect();
-        out.sort_by(|a, b| b.contribution.total_cmp(&a.contribution));
-        out.truncate(top);
-        if let Some(class) = self.text.classes.iter().position(|c| *c == self.labels[k]) {
-            out.extend(self.top_ngrams(message, class, centred(class), 3));
+        // Stable, as the names are unique: equal contributions stay in input order.
+        pushed.sort_by(|a, b| b.0.total_cmp(&a.0));
+        pushed.truncate(top);
+        let mut out: Vec<Contribution> = pushed
+            .into_iter()
+            .map(|(contribution, j)| Contribution {
+                feature: self.dense_names[j].clone(),
+                contribution,
+            })
+            .collect();
+        if let Some(class) = self.text_class(k) {
+            out.extend(ngrams(class, self.centred_weight(class, k)));
         }
         out
     }
 
-    fn top_ngrams(
+    /// The combiner's weight of input `j` for label `k`, less its mean over the labels.
+    fn centred_weight(&self, j: usize, k: usize) -> f64 {
+        let w = self.combiner.params();
+        w[[j, k]] - w.row(j).mean().unwrap_or(0.0)
+    }
+
+    /// The text class (and combiner input) of label `k`, if the text model scores it.
+    fn text_class(&self, k: usize) -> Option<usize> {
+        self.text.classes.iter().position(|c| *c == self.labels[k])
+    }
+
+    /// The flagged labels whose explanations name n-grams.
+    fn ngram_lanes(&self) -> Vec<NgramLane> {
+        (0..self.labels.len())
+            .filter(|&k| self.is_flag(k))
+            .filter_map(|k| {
+                let class = self.text_class(k)?;
+                Some(NgramLane {
+                    label: k,
+                    class,
+                    scale: self.centred_weight(class, k),
+                })
+            })
+            .collect()
+    }
+
+    /// For each lane, the `top` word n-grams of a message that push its text score towards
+    /// the lane's label, best first, in one walk over the distinct buckets of the word
+    /// n-grams (only word n-grams are named). A bucket contributes the same wherever it
+    /// occurs, so each is named by its first n-gram, ties going to the earlier one.
+    fn best_ngrams(
         &self,
-        message: &Message,
-        class: usize,
-        scale: f64,
+        counts: &text::GramCounts<'_>,
+        norm: f64,
+        lanes: &[NgramLane],
         top: usize,
-    ) -> Vec<Contribution> {
-        // Only word n-grams are named, so character n-grams are counted but not walked. A
-        // bucket contributes the same wherever it occurs, so the best `top` buckets are kept
-        // as the n-grams go by, each named by its first n-gram, ties to the earlier one.
-        text::with_gram_counts(&self.features.text, &text_parts(message), |counts| {
-            let norm = self.text.norm(counts);
-            let mut best: Vec<(f64, u32, &str)> = Vec::with_capacity(top + 1);
-            counts.for_each_word_gram(|bucket, gram| {
-                let slot = self.text.slot(bucket);
-                let value = normalized(counts.tf(bucket) * slot[0], norm);
-                let c = f64::from(slot[1 + class]) * f64::from(value) * scale;
+    ) -> Vec<Vec<Contribution>> {
+        let mut best: Vec<Vec<(f64, u32, &str)>> = vec![Vec::with_capacity(top + 1); lanes.len()];
+        counts.for_each_word_bucket(|bucket, gram| {
+            let slot = self.text.slot(bucket);
+            let idf = slot[0];
+            // A bucket the model does not know (idf 0) contributes nothing; with a positive
+            // idf the value is positive, and lanes whose weight leans the other way need not
+            // compute it.
+            let leans = |lane: &NgramLane| f64::from(slot[1 + lane.class]) * lane.scale > 0.0;
+            if idf == 0.0 || idf > 0.0 && !lanes.iter().any(leans) {
+                return;
+            }
+            let value = f64::from(normalized(counts.tf(bucket) * idf, norm));
+            for (lane, best) in lanes.iter().zip(best.iter_mut()) {
+                let c = f64::from(slot[1 + lane.class]) * value * lane.scale;
                 let positive = c > 0.0;
-                if !positive || best.iter().any(|&(_, b, _)| b == bucket) {
-                    return;
+                let beaten =
+                    best.len() == top && best.last().is_some_and(|&(kept, _, _)| c <= kept);
+                if !positive || beaten {
+                    continue;
                 }
                 let at = best
                     .iter()
                     .position(|&(kept, _, _)| c > kept)
                     .unwrap_or(best.len());
-                if at < top {
-                    best.insert(at, (c, bucket, gram));
-                    best.truncate(top);
-                }
-            });
-            best.into_iter()
-                .map(|(contribution, _, gram)| Contribution {
-                    feature: format!("ngram:{gram}"),
-                    contribution,
-                })
-                .collect()
-        })
+                best.insert(at, (c, bucket, gram));
+                best.truncate(top);
+            }
+        });
+        best.into_iter()
+            .map(|best| {
+                best.into_iter()
+                    .map(|(contribution, _, gram)| Contribution {
+                        feature: format!("ngram:{gram}"),
+                        contribution,
+                    })
+                    .collect()
+            })
+            .collect()
     }
 }
+
+/// A label whose explanations name n-grams: its text class and the combiner's (centred)
+/// weight of that class's text score.
+#[derive(Debug, Clone, Copy)]
+struct NgramLane {
+    label: usize,
+    class: usize,
+    scale: f64,
+}
+
+/// Word n-grams named in each explanation.
+const TOP_NGRAMS: usize = 3;
 
 /// The text a model reads, subject then body: the parts of [`features::full_text`], which
 /// [`text::with_gram_counts`] reads without joining them.
@@ -716,6 +836,40 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn batch_explanations_name_the_n_grams_explain_names() {
+        let model = Model::default_model().unwrap();
+        let texts = [
+            "I'd like to add you to my professional network on LinkedIn.",
+            "Thanks for connecting! We help SaaS teams boost revenue. Book a demo on our website.",
+            "Following up again on my last message: our agency can double your leads, call me.",
+            "Hi Anna, Sam Lee suggested I reach out about your talk at RustConf. Coffee sometime?",
+        ];
+        let messages: Vec<Message> = texts
+            .iter()
+            .map(|t| Message {
+                text: t.to_string(),
+                ..Message::default()
+            })
+            .collect();
+        let predictions = model.predict(&messages, 5);
+        let x = model.dense_rows(&messages);
+        let mut flagged = 0;
+        for (i, p) in predictions.iter().enumerate() {
+            let k = model.labels.iter().position(|l| *l == p.label).unwrap();
+            let alone = if p.flagged {
+                model.explain(&messages[i], x.row(i).as_slice().unwrap(), k, 5)
+            } else {
+                Vec::new()
+            };
+            assert_eq!(p.reasons, alone, "{}", texts[i]);
+            flagged += usize::from(p.flagged);
+            let ngrams = p.reasons.iter().filter(|c| c.feature.starts_with("ngram:"));
+            assert!(!p.flagged || ngrams.count() > 0, "{}", texts[i]);
+        }
+        assert!(flagged >= 2, "{predictions:?}");
     }
 
     #[test]

@@ -72,7 +72,11 @@ struct Scratch {
     /// A padded token cut short by the char limit.
     cut: String,
     buckets: Vec<u32>,
+    /// Byte range in `tokens.buf` of each word n-gram ([`count_grams`]).
+    word_ranges: Vec<(u32, u32)>,
     distinct: Vec<u32>,
+    /// The first word n-gram of each distinct bucket first seen in one ([`count_grams`]).
+    first_words: Vec<(u32, u32)>,
     sorted: Vec<u32>,
     bins: Vec<u32>,
     /// Dense per-bucket counts, all zero between messages.
@@ -107,9 +111,11 @@ pub fn for_each_gram(spec: &TextSpec, text: &str, mut visit: impl FnMut(u32, Gra
 /// The hashed n-gram counts of one text, held in this thread's dense table while in use:
 /// nothing is sorted and, once the buffers have grown, nothing is allocated.
 pub struct GramCounts<'a> {
-    spec: &'a TextSpec,
     tokens: &'a Tokens,
     distinct: &'a [u32],
+    /// The byte range of the first word n-gram of each of the first `first_words.len()`
+    /// distinct buckets: those first seen in a word n-gram.
+    first_words: &'a [(u32, u32)],
     table: &'a [u16],
     overflow: &'a [(u32, usize)],
 }
@@ -136,11 +142,13 @@ impl<'a> GramCounts<'a> {
         sublinear_tf(self.count(bucket))
     }
 
-    /// Calls `visit(bucket, gram)` for every word n-gram of the text, in order.
-    pub fn for_each_word_gram(&self, mut visit: impl FnMut(u32, &'a str)) {
-        word_grams(self.spec, self.tokens, &mut |bucket, _, gram| {
-            visit(bucket, gram)
-        });
+    /// Calls `visit(bucket, gram)` for every distinct bucket of the text's word n-grams, in
+    /// the order first seen, `gram` being the first word n-gram in it.
+    pub fn for_each_word_bucket(&self, mut visit: impl FnMut(u32, &'a str)) {
+        let buf = self.tokens.buf.as_str();
+        for (&bucket, &(a, b)) in self.distinct.iter().zip(self.first_words) {
+            visit(bucket, &buf[a as usize..b as usize]);
+        }
     }
 }
 
@@ -156,9 +164,9 @@ pub fn with_gram_counts<R>(
         s.tokens.fill_parts(parts);
         count_grams(spec, s);
         let out = f(&GramCounts {
-            spec,
             tokens: &s.tokens,
             distinct: &s.distinct,
+            first_words: &s.first_words,
             table: &s.table,
             overflow: &s.overflow,
         });
@@ -180,7 +188,9 @@ fn count_grams(spec: &TextSpec, s: &mut Scratch) {
         bounds,
         cut,
         buckets,
+        word_ranges,
         distinct,
+        first_words,
         table,
         overflow,
         gram_cache,
@@ -189,26 +199,48 @@ fn count_grams(spec: &TextSpec, s: &mut Scratch) {
     // Hash first, count after: the counting loop then has no branch on what it loads, so
     // the cache misses of many buckets overlap instead of stalling one by one.
     buckets.clear();
-    word_grams(spec, tokens, &mut |bucket, _, _| buckets.push(bucket));
+    word_ranges.clear();
+    let (buf, mask) = (tokens.buf.as_str(), bucket_mask(spec));
+    word_gram_ranges(spec, tokens, |a, b| {
+        buckets.push(bucket(&buf[a..b], WORD_SEED, mask));
+        word_ranges.push((a as u32, b as u32));
+    });
+    let words = buckets.len();
     char_buckets_cached(spec, tokens, bounds, cut, gram_cache, buckets);
     distinct.clear();
     distinct.resize(buckets.len(), 0);
+    first_words.clear();
+    first_words.resize(words, (0, 0));
     overflow.clear();
     let mut seen = 0;
-    for &bucket in buckets.iter() {
+    for (&bucket, &range) in buckets.iter().zip(word_ranges.iter()) {
+        first_words[seen] = range;
         let c = &mut table[bucket as usize];
         distinct[seen] = bucket;
         seen += usize::from(*c == 0);
-        if *c == u16::MAX {
-            match overflow.iter_mut().find(|(b, _)| *b == bucket) {
-                Some((_, n)) => *n += 1,
-                None => overflow.push((bucket, 1)),
-            }
-        } else {
-            *c += 1;
-        }
+        count_one(c, bucket, overflow);
+    }
+    first_words.truncate(seen);
+    for &bucket in &buckets[words..] {
+        let c = &mut table[bucket as usize];
+        distinct[seen] = bucket;
+        seen += usize::from(*c == 0);
+        count_one(c, bucket, overflow);
     }
     distinct.truncate(seen);
+}
+
+/// Counts one more n-gram in `bucket`, whose count in the table is `c`.
+#[inline]
+fn count_one(c: &mut u16, bucket: u32, overflow: &mut Vec<(u32, usize)>) {
+    if *c == u16::MAX {
+        match overflow.iter_mut().find(|(b, _)| *b == bucket) {
+            Some((_, n)) => *n += 1,
+            None => overflow.push((bucket, 1)),
+        }
+    } else {
+        *c += 1;
+    }
 }
 
 #[inline]
@@ -226,13 +258,20 @@ fn word_grams<'t>(
     tokens: &'t Tokens,
     visit: &mut impl FnMut(u32, GramKind, &'t str),
 ) {
-    let mask = bucket_mask(spec);
-    let (buf, spans) = (tokens.buf.as_str(), tokens.spans.as_slice());
+    let (buf, mask) = (tokens.buf.as_str(), bucket_mask(spec));
+    word_gram_ranges(spec, tokens, |a, b| {
+        let gram = &buf[a..b];
+        visit(bucket(gram, WORD_SEED, mask), GramKind::Word, gram);
+    });
+}
+
+/// Calls `visit(start, end)` with the byte range in `tokens.buf` of every word n-gram, in order.
+fn word_gram_ranges(spec: &TextSpec, tokens: &Tokens, mut visit: impl FnMut(usize, usize)) {
+    let spans = tokens.spans.as_slice();
     for first in 0..spans.len() {
         let a = spans[first].0;
         for &(_, b) in spans[first..].iter().take(spec.word_ngrams) {
-            let gram = &buf[a..b];
-            visit(bucket(gram, WORD_SEED, mask), GramKind::Word, gram);
+            visit(a, b);
         }
     }
 }
