@@ -398,7 +398,53 @@ fn phrase_automaton(patterns: &[&str], ascii_case_insensitive: bool) -> DFA {
 /// The DFA is walked by hand: a state holds every pattern that ends there (Standard match
 /// semantics copy them along failure links), which is what `find_overlapping_iter` reports,
 /// without its per-call and per-match bookkeeping.
+///
+/// A long haystack is read in [`PHRASE_LANES`] parts at once, one state per part, so that
+/// each step's table read does not wait on the one before. A part's walk starts from the
+/// start state the longest pattern's length before the part (the state after that many bytes
+/// is the same whatever came before: the longest suffix read that begins a pattern) and
+/// counts only the matches that end within the part.
 fn count_phrases(dfa: &DFA, haystack: &[u8], cue_of_pattern: &[usize], counts: &mut [f64]) {
+    let start = dfa
+        .start_state(Anchored::No)
+        .expect("the phrase DFA searches unanchored");
+    let mut count = |state| {
+        for i in 0..dfa.match_len(state) {
+            counts[cue_of_pattern[dfa.match_pattern(state, i).as_usize()]] += 1.0;
+        }
+    };
+    let longest = dfa.max_pattern_len();
+    let part = haystack.len() / PHRASE_LANES;
+    if part < 4 * longest + 64 {
+        return count_phrases_in_one(dfa, haystack, cue_of_pattern, counts);
+    }
+    let begins: [usize; PHRASE_LANES] = std::array::from_fn(|k| k * part);
+    let mut states = [start; PHRASE_LANES];
+    for (state, &begin) in states.iter_mut().zip(&begins).skip(1) {
+        for &byte in &haystack[begin - longest..begin] {
+            *state = dfa.next_state(Anchored::No, *state, byte);
+        }
+    }
+    let parts: [&[u8]; PHRASE_LANES] = std::array::from_fn(|k| &haystack[begins[k]..][..part]);
+    for i in 0..part {
+        for (state, part) in states.iter_mut().zip(&parts) {
+            *state = dfa.next_state(Anchored::No, *state, part[i]);
+            if dfa.is_match(*state) {
+                count(*state);
+            }
+        }
+    }
+    let last = &mut states[PHRASE_LANES - 1];
+    for &byte in &haystack[begins[PHRASE_LANES - 1] + part..] {
+        *last = dfa.next_state(Anchored::No, *last, byte);
+        if dfa.is_match(*last) {
+            count(*last);
+        }
+    }
+}
+
+/// [`count_phrases`] in one walk from the first byte to the last.
+fn count_phrases_in_one(dfa: &DFA, haystack: &[u8], cue_of_pattern: &[usize], counts: &mut [f64]) {
     let mut state = dfa
         .start_state(Anchored::No)
         .expect("the phrase DFA searches unanchored");
@@ -411,6 +457,9 @@ fn count_phrases(dfa: &DFA, haystack: &[u8], cue_of_pattern: &[usize], counts: &
         }
     }
 }
+
+/// Parts of a long text [`count_phrases`] walks side by side.
+const PHRASE_LANES: usize = 4;
 
 /// Counted like the phrases: `count_urls` of the original design, which counted each marker's
 /// non-overlapping occurrences; none of them can overlap itself, so overlapping matches count
@@ -680,6 +729,36 @@ mod tests {
 
     fn cue(text: &str, name: &str) -> f64 {
         cue_counts(text)[CUE_NAMES.iter().position(|n| *n == name).unwrap()]
+    }
+
+    #[test]
+    fn long_text_read_in_parts_counts_every_phrase_once() {
+        let m = matchers();
+        // Phrases of every cue at every offset, so that some straddle the parts' edges.
+        let mut text = String::new();
+        for (i, (_, phrases)) in PHRASES.iter().cycle().take(400).enumerate() {
+            text.push_str(&"x".repeat(i % 7));
+            text.push_str(phrases[i % phrases.len()]);
+            text.push_str(if i % 3 == 0 { " www.a.example " } else { " " });
+        }
+        let mut checked = 0;
+        for cut in (0..text.len())
+            .step_by(97)
+            .filter(|&c| text.is_char_boundary(c))
+        {
+            let bytes = &text.as_bytes()[cut..];
+            let (mut parts, mut one) = ([0.0; CUE_NAMES.len()], [0.0; CUE_NAMES.len()]);
+            count_phrases(&m.ascii_folding, bytes, &m.cue_of_pattern, &mut parts);
+            count_phrases_in_one(&m.ascii_folding, bytes, &m.cue_of_pattern, &mut one);
+            assert_eq!(parts, one, "from byte {cut}");
+            checked += usize::from(
+                bytes.len() / PHRASE_LANES >= 4 * m.ascii_folding.max_pattern_len() + 64,
+            );
+        }
+        assert!(
+            checked > 20,
+            "{checked} texts long enough to be read in parts"
+        );
     }
 
     #[test]

@@ -131,8 +131,9 @@ impl Tokens {
             }
             end += 1;
         }
-        self.buf
-            .extend(text[start..end].chars().map(|c| c.to_ascii_lowercase()));
+        let at = self.buf.len();
+        self.buf.push_str(&text[start..end]);
+        self.buf[at..].make_ascii_lowercase();
         self.word_chars += end - start;
         self.word_digits += digits;
         end
