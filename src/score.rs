@@ -307,11 +307,11 @@ pub fn score_senders(
     let mut freed = FreeOnPool::new(CHUNK);
     let mut flush = |chunk: Vec<Message>, result: &mut SenderScore| -> Result<()> {
         let placed = take_places(&mut places, chunk.len())?;
-        let (side, full_cues) = features::side_features_and_cues(&chunk, &placed);
+        let (side, cues_of_bodies) = features::side_features_and_cues(&chunk, &placed);
         let predictions = model.predict_with(&chunk, &side, reasons);
         let body_cues: Vec<BodyCues> = chunk
             .par_iter()
-            .zip(&full_cues)
+            .zip(&cues_of_bodies)
             .map(|(m, c)| body_cues_given(m, c))
             .collect();
         for (((m, p), place), c) in chunk.iter().zip(&predictions).zip(&placed).zip(&body_cues) {

@@ -219,12 +219,11 @@ pub fn body_cues(m: &Message) -> BodyCues {
     }
 }
 
-/// The [`BodyCues`] of `m`, given the cue counts of its [`features::full_text`]: the same
-/// counts when there is no subject, so the body is not read twice.
-pub fn body_cues_given(m: &Message, full_text_cues: &cues::CueCounts) -> BodyCues {
+/// The [`BodyCues`] of `m`, given the cue counts of its body, so that it is not read twice.
+pub fn body_cues_given(m: &Message, body_cues: &cues::CueCounts) -> BodyCues {
     match &m.thread {
-        Some(t) if t.incoming && m.subject.is_empty() => *full_text_cues,
-        _ => body_cues(m),
+        Some(t) if t.incoming => *body_cues,
+        _ => [0.0; cues::CUE_NAMES.len()],
     }
 }
 

@@ -509,9 +509,11 @@ fn matchers() -> &'static Matchers {
             patterns.push(marker);
             cue_of_pattern.push(cue_index("urls"));
         }
-        debug_assert!(patterns
+        // Lower-case, as the text is matched lower-cased; no newline, as `message_cues` adds
+        // up the counts of a subject and a body.
+        assert!(patterns
             .iter()
-            .all(|p| !p.bytes().any(|b| b.is_ascii_uppercase())));
+            .all(|p| !p.bytes().any(|b| b.is_ascii_uppercase() || b == b'\n')));
         Matchers {
             ascii_folding: phrase_automaton(&patterns, true),
             exact: OnceLock::new(),
@@ -694,43 +696,92 @@ pub type CueCounts = [f64; CUE_NAMES.len()];
 
 /// Raw counts per cue for `text` (already lower-cased phrase matches, plus shape counts).
 pub fn cue_counts(text: &str) -> CueCounts {
-    let mut counts = [0.0; CUE_NAMES.len()];
-    let shape = shape(text);
-    let m = matchers();
-    if shape.folds_as_ascii {
-        count_phrases(
-            &m.ascii_folding,
-            text.as_bytes(),
-            &m.cue_of_pattern,
-            &mut counts,
-        );
-    } else {
-        let lower = text.to_lowercase();
-        count_phrases(m.exact(), lower.as_bytes(), &m.cue_of_pattern, &mut counts);
+    Tally::of(text).counts()
+}
+
+/// The cue counts of a message's text (its subject and body, read as joined by a newline,
+/// as [`crate::features::full_text`] joins them) and of its body alone, the body read once.
+pub fn message_cues(subject: &str, body: &str) -> (CueCounts, CueCounts) {
+    let body_tally = Tally::of(body);
+    let body_counts = body_tally.counts();
+    if subject.is_empty() {
+        return (body_counts, body_counts);
     }
-    let words = shape.words;
-    counts[const { cue_index("phone_number") }] = shape.phones as f64;
-    counts[const { cue_index("email_address") }] = shape.emails as f64;
-    counts[const { cue_index("words") }] = words as f64;
-    counts[const { cue_index("exclamations") }] = shape.exclamations as f64;
-    counts[const { cue_index("upper_case_share") }] = if shape.letters == 0 {
-        0.0
-    } else {
-        shape.upper as f64 / shape.letters as f64
-    };
-    counts[const { cue_index("empty_text") }] = if words == 0 { 1.0 } else { 0.0 };
-    // Website-only: a link or website phrase with little else to justify the contact.
-    const WEBSITE: usize = cue_index("website_only");
-    let website = counts[WEBSITE] > 0.0 || counts[const { cue_index("urls") }] > 0.0;
-    let personal = counts[const { cue_index("mutual_contact") }]
-        + counts[const { cue_index("shared_context") }]
-        + counts[const { cue_index("question") }];
-    counts[WEBSITE] = if website && personal == 0.0 && words < 60 {
-        1.0
-    } else {
-        0.0
-    };
-    counts
+    // No pattern holds a newline, so no phrase runs from the subject into the body; nor
+    // does a word, an e-mail address or a phone number.
+    let mut full = Tally::of(subject);
+    full.add(&body_tally);
+    (full.counts(), body_counts)
+}
+
+/// What [`cue_counts`] counts in a text before it derives shares and flags: counts that add
+/// up over texts joined by a newline.
+struct Tally {
+    phrases: CueCounts,
+    shape: Shape,
+}
+
+impl Tally {
+    fn of(text: &str) -> Tally {
+        let mut phrases = [0.0; CUE_NAMES.len()];
+        let shape = shape(text);
+        let m = matchers();
+        if shape.folds_as_ascii {
+            count_phrases(
+                &m.ascii_folding,
+                text.as_bytes(),
+                &m.cue_of_pattern,
+                &mut phrases,
+            );
+        } else {
+            let lower = text.to_lowercase();
+            count_phrases(m.exact(), lower.as_bytes(), &m.cue_of_pattern, &mut phrases);
+        }
+        Tally { phrases, shape }
+    }
+
+    /// Adds the counts of a text that follows this one after a newline.
+    fn add(&mut self, next: &Tally) {
+        for (a, b) in self.phrases.iter_mut().zip(&next.phrases) {
+            *a += b;
+        }
+        let (s, n) = (&mut self.shape, &next.shape);
+        s.words += n.words;
+        s.emails += n.emails;
+        s.exclamations += n.exclamations;
+        s.letters += n.letters;
+        s.upper += n.upper;
+        s.phones += n.phones;
+        s.folds_as_ascii &= n.folds_as_ascii;
+    }
+
+    /// Every cue's count.
+    fn counts(&self) -> CueCounts {
+        let (mut counts, shape) = (self.phrases, &self.shape);
+        let words = shape.words;
+        counts[const { cue_index("phone_number") }] = shape.phones as f64;
+        counts[const { cue_index("email_address") }] = shape.emails as f64;
+        counts[const { cue_index("words") }] = words as f64;
+        counts[const { cue_index("exclamations") }] = shape.exclamations as f64;
+        counts[const { cue_index("upper_case_share") }] = if shape.letters == 0 {
+            0.0
+        } else {
+            shape.upper as f64 / shape.letters as f64
+        };
+        counts[const { cue_index("empty_text") }] = if words == 0 { 1.0 } else { 0.0 };
+        // Website-only: a link or website phrase with little else to justify the contact.
+        const WEBSITE: usize = cue_index("website_only");
+        let website = counts[WEBSITE] > 0.0 || counts[const { cue_index("urls") }] > 0.0;
+        let personal = counts[const { cue_index("mutual_contact") }]
+            + counts[const { cue_index("shared_context") }]
+            + counts[const { cue_index("question") }];
+        counts[WEBSITE] = if website && personal == 0.0 && words < 60 {
+            1.0
+        } else {
+            0.0
+        };
+        counts
+    }
 }
 
 /// Cue values scaled for the combiner: log1p of counts, shares left as they are.
@@ -775,6 +826,34 @@ mod tests {
             "  leading and trailing  \t\n ",
         ] {
             assert_eq!(shape(text), shape_unicode(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn subject_and_body_count_as_their_joined_text() {
+        for (subject, body) in [
+            (
+                "Quick question",
+                "I'd like to add you to my professional network.",
+            ),
+            ("Visit our website", "www.example.com"),
+            ("Call 555 123", "4567 now! me@x.org"),
+            (
+                "ΟΔΟΣ ΣΟΦΙΑΣ",
+                "Grüße\u{a0}aus München: free prize, won £100",
+            ),
+            ("FREE", "entry"),
+            ("", "no subject at all"),
+            ("only a subject", ""),
+        ] {
+            let full = if subject.is_empty() {
+                body.to_string()
+            } else {
+                format!("{subject}\n{body}")
+            };
+            let (of_full, of_body) = message_cues(subject, body);
+            assert_eq!(of_full, cue_counts(&full), "{full:?}");
+            assert_eq!(of_body, cue_counts(body), "{body:?}");
         }
     }
 

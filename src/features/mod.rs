@@ -79,8 +79,8 @@ pub fn side_features_placed(
     side_features_and_cues(messages, places).0
 }
 
-/// [`side_features_placed`], with the cue counts of each message's [`full_text`] they were
-/// made from (see [`cues::cue_counts`]).
+/// [`side_features_placed`], with the cue counts of each message's body (see
+/// [`cues::message_cues`]).
 pub fn side_features_and_cues(
     messages: &[Message],
     places: &[context::ThreadContext],
@@ -90,7 +90,7 @@ pub fn side_features_and_cues(
         .par_iter()
         .zip(places)
         .map(|(m, place)| {
-            let counts = cues::cue_counts(&full_text(m));
+            let (counts, body) = cues::message_cues(&m.subject, &m.text);
             let cue_row = cues::cue_values_of(counts);
             let pitch = cue_row[const { cues::cue_index("pitch_language") }] > 0.0;
             let ctx = context::values(place, m, pitch);
@@ -100,7 +100,7 @@ pub fn side_features_and_cues(
                 .chain(mail::mail_values(m).iter())
                 .copied()
                 .collect();
-            (row, counts)
+            (row, body)
         })
         .unzip()
 }
