@@ -60,25 +60,6 @@ impl ScoredMessage {
         h.push("reasons".into());
         h
     }
-
-    /// The CSV record: probabilities in label order, reasons as `feature:+0.123` joined by `; `.
-    pub fn csv_record(&self) -> Vec<String> {
-        let mut r = vec![
-            self.id.clone(),
-            self.source.clone(),
-            self.label.clone(),
-            self.flagged.to_string(),
-        ];
-        r.extend(self.probabilities.values().map(|p| format!("{p:.6}")));
-        r.push(
-            self.reasons
-                .iter()
-                .map(|c| format!("{}:{:+.3}", c.feature, c.contribution))
-                .collect::<Vec<_>>()
-                .join("; "),
-        );
-        r
-    }
 }
 
 /// What to score and how.
@@ -144,10 +125,9 @@ pub fn score_tables(model: &Model, cfg: &ScoreConfig, out: &mut dyn Write) -> Re
             };
             let side = features::side_features_placed(&chunk, &placed);
             let predictions = model.predict_with(&chunk, &side, cfg.reasons);
-            let rows = scored_rows(model, &chunk, predictions);
-            for (row, bytes) in rows.iter().zip(render(cfg.format, &rows)?) {
-                summary.scored += 1;
-                summary.flagged += usize::from(row.flagged);
+            summary.scored += chunk.len();
+            summary.flagged += predictions.iter().filter(|p| p.flagged).count();
+            for bytes in render(model, cfg.format, &chunk, predictions)? {
                 writer
                     .rendered(&bytes)
                     .map_err(|e| Error::io("<output>", e))?;
@@ -235,21 +215,6 @@ pub fn scored_rows(
         .collect()
 }
 
-/// Writes scored rows (with a header) in `format` into `out`.
-pub fn write_scored(
-    model: &Model,
-    rows: &[ScoredMessage],
-    format: Format,
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
-    let mut writer = RowWriter::new(format, out);
-    writer.header(&ScoredMessage::csv_header(&model.labels))?;
-    for row in rows {
-        writer.row(row, &row.csv_record())?;
-    }
-    writer.finish()
-}
-
 /// What scoring a stream of messages by sender found.
 #[derive(Debug, Default)]
 pub struct SenderScore {
@@ -320,8 +285,7 @@ pub fn score_senders(
         result.messages += chunk.len();
         result.flagged += predictions.iter().filter(|p| p.flagged).count();
         if let Some(w) = &mut writer {
-            let rows = scored_rows(model, &chunk, predictions);
-            for bytes in render(w.format(), &rows)? {
+            for bytes in render(model, w.format(), &chunk, predictions)? {
                 w.rendered(&bytes)
                     .map_err(|e| Error::io("<messages output>", e))?;
             }
@@ -393,11 +357,63 @@ fn read_ahead(
 }
 
 /// Each row as [`RowWriter`] writes it in `format`, rendered in parallel.
-fn render(format: Format, rows: &[ScoredMessage]) -> Result<Vec<Vec<u8>>> {
-    rows.par_iter()
-        .map(|row| render_row(format, row, &row.csv_record()))
-        .collect::<std::io::Result<_>>()
-        .map_err(|e| Error::io("<output>", e))
+fn render(
+    model: &Model,
+    format: Format,
+    messages: &[Message],
+    predictions: Vec<Prediction>,
+) -> Result<Vec<Vec<u8>>> {
+    let rendered = match format {
+        Format::Csv => messages
+            .par_chunks(CSV_BLOCK)
+            .zip(predictions.par_chunks(CSV_BLOCK))
+            .map(|(m, p)| csv_rows(m, p))
+            .collect::<std::io::Result<_>>(),
+        Format::Json | Format::Jsonl => scored_rows(model, messages, predictions)
+            .par_iter()
+            .map(|row| render_row(format, row, &[]))
+            .collect::<std::io::Result<_>>(),
+    };
+    rendered.map_err(|e| Error::io("<output>", e))
+}
+
+/// Rows of CSV output [`render`] writes as one piece.
+const CSV_BLOCK: usize = 256;
+
+/// The CSV rows of scored messages (columns as [`ScoredMessage::csv_header`] names them:
+/// probabilities in label order, reasons as `feature:+0.123` joined by `; `), written
+/// straight from the messages and their predictions.
+fn csv_rows(messages: &[Message], predictions: &[Prediction]) -> std::io::Result<Vec<u8>> {
+    use std::fmt::Write as _;
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::with_capacity(messages.len() * 128));
+    let mut field = String::new();
+    // Formatting into a String cannot fail: `put` leaves the result aside.
+    let mut put = |w: &mut csv::Writer<Vec<u8>>,
+                   f: &mut dyn FnMut(&mut String) -> std::fmt::Result| {
+        field.clear();
+        let _ = f(&mut field);
+        w.write_field(&field)
+    };
+    for (m, p) in messages.iter().zip(predictions) {
+        w.write_field(&m.id)?;
+        put(&mut w, &mut |f| write!(f, "{}", m.origin))?;
+        w.write_field(&p.label)?;
+        w.write_field(if p.flagged { "true" } else { "false" })?;
+        for prob in &p.probabilities {
+            put(&mut w, &mut |f| write!(f, "{prob:.6}"))?;
+        }
+        put(&mut w, &mut |f| {
+            for (i, c) in p.reasons.iter().enumerate() {
+                let sep = if i > 0 { "; " } else { "" };
+                write!(f, "{sep}{}:{:+.3}", c.feature, c.contribution)?;
+            }
+            Ok(())
+        })?;
+        w.write_record(None::<&[u8]>)?;
+    }
+    w.into_inner().map_err(|e| e.into_error())
 }
 
 /// The places of the next `n` rows, which the first pass must have seen.

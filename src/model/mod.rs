@@ -535,11 +535,11 @@ impl Model {
         messages: &[Message],
         side: &[Vec<f64>],
         lanes: &[NgramLane],
-    ) -> (Array2<f64>, Vec<Vec<Vec<Contribution>>>) {
+    ) -> (Array2<f64>, Vec<Named>) {
         let width = self.dense_names.len();
         let classes = self.text.classes.len();
         let mut x = Array2::<f64>::zeros((messages.len(), width));
-        let mut named = vec![Vec::new(); messages.len()];
+        let mut named: Vec<Named> = messages.iter().map(|_| Named::default()).collect();
         x.as_slice_mut()
             .expect("a new array is contiguous")
             .par_chunks_mut(width)
@@ -553,7 +553,7 @@ impl Model {
                     self.text
                         .scores_then(spec, &text_parts(m), text_scores, |counts, norm| {
                             if lanes.is_empty() {
-                                Vec::new()
+                                Named::default()
                             } else {
                                 self.best_ngrams(counts, norm, lanes, TOP_NGRAMS)
                             }
@@ -634,7 +634,7 @@ impl Model {
         named
             .into_par_iter()
             .enumerate()
-            .map(|(i, mut named)| {
+            .map(|(i, named)| {
                 let p: Vec<f64> = probs.row(i).to_vec();
                 let k = self.decide(&p);
                 let flagged = self.is_flag(k);
@@ -642,7 +642,7 @@ impl Model {
                     let row = x.row(i);
                     let lane = lanes.iter().position(|l| l.label == k);
                     self.explain_with(row.as_slice().expect("row"), k, reasons, |_, _| {
-                        lane.map_or_else(Vec::new, |at| std::mem::take(&mut named[at]))
+                        lane.map_or_else(Vec::new, |at| named.contributions(at))
                     })
                 } else {
                     Vec::new()
@@ -667,8 +667,8 @@ impl Model {
             };
             text::with_gram_counts(&self.features.text, &text_parts(message), |counts| {
                 let norm = self.text.norm(counts);
-                let mut named = self.best_ngrams(counts, norm, &[lane], TOP_NGRAMS);
-                named.pop().unwrap_or_default()
+                self.best_ngrams(counts, norm, &[lane], TOP_NGRAMS)
+                    .contributions(0)
             })
         })
     }
@@ -737,8 +737,18 @@ impl Model {
         norm: f64,
         lanes: &[NgramLane],
         top: usize,
-    ) -> Vec<Vec<Contribution>> {
-        let mut best: Vec<Vec<(f64, u32, &str)>> = vec![Vec::with_capacity(top + 1); lanes.len()];
+    ) -> Named {
+        // `top` places per lane, best first; a contribution of 0 is an empty place (only
+        // positive ones are kept).
+        const INLINE: usize = 16;
+        let places = lanes.len() * top;
+        let (mut inline, mut spilled) = ([(0.0, ""); INLINE], Vec::new());
+        let best: &mut [(f64, &str)] = if places <= INLINE {
+            &mut inline[..places]
+        } else {
+            spilled.resize(places, (0.0, ""));
+            &mut spilled
+        };
         counts.for_each_word_bucket(|bucket, gram| {
             let slot = self.text.slot(bucket);
             let idf = slot[0];
@@ -750,30 +760,58 @@ impl Model {
                 return;
             }
             let value = f64::from(normalized(counts.tf(bucket) * idf, norm));
-            for (lane, best) in lanes.iter().zip(best.iter_mut()) {
+            for (lane, best) in lanes.iter().zip(best.chunks_mut(top)) {
                 let c = f64::from(slot[1 + lane.class]) * value * lane.scale;
-                let positive = c > 0.0;
-                let beaten =
-                    best.len() == top && best.last().is_some_and(|&(kept, _, _)| c <= kept);
-                if !positive || beaten {
-                    continue;
+                // Ties go to the n-gram seen first.
+                if let Some(at) = best.iter().position(|&(kept, _)| c > kept) {
+                    best[at..].rotate_right(1);
+                    best[at] = (c, gram);
                 }
-                let at = best
-                    .iter()
-                    .position(|&(kept, _, _)| c > kept)
-                    .unwrap_or(best.len());
-                best.insert(at, (c, bucket, gram));
-                best.truncate(top);
             }
         });
-        best.into_iter()
-            .map(|best| {
-                best.into_iter()
-                    .map(|(contribution, _, gram)| Contribution {
-                        feature: format!("ngram:{gram}"),
-                        contribution,
-                    })
-                    .collect()
+        let mut named = Named::default();
+        for (i, &(contribution, gram)) in best.iter().enumerate() {
+            if contribution > 0.0 {
+                let start = named.text.len();
+                named.text.push_str(gram);
+                named.picks.push(Pick {
+                    lane: i / top,
+                    contribution,
+                    text: (start, named.text.len()),
+                });
+            }
+        }
+        named
+    }
+}
+
+/// The word n-grams that would explain a flag of each lane, for one message (see
+/// [`Model::best_ngrams`]): their text in one string, so that a message costs two
+/// allocations at most, flagged or not.
+#[derive(Debug, Default)]
+struct Named {
+    text: String,
+    picks: Vec<Pick>,
+}
+
+/// One n-gram of [`Named`].
+#[derive(Debug)]
+struct Pick {
+    lane: usize,
+    contribution: f64,
+    /// Its byte range in [`Named::text`].
+    text: (usize, usize),
+}
+
+impl Named {
+    /// The n-grams of lane `at`, best first.
+    fn contributions(&self, at: usize) -> Vec<Contribution> {
+        self.picks
+            .iter()
+            .filter(|p| p.lane == at)
+            .map(|p| Contribution {
+                feature: format!("ngram:{}", &self.text[p.text.0..p.text.1]),
+                contribution: p.contribution,
             })
             .collect()
     }
