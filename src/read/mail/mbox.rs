@@ -1,9 +1,11 @@
 //! Splitting an mbox stream into messages, one at a time, without holding the file in memory.
 //!
 //! A message starts at a `From ` separator line. The first line of the stream is a separator
-//! whenever it starts with `From `; later ones must follow an empty line and look like a real
-//! `From_` line (`From <sender> … hh:mm …`), so that a body paragraph beginning "From home
-//! recordings to …" (SpamAssassin `hard-ham-1/00108`) does not split a message in two. Line
+//! whenever it starts with `From `; later ones must follow an empty line, look like a real
+//! `From_` line (`From <sender> … hh:mm …`) and either carry a whole date (month, day, time
+//! and year, as every writer puts there) or be followed by a header line (`Name: …`), so
+//! that a body paragraph beginning "From home recordings to …" (SpamAssassin
+//! `hard-ham-1/00108`) or "From me at 10:00 …" does not split a message in two. Line
 //! endings may be LF or CRLF. One level of mboxrd quoting is removed (`>From ` → `From `,
 //! `>>From ` → `>From `). Each message keeps at most [`MAX_MESSAGE_BYTES`]; the rest of an
 //! oversized message (a huge attachment) is read and thrown away, and so is the rest of an
@@ -36,7 +38,11 @@ pub(super) struct MboxSplitter<R> {
     previous_blank: bool,
     limit: usize,
     separator: Regex,
+    /// The date a `From_` line carries: month, day, time, year.
+    dated: Regex,
     line: Vec<u8>,
+    /// A `From_` line that starts a message if the next line is a header, and its line number.
+    candidate: Option<(Vec<u8>, u64)>,
     done: bool,
 }
 
@@ -57,7 +63,12 @@ impl<R: BufRead> MboxSplitter<R> {
             // A From_ line names a sender and carries a time of day (every writer puts the
             // asctime-like date there: classic, Thunderbird `From - …`, Takeout `… +0000 2020`).
             separator: Regex::new(r"^From \S+\s.*\d{1,2}:\d{2}").expect("valid regex"),
+            dated: Regex::new(
+                r"(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}\s.*\d{1,2}:\d{2}.*\b\d{4}\b",
+            )
+            .expect("valid regex"),
             line: Vec::with_capacity(256),
+            candidate: None,
             done: false,
         }
     }
@@ -71,23 +82,67 @@ impl<R: BufRead> MboxSplitter<R> {
 
     /// Adds the current line to the message being built, unquoting `>From `.
     fn append_line(&mut self) {
-        if self.current.is_none() && is_blank(&self.line) {
-            return; // blank lines before the first message belong to no message
-        }
-        let start = usize::from(is_quoted_from(&self.line));
-        let message = self.current.get_or_insert_with(|| RawMail {
-            line: 1,
-            ..RawMail::default()
-        });
-        let room = self.limit.saturating_sub(message.bytes.len());
-        let line = &self.line[start..];
-        if line.len() > room {
-            message.truncated = true;
-        }
-        message
-            .bytes
-            .extend_from_slice(&line[..line.len().min(room)]);
+        append(&mut self.current, self.limit, &self.line);
     }
+
+    /// Reads the current line: the start of a message, or a line of the one being built.
+    /// Returns the message it ends, if any.
+    fn take_line(&mut self) -> Option<RawMail> {
+        if let Some((candidate, line)) = self.candidate.take() {
+            if looks_like_header(&self.line) {
+                let finished = self.current.replace(RawMail {
+                    line,
+                    ..RawMail::default()
+                });
+                self.append_line();
+                return finished;
+            }
+            append(&mut self.current, self.limit, &candidate);
+        }
+        if self.is_separator() {
+            if self.line_no == 1 || self.dated.is_match(&self.line) {
+                return self.current.replace(RawMail {
+                    line: self.line_no,
+                    ..RawMail::default()
+                });
+            }
+            self.candidate = Some((self.line.clone(), self.line_no));
+        } else {
+            self.append_line();
+        }
+        None
+    }
+}
+
+/// Adds `line` to the message being built (starting one when there is none), unquoting
+/// `>From `.
+fn append(current: &mut Option<RawMail>, limit: usize, line: &[u8]) {
+    if current.is_none() && is_blank(line) {
+        return; // blank lines before the first message belong to no message
+    }
+    let start = usize::from(is_quoted_from(line));
+    let message = current.get_or_insert_with(|| RawMail {
+        line: 1,
+        ..RawMail::default()
+    });
+    let room = limit.saturating_sub(message.bytes.len());
+    let line = &line[start..];
+    if line.len() > room {
+        message.truncated = true;
+    }
+    message
+        .bytes
+        .extend_from_slice(&line[..line.len().min(room)]);
+}
+
+/// Whether a line is a header field (`Name: value`: a name of printable ASCII other than
+/// `:`, then `:`), as the first line after a `From_` separator is.
+fn looks_like_header(line: &[u8]) -> bool {
+    let name = line
+        .iter()
+        .take_while(|&&b| b.is_ascii_graphic() && b != b':')
+        .count();
+    name > 0 && line.get(name) == Some(&b':')
 }
 
 impl<R: BufRead> Iterator for MboxSplitter<R> {
@@ -100,19 +155,16 @@ impl<R: BufRead> Iterator for MboxSplitter<R> {
                     self.done = true;
                     return Some(Err(e));
                 }
-                Ok(0) => self.done = true,
+                Ok(0) => {
+                    self.done = true;
+                    // A From_ line at the very end starts no message.
+                    if let Some((candidate, _)) = self.candidate.take() {
+                        append(&mut self.current, self.limit, &candidate);
+                    }
+                }
                 Ok(_) => {
                     self.line_no += 1;
-                    let finished = if self.is_separator() {
-                        let start = RawMail {
-                            line: self.line_no,
-                            ..RawMail::default()
-                        };
-                        self.current.replace(start)
-                    } else {
-                        self.append_line();
-                        None
-                    };
+                    let finished = self.take_line();
                     self.previous_blank = is_blank(&self.line);
                     if finished.is_some() {
                         return finished.map(Ok);
@@ -185,6 +237,22 @@ mod tests {
         assert_eq!(mails[1].line, 6);
         assert!(mails[0].bytes.ends_with(b"From here on\r\n\r\n"));
         assert_eq!(mails[1].bytes, b"Subject: two\r\n");
+    }
+
+    #[test]
+    fn a_from_line_in_a_body_that_no_header_follows_splits_nothing() {
+        let mbox = b"From a@b Sat Jan  3 01:05:34 1996\nSubject: one\n\nHi,\n\nFrom me at 10:00 we start.\nSee you\n\nFrom - Mon 10:00\nX-GM-THRID: 1\nSubject: two\n\nFrom x Mon 9:00\n\nFrom c@d Tue Jan 15  15:30:00  2018\nno headers\n";
+        let mails = split(mbox, 1 << 20);
+        assert_eq!(mails.len(), 3);
+        assert!(mails[0]
+            .bytes
+            .ends_with(b"\n\nFrom me at 10:00 we start.\nSee you\n\n"));
+        assert_eq!(mails[1].line, 9);
+        assert_eq!(
+            mails[1].bytes,
+            b"X-GM-THRID: 1\nSubject: two\n\nFrom x Mon 9:00\n\n"
+        );
+        assert_eq!(mails[2].bytes, b"no headers\n");
     }
 
     #[test]
