@@ -347,9 +347,14 @@ impl TableReader {
             line,
         };
         let (mut lossy, mut cut) = (false, false);
-        // A field as text; a subject or body only up to `MAX_TEXT_CHARS` (`long`).
+        // A field as text; a subject or body only up to `MAX_TEXT_CHARS` (`long`). A byte
+        // order mark opening a row (files joined byte for byte) is not part of its first field.
         let mut read_field = |idx: Option<usize>, long: bool| -> String {
             let bytes = idx.and_then(|i| self.record.get(i)).unwrap_or(b"");
+            let bytes = match idx {
+                Some(0) => bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes),
+                _ => bytes,
+            };
             let text = match std::str::from_utf8(bytes) {
                 Ok(s) => std::borrow::Cow::Borrowed(s),
                 Err(_) => {
@@ -628,6 +633,19 @@ mod tests {
             r.report.warnings(),
             ["note: left out 2 row(s): t.csv: repeated header rows (files joined?)"]
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_opening_a_row_is_not_part_of_its_first_field() {
+        let opts = TableOptions {
+            require_label: false,
+            ..TableOptions::default()
+        };
+        let got = read(b"id,text\na,hello\n\xEF\xBB\xBFb,mid bom row\n", &opts).unwrap();
+        let ids: Vec<&str> = got.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"]);
+        let got = read(b"text,id\n\xEF\xBB\xBFhello,a\n", &opts).unwrap();
+        assert_eq!(got[0].text, "hello");
     }
 
     #[test]
