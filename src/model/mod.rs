@@ -475,6 +475,12 @@ impl Model {
         {
             return Err(format!("label '{l}' appears twice (damaged file)"));
         }
+        if let Some(w) = labels.windows(2).find(|w| w[0] > w[1]) {
+            return Err(format!(
+                "its labels are not sorted ('{}' before '{}') (damaged file)",
+                w[0], w[1]
+            ));
+        }
         let expected: Vec<String> = match &self.positive {
             Some(p) if !labels.contains(p) => {
                 return Err(format!(
@@ -908,6 +914,15 @@ mod tests {
             assert!(!p.flagged || ngrams.count() > 0, "{}", texts[i]);
         }
         assert!(flagged >= 2, "{predictions:?}");
+    }
+
+    #[test]
+    fn refuses_a_model_whose_labels_are_not_sorted() {
+        let mut json: serde_json::Value = serde_json::from_slice(DEFAULT_MODEL).unwrap();
+        json["labels"].as_array_mut().unwrap().swap(0, 2);
+        let bytes = serde_json::to_vec(&json).unwrap();
+        let err = Model::from_json(&bytes, Path::new("m.json")).unwrap_err();
+        assert!(err.to_string().contains("labels are not sorted"), "{err}");
     }
 
     #[test]
