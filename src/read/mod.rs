@@ -133,44 +133,57 @@ pub(crate) fn ends_in_open_quote(
     }
 }
 
-/// The line breaks the csv crate miscounts, noted as the bytes stream past ([`Counted`]): the
-/// `\n` of a CRLF, which the crate counts one record late (a record after a CRLF-terminated
-/// one is reported a line early: BurntSushi/rust-csv#395), and a lone `\r` (old Mac files),
-/// which it does not count at all. [`LineFix::line`] corrects a record's reported line, in
-/// files of LF, CRLF, CR or a mix.
+/// The line breaks of a file, noted as the bytes stream past ([`Counted`]), by which
+/// [`LineFix::line`] numbers a record's line itself: the csv crate puts a record that follows
+/// a CRLF-terminated one a line early (it starts the record on the `\n` it has not counted
+/// yet: BurntSushi/rust-csv#395), does not count a lone `\r` (old Mac files), and puts a record
+/// after blank lines on the first of them. Right in files of LF, CRLF, CR or a mix.
 #[derive(Clone, Default)]
 pub(crate) struct LineFix(std::sync::Arc<std::sync::Mutex<Breaks>>);
 
 /// What [`Counted`] has seen and [`LineFix::line`] has not yet passed.
 #[derive(Default)]
 struct Breaks {
-    /// Byte offsets of the `\n` of each CRLF ahead.
-    crlf: std::collections::VecDeque<u64>,
-    /// Byte offsets of each lone `\r` ahead.
-    lone_cr: std::collections::VecDeque<u64>,
-    /// Lone `\r`s already passed.
-    lone_passed: u64,
+    /// The first and last byte offsets of each line break ahead: `\n`, `\r\n` or a lone `\r`.
+    ahead: std::collections::VecDeque<(u64, u64)>,
+    /// Line breaks already passed.
+    passed: u64,
+    /// Nobody asks for lines (the reader counts its own): nothing is noted.
+    off: bool,
 }
 
 impl LineFix {
-    /// The 1-based line of a record that starts at byte `start` and that the csv crate put on
-    /// line `reported`. Records must be asked for in file order (the breaks before are let go).
-    pub(crate) fn line(&self, reported: u64, start: u64) -> u64 {
+    /// Stops noting line breaks, for a reader that counts its own lines.
+    pub(crate) fn stop(&self) {
         let mut b = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        while b.crlf.front().is_some_and(|&at| at < start) {
-            b.crlf.pop_front();
+        b.off = true;
+        b.ahead = Default::default();
+    }
+
+    /// The 1-based line of a record that the csv crate started at byte `start`: one more
+    /// than the line breaks before its first byte that is not one. Records must be asked for
+    /// in file order (the breaks before are let go).
+    pub(crate) fn line(&self, start: u64) -> u64 {
+        let mut b = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        while b.ahead.front().is_some_and(|&(_, last)| last < start) {
+            b.ahead.pop_front();
+            b.passed += 1;
         }
-        // The crate starts such a record on the `\n` it has not counted yet.
-        let after_crlf = b.crlf.front() == Some(&start);
-        while b.lone_cr.front().is_some_and(|&at| at < start) {
-            b.lone_cr.pop_front();
-            b.lone_passed += 1;
+        // The breaks the record was started on: the `\n` of a CRLF, blank lines.
+        let mut at = start;
+        while let Some(&(first, last)) = b.ahead.front() {
+            if first > at {
+                break;
+            }
+            b.ahead.pop_front();
+            b.passed += 1;
+            at = last + 1;
         }
-        reported + b.lone_passed + u64::from(after_crlf)
+        b.passed + 1
     }
 }
 
-/// A byte source that notes its CRLFs and lone CRs for a [`LineFix`] as they are read.
+/// A byte source that notes its line breaks for a [`LineFix`] as they are read.
 pub(crate) struct Counted<R> {
     inner: R,
     fix: LineFix,
@@ -196,28 +209,115 @@ impl<R: std::io::Read> std::io::Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let chunk = &buf[..n];
-        let pending = self.cr_at_end.take();
-        if pending.is_none() && memchr::memchr(b'\r', chunk).is_none() {
-            self.offset += n as u64;
+        let mut b = self.fix.0.lock().unwrap_or_else(|p| p.into_inner());
+        if b.off {
             return Ok(n);
         }
-        let mut b = self.fix.0.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(at) = pending {
-            match chunk.first() {
-                Some(b'\n') => b.crlf.push_back(at + 1),
-                _ => b.lone_cr.push_back(at),
+        let mut pending = self.cr_at_end.take();
+        let base = self.offset;
+        for i in memchr::memchr2_iter(b'\r', b'\n', chunk) {
+            let at = base + i as u64;
+            if chunk[i] == b'\n' {
+                match pending.take() {
+                    Some(cr) if cr + 1 == at => b.ahead.push_back((cr, at)),
+                    Some(cr) => {
+                        b.ahead.push_back((cr, cr));
+                        b.ahead.push_back((at, at));
+                    }
+                    None => b.ahead.push_back((at, at)),
+                }
+            } else {
+                if let Some(cr) = pending.replace(at) {
+                    b.ahead.push_back((cr, cr));
+                }
             }
         }
-        for i in memchr::memchr_iter(b'\r', chunk) {
-            let at = self.offset + i as u64;
-            match chunk.get(i + 1) {
-                Some(b'\n') => b.crlf.push_back(at + 1),
-                Some(_) => b.lone_cr.push_back(at),
-                None => self.cr_at_end = Some(at),
+        // A `\r` last in the chunk waits for the next byte; any other is lone.
+        if let Some(cr) = pending {
+            if n == 0 || cr + 1 < base + n as u64 {
+                b.ahead.push_back((cr, cr));
+            } else {
+                self.cr_at_end = Some(cr);
             }
         }
         self.offset += n as u64;
         Ok(n)
+    }
+}
+
+/// A byte source without the UTF-8 byte order marks that open its lines: files joined byte
+/// for byte each keep their own, and the csv reader, which drops one at the start of the
+/// input only, would read the mark into the first field and a quote after it as a plain
+/// character (`\u{feff}"c,d"` split in two).
+pub(crate) struct LineBoms<R> {
+    inner: R,
+    /// The next byte starts a line.
+    line_start: bool,
+    /// Bytes that looked like the start of a mark and were not one, given back first.
+    pending: Vec<u8>,
+}
+
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+impl<R: std::io::BufRead> LineBoms<R> {
+    /// `inner` without the marks that open its lines.
+    pub(crate) fn new(inner: R) -> Self {
+        LineBoms {
+            inner,
+            line_start: true,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Consumes a mark at the start of what is left, even one split across reads; the bytes
+    /// of a partial match go to `pending`.
+    fn skip_mark(&mut self) -> std::io::Result<()> {
+        let mut seen = 0;
+        loop {
+            let avail = self.inner.fill_buf()?;
+            let n = (BOM.len() - seen).min(avail.len());
+            if n == 0 || avail[..n] != BOM[seen..seen + n] {
+                break;
+            }
+            self.inner.consume(n);
+            seen += n;
+            if seen == BOM.len() {
+                return Ok(());
+            }
+        }
+        self.pending.extend_from_slice(&BOM[..seen]);
+        Ok(())
+    }
+}
+
+impl<R: std::io::BufRead> std::io::Read for LineBoms<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.line_start && self.pending.is_empty() {
+            self.line_start = false;
+            self.skip_mark()?;
+        }
+        if !self.pending.is_empty() {
+            let n = self.pending.len().min(out.len());
+            out[..n].copy_from_slice(&self.pending[..n]);
+            self.pending.drain(..n);
+            return Ok(n);
+        }
+        let avail = self.inner.fill_buf()?;
+        let room = avail.len().min(out.len());
+        // Through the first line break after which a mark may start (its first byte, or the
+        // end of what is buffered, follows): the next read looks there.
+        let mut take = room;
+        for i in memchr::memchr_iter(b'\n', &avail[..room]) {
+            if avail.get(i + 1).is_none_or(|&b| b == BOM[0]) {
+                take = i + 1;
+                self.line_start = true;
+                break;
+            }
+        }
+        out[..take].copy_from_slice(&avail[..take]);
+        self.inner.consume(take);
+        Ok(take)
     }
 }
 
@@ -418,7 +518,7 @@ impl ReadReport {
 
 #[cfg(test)]
 mod tests {
-    use super::{capped, ends_in_open_quote, Counted, LineFix, MAX_TEXT_CHARS};
+    use super::{capped, ends_in_open_quote, Counted, LineBoms, LineFix, MAX_TEXT_CHARS};
 
     #[test]
     fn a_text_is_cut_after_its_first_max_text_chars_chars_on_a_char_boundary() {
@@ -460,13 +560,13 @@ mod tests {
         let mut lines = Vec::new();
         while reader.read_byte_record(&mut record).unwrap() {
             let p = record.position().unwrap();
-            lines.push(fix.line(p.line(), p.byte()));
+            lines.push(fix.line(p.byte()));
         }
         lines
     }
 
     #[test]
-    fn record_lines_are_right_with_lf_crlf_cr_or_a_mix() {
+    fn record_lines_are_right_with_lf_crlf_cr_a_mix_or_blank_lines() {
         for trickle in [false, true] {
             let lines = |text: &str| record_lines(text.as_bytes(), trickle);
             assert_eq!(lines("h\na\nb\nc\n"), [1, 2, 3, 4]);
@@ -475,6 +575,30 @@ mod tests {
             assert_eq!(lines("h\ra\rb\rc"), [1, 2, 3, 4]);
             assert_eq!(lines("h\r\n\"multi\r\nline\",x\r\nb\r\n"), [1, 2, 4]);
             assert_eq!(lines("h\r\"multi\rline\"\rb\r"), [1, 2, 4]);
+            // Blank lines, which the crate puts the next record on.
+            assert_eq!(lines("h\na\n\nb\n\n\nc\n"), [1, 2, 4, 7]);
+            assert_eq!(lines("h\r\n\r\na\r\n\r\n\r\nb"), [1, 3, 6]);
+            assert_eq!(lines("h\r\ra\r\r\rb"), [1, 3, 6]);
+            assert_eq!(lines("\nh\n\r\n\ra\n"), [2, 5]);
+        }
+    }
+
+    #[test]
+    fn marks_opening_lines_are_left_out_even_split_across_reads() {
+        let text = b"\xEF\xBB\xBFid,text\n\xEF\xBB\xBF\"a\",x\r\n\xEF\xBB\xBF\n\xEF\xBBb,\xEF\xBB\xBF\n\xEF";
+        let want = b"id,text\n\"a\",x\r\n\n\xEF\xBBb,\xEF\xBB\xBF\n\xEF";
+        for capacity in [1, 2, 3, 5, 64] {
+            for trickle in [false, true] {
+                let inner: Box<dyn Read> = match trickle {
+                    true => Box::new(Trickle(text)),
+                    false => Box::new(&text[..]),
+                };
+                let mut out = Vec::new();
+                LineBoms::new(std::io::BufReader::with_capacity(capacity, inner))
+                    .read_to_end(&mut out)
+                    .unwrap();
+                assert_eq!(out, want, "capacity {capacity}, trickle {trickle}");
+            }
         }
     }
 

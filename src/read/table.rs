@@ -148,6 +148,7 @@ impl TableReader {
         opts: &TableOptions,
     ) -> Result<Self> {
         let lines = super::LineFix::default();
+        let input = super::LineBoms::new(BufReader::with_capacity(1 << 16, input));
         let input: Box<dyn Read + Send> = Box::new(super::Counted::new(input, &lines));
         let mut buffered = BufReader::with_capacity(1 << 18, input);
         let head = buffered.fill_buf().map_err(|e| Error::io(name, e))?;
@@ -162,6 +163,7 @@ impl TableReader {
             return Err(Error::EmptyFile { path: name.into() });
         }
         if looks_like_jsonl(name, head) {
+            lines.stop();
             let mut rows = JsonlRows::new(name, buffered)?;
             let cols = resolve_columns(
                 name,
@@ -291,7 +293,7 @@ impl TableReader {
             return 0;
         };
         match self.source {
-            Source::Csv(_) => self.lines.line(p.line(), p.byte()),
+            Source::Csv(_) => self.lines.line(p.byte()),
             Source::Jsonl(_) => p.line(),
         }
     }
@@ -347,14 +349,9 @@ impl TableReader {
             line,
         };
         let (mut lossy, mut cut) = (false, false);
-        // A field as text; a subject or body only up to `MAX_TEXT_CHARS` (`long`). A byte
-        // order mark opening a row (files joined byte for byte) is not part of its first field.
+        // A field as text; a subject or body only up to `MAX_TEXT_CHARS` (`long`).
         let mut read_field = |idx: Option<usize>, long: bool| -> String {
             let bytes = idx.and_then(|i| self.record.get(i)).unwrap_or(b"");
-            let bytes = match idx {
-                Some(0) => bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes),
-                _ => bytes,
-            };
             let text = match std::str::from_utf8(bytes) {
                 Ok(s) => std::borrow::Cow::Borrowed(s),
                 Err(_) => {
@@ -641,9 +638,14 @@ mod tests {
             require_label: false,
             ..TableOptions::default()
         };
-        let got = read(b"id,text\na,hello\n\xEF\xBB\xBFb,mid bom row\n", &opts).unwrap();
+        let got = read(
+            b"id,text\na,hello\n\xEF\xBB\xBFb,mid bom row\r\n\xEF\xBB\xBF\"c,d\",quoted\n\xEF\xBB\xBF\n\xEF\xBBe,not a mark\n",
+            &opts,
+        )
+        .unwrap();
         let ids: Vec<&str> = got.iter().map(|m| m.id.as_str()).collect();
-        assert_eq!(ids, ["a", "b"]);
+        assert_eq!(ids, ["a", "b", "c,d", "\u{FFFD}e"]);
+        assert_eq!(got[2].origin.line, 4);
         let got = read(b"text,id\n\xEF\xBB\xBFhello,a\n", &opts).unwrap();
         assert_eq!(got[0].text, "hello");
     }

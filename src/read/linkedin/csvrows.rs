@@ -350,9 +350,7 @@ impl<R: Read> Splitter<'_, R> {
         match self.reader.read_byte_record(record) {
             Ok(false) => Ok(None),
             Ok(true) => {
-                let line = record
-                    .position()
-                    .map_or(0, |p| self.lines.line(p.line(), p.byte()));
+                let line = record.position().map_or(0, |p| self.lines.line(p.byte()));
                 Ok(Some(line + self.lines_before))
             }
             Err(e) => Err(csv_error(self.name, self.lines_before, e)),
