@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: hardsell beside scikit-learn (TF-IDF + logistic regression) and bogofilter on each
-# public corpus's test split, from one run. Prints one Markdown table: MCC, ROC AUC,
-# false-positive rate, fit seconds, predict messages per second, and hardsell's ratios.
+# public corpus's test split, from one invocation. Prints one Markdown table: MCC, ROC AUC,
+# false-positive rate, fit seconds, predict messages per second, and hardsell's ratios (the
+# predict rates and sklearn's fit seconds are medians of runs in turn: see below).
 # Needs: a release build, ../shared, `pip install scikit-learn`, `apt-get install bogofilter`.
 # hardsell trains with --tune (text hyper-parameters chosen by out-of-fold MCC on the training
 # split alone); a second row shows it with default flags. hardsell's fit seconds are the wall
