@@ -136,13 +136,19 @@ fn append(current: &mut Option<RawMail>, limit: usize, line: &[u8]) {
 }
 
 /// Whether a line is a header field (`Name: value`: a name of printable ASCII other than
-/// `:`, then `:`), as the first line after a `From_` separator is.
+/// `:`, then `:` and a space, a tab or the end of the line), as the first line after a
+/// `From_` separator is; a URL (`https://…`) is not.
 fn looks_like_header(line: &[u8]) -> bool {
     let name = line
         .iter()
         .take_while(|&&b| b.is_ascii_graphic() && b != b':')
         .count();
-    name > 0 && line.get(name) == Some(&b':')
+    name > 0
+        && line.get(name) == Some(&b':')
+        && matches!(
+            line.get(name + 1),
+            None | Some(b' ' | b'\t' | b'\r' | b'\n')
+        )
 }
 
 impl<R: BufRead> Iterator for MboxSplitter<R> {
@@ -241,12 +247,12 @@ mod tests {
 
     #[test]
     fn a_from_line_in_a_body_that_no_header_follows_splits_nothing() {
-        let mbox = b"From a@b Sat Jan  3 01:05:34 1996\nSubject: one\n\nHi,\n\nFrom me at 10:00 we start.\nSee you\n\nFrom - Mon 10:00\nX-GM-THRID: 1\nSubject: two\n\nFrom x Mon 9:00\n\nFrom c@d Tue Jan 15  15:30:00  2018\nno headers\n";
+        let mbox = b"From a@b Sat Jan  3 01:05:34 1996\nSubject: one\n\nHi,\n\nFrom me at 10:00 we start.\nhttps://zoom.us/j/1\n\nFrom - Mon 10:00\nX-GM-THRID: 1\nSubject: two\n\nFrom x Mon 9:00\n\nFrom c@d Tue Jan 15  15:30:00  2018\nno headers\n";
         let mails = split(mbox, 1 << 20);
         assert_eq!(mails.len(), 3);
         assert!(mails[0]
             .bytes
-            .ends_with(b"\n\nFrom me at 10:00 we start.\nSee you\n\n"));
+            .ends_with(b"\n\nFrom me at 10:00 we start.\nhttps://zoom.us/j/1\n\n"));
         assert_eq!(mails[1].line, 9);
         assert_eq!(
             mails[1].bytes,
