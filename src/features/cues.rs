@@ -6,7 +6,7 @@
 //! Aho–Corasick over the lower-cased text, in English, Spanish, German and French.
 //! This module owns the phrase lists; thread and timing context lives in [`super::context`].
 
-use aho_corasick::automaton::Automaton;
+use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::{Builder, DFA};
 use aho_corasick::{Anchored, MatchKind};
 use std::sync::OnceLock;
@@ -408,11 +408,7 @@ fn count_phrases(dfa: &DFA, haystack: &[u8], cue_of_pattern: &[usize], counts: &
     let start = dfa
         .start_state(Anchored::No)
         .expect("the phrase DFA searches unanchored");
-    let mut count = |state| {
-        for i in 0..dfa.match_len(state) {
-            counts[cue_of_pattern[dfa.match_pattern(state, i).as_usize()]] += 1.0;
-        }
-    };
+    let mut count = |state| count_matches(dfa, state, cue_of_pattern, counts);
     let longest = dfa.max_pattern_len();
     let part = haystack.len() / PHRASE_LANES;
     if part < 4 * longest + 64 {
@@ -451,10 +447,15 @@ fn count_phrases_in_one(dfa: &DFA, haystack: &[u8], cue_of_pattern: &[usize], co
     for &byte in haystack {
         state = dfa.next_state(Anchored::No, state, byte);
         if dfa.is_match(state) {
-            for i in 0..dfa.match_len(state) {
-                counts[cue_of_pattern[dfa.match_pattern(state, i).as_usize()]] += 1.0;
-            }
+            count_matches(dfa, state, cue_of_pattern, counts);
         }
+    }
+}
+
+/// Adds one to the cue of every pattern that ends in the match state `state`.
+fn count_matches(dfa: &DFA, state: StateID, cue_of_pattern: &[usize], counts: &mut [f64]) {
+    for i in 0..dfa.match_len(state) {
+        counts[cue_of_pattern[dfa.match_pattern(state, i).as_usize()]] += 1.0;
     }
 }
 
