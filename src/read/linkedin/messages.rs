@@ -10,8 +10,10 @@ use super::normalize_profile_url;
 use crate::error::{Error, Result};
 use crate::read::{dates, Origin, ReadReport};
 
-/// The Message-Ad editor's class, found in sponsored messages' HTML.
-const SPINMAIL_MARK: &str = "spinmail-quill-editor";
+/// The Message-Ad editor's class, found in sponsored messages' HTML (searched for in every
+/// row of every pass: its searcher is built once).
+static SPINMAIL_MARK: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new("spinmail-quill-editor"));
 
 /// Columns every layout has.
 const COMMON: [&str; 6] = ["FROM", "TO", "DATE", "SUBJECT", "CONTENT", "FOLDER"];
@@ -198,13 +200,10 @@ fn parse_row(
     let origin = table.origin(row);
     let timestamp = dates::parse_cell(row.get(Some(layout.date)), "DATE")
         .map_err(|e| format!("{origin}: {e}"))?;
-    let outgoing = match layout
-        .direction
-        .map(|i| row.get(Some(i)).trim().to_ascii_uppercase())
-    {
+    let outgoing = match layout.direction.map(|i| row.get(Some(i)).trim()) {
         None => None,
-        Some(d) if d == "OUTGOING" => Some(true),
-        Some(d) if d == "INCOMING" => Some(false),
+        Some(d) if d.eq_ignore_ascii_case("OUTGOING") => Some(true),
+        Some(d) if d.eq_ignore_ascii_case("INCOMING") => Some(false),
         Some(d) => {
             return Err(format!(
                 "{origin}: column 'Direction': expected INCOMING or OUTGOING, got '{d}'"
@@ -243,7 +242,7 @@ fn parse_row(
             .filter_map(url)
             .collect(),
         timestamp,
-        spinmail: row.get(Some(layout.content)).contains(SPINMAIL_MARK),
+        spinmail: SPINMAIL_MARK.find(content).is_some(),
         subject: if text {
             row.take_text(Some(layout.subject))
         } else {

@@ -390,3 +390,25 @@ fn reports_bad_dates_and_invalid_utf8_without_dropping_other_rows() {
     assert_eq!(thread(&e.messages[1]).claimed_contact, Some(false));
     assert_eq!(e.invitations_window, None);
 }
+
+#[test]
+fn reads_direction_in_any_case_and_reports_an_unknown_one_by_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let messages = "From,To,Date,Subject,Content,Direction,Folder\n\
+        Ann Lee,Me,2018-11-02 03:04:05 UTC,,Hello from the meetup.,incoming,INBOX\n\
+        Me,Ann Lee,2018-11-03 03:04:05 UTC,,Thanks Ann.,Outgoing,SENT\n\
+        Ann Lee,Me,2018-11-04 03:04:05 UTC,,Lost row.,Sideways,INBOX\n";
+    std::fs::write(dir.path().join("Messages.csv"), messages).unwrap();
+    let e = read_export(dir.path(), None).unwrap();
+    let path = dir.path().join("Messages.csv");
+    assert_eq!(
+        e.report.bad_rows,
+        [format!(
+            "{}:4: column 'Direction': expected INCOMING or OUTGOING, got 'Sideways'",
+            path.display()
+        )]
+    );
+    assert_eq!(e.messages.len(), 2);
+    assert!(thread(&e.messages[0]).incoming);
+    assert!(!thread(&e.messages[1]).incoming);
+}
