@@ -8,6 +8,7 @@
 #        BENCH_TIMEOUT=0          seconds allowed per timed command (0: no limit)
 #        BENCH_KEEP=DIR           keep the generated data in DIR instead of a temp dir
 #        BENCH_THREAD_RUNS=3      how many times the --threads 1 / --threads 2 pair is run
+#        BENCH_TRAIN_RUNS=3       how many times the 2-label train and sklearn are run, in turn
 #        BENCH_REPEAT_OF=100000   the size whose export is also scored with every message repeated
 #                                 10 times (same senders, 10x the messages; 0: skip)
 #        HARDSELL_SHARED=../shared
@@ -36,7 +37,8 @@
 #   train2     the same with `--label-map hard_sell=spam,collector=ham,ok=ham`: the two-label
 #              task sklearn is given below (one text model, 3-fold out-of-fold fits plus the
 #              final fit, and the combiner); "2-label train / sklearn fit" is its wall time over
-#              sklearn's own fit seconds.
+#              sklearn's own fit seconds, each the median of BENCH_TRAIN_RUNS runs taken in turn
+#              with sklearn's (every pair listed under the table).
 #   repeated   memory per message: the BENCH_REPEAT_OF export with messages.csv written 10 times
 #              over (copy k has its dates moved 4k years back, so that 29 February stays a
 #              date; the same conversations, senders, invitations and connections), scored like
@@ -48,7 +50,8 @@
 #              and TEST, hard_sell renamed `spam` and the other labels `ham` (the script's
 #              `--positive X` cannot be used: it counts X as a third file name and exits): wall s
 #              of the whole script (Python start-up, CSV load, fit, predict on every row) and,
-#              in brackets, its own fit seconds. One binary fit, where hardsell fits 3 labels.
+#              in brackets, its own fit seconds (medians of the runs in turn; peak RSS: the
+#              largest). One binary fit, where hardsell's 3-label `train` fits 3 labels.
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 shared=${HARDSELL_SHARED:-$here/../shared}
@@ -57,7 +60,9 @@ parse=$here/target/release/examples/parse_limit
 train_max=${BENCH_TRAIN_MAX:-100000}
 limit=${BENCH_TIMEOUT:-0}
 thread_runs=${BENCH_THREAD_RUNS:-3}
+train_runs=${BENCH_TRAIN_RUNS:-3}
 [[ $thread_runs =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: BENCH_THREAD_RUNS '$thread_runs' is not a positive number" >&2; exit 2; }
+[[ $train_runs =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: BENCH_TRAIN_RUNS '$train_runs' is not a positive number" >&2; exit 2; }
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(10000 100000 1000000)
 for n in "${sizes[@]}"; do
   [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: size '$n' is not a positive number" >&2; exit 2; }
@@ -147,9 +152,8 @@ PY
   if [ "$n" -le "$train_max" ]; then
     trained=1
     timed train "$bin" train -q --data "$d/labeled.csv" --out "$d/model.json"
-    # The task sklearn_baseline.py is given: hard_sell against the rest, one two-label model.
-    timed train2 "$bin" train -q --data "$d/labeled.csv" --out "$d/model2.json" \
-      --label-map hard_sell=spam,collector=ham,ok=ham
+    # The task sklearn_baseline.py is given: hard_sell against the rest, one two-label model;
+    # hardsell and sklearn in turn, BENCH_TRAIN_RUNS times.
     if [ $have_sklearn = 1 ]; then
       python3 - "$d/labeled.csv" "$d/sk.csv" <<'PY'
 import csv, sys
@@ -162,14 +166,18 @@ with open(sys.argv[1], encoding="utf-8", newline="") as f, open(sys.argv[2], "w"
         if row["label"]:
             w.writerow(["spam" if row["label"] == "hard_sell" else "ham", row["subject"], row["text"]])
 PY
-      timed sklearn python3 "$shared/baselines/sklearn_baseline.py" "$d/sk.csv" "$d/sk.csv"
     fi
+    for k in $(seq "$train_runs"); do
+      timed "train2_$k" "$bin" train -q --data "$d/labeled.csv" --out "$d/model2.json" \
+        --label-map hard_sell=spam,collector=ham,ok=ham
+      [ $have_sklearn = 1 ] && timed "sklearn_$k" python3 "$shared/baselines/sklearn_baseline.py" "$d/sk.csv" "$d/sk.csv"
+    done
   fi
   printf '%s\t%s\t%s\t%s\n' "$n" "$trained" "$have_sklearn" "$d" >> "$results"
   rm -rf "$d/export" "$d/labeled.csv" "$d/sk.csv"
 done
 
-python3 - "$results" "$notes" "$thread_runs" <<'PY'
+python3 - "$results" "$notes" "$thread_runs" "$train_runs" <<'PY'
 import json, os, statistics, sys
 
 def read(d, name, ext):
@@ -189,7 +197,7 @@ print("| N messages | messages.csv MB | rows read (msg + inv) | score s | msg/s 
       "| train s | train RSS MiB | 2-label train s | sklearn s (fit s) | sklearn RSS MiB "
       "| 2-label train / sklearn fit |")
 print("|" + "---:|" * 18)
-gen_notes, pairs = [], []
+gen_notes, pairs, train_pairs = [], [], []
 for line in open(sys.argv[1]):
     n, trained, have_sk, d = line.rstrip("\n").split("\t")
     n = int(n)
@@ -218,15 +226,26 @@ for line in open(sys.argv[1]):
              f"{smbs / pmbs:.3f}" if (pmbs and s_ok) else "—",
              f"{t1:,.2f}{status(d, 't1_1')}", f"{t2:,.2f}{status(d, 't2_1')}", f"{t1 / t2:.2f}×" if both else "—"]
     if trained == "1":
-        two = float(read(d, "train2", "wall"))
+        truns = range(1, int(sys.argv[4]) + 1)
+        twos = [float(read(d, f"train2_{k}", "wall")) for k in truns]
+        two = statistics.median(twos)
         cells += [f"{float(read(d, 'train', 'wall')):,.1f}{status(d, 'train')}", mib(d, "train"),
-                  f"{two:,.1f}{status(d, 'train2')}"]
+                  f"{two:,.1f}{status(d, 'train2_1')}"]
         if have_sk == "1":
-            sk = read(d, "sklearn", "out")
-            fit = json.loads(sk.splitlines()[-1]).get("fit_seconds") if sk else None
-            cells += [f"{float(read(d, 'sklearn', 'wall')):,.1f} ({fit:,.1f}){status(d, 'sklearn')}"
-                      if fit is not None else f"{float(read(d, 'sklearn', 'wall')):,.1f}{status(d, 'sklearn')}",
-                      mib(d, "sklearn"), f"{two / fit:.2f}×" if fit else "—"]
+            def sk_fit(k):
+                sk = read(d, f"sklearn_{k}", "out")
+                return json.loads(sk.splitlines()[-1]).get("fit_seconds") if sk else None
+            fits = [sk_fit(k) for k in truns]
+            walls = [float(read(d, f"sklearn_{k}", "wall")) for k in truns]
+            fit = statistics.median(fits) if all(f is not None for f in fits) else None
+            wall = statistics.median(walls)
+            rss = max((mib(d, f"sklearn_{k}") for k in truns), key=lambda v: float(v.replace(",", "")) if v != "?" else 0)
+            cells += [f"{wall:,.1f} ({fit:,.1f}){status(d, 'sklearn_1')}" if fit is not None
+                      else f"{wall:,.1f}{status(d, 'sklearn_1')}",
+                      rss, f"{two / fit:.2f}×" if fit else "—"]
+            if fit is not None:
+                train_pairs.append(f"N={n:,}: 2-label train / sklearn fit in turn: "
+                                   + ", ".join(f"{a:.2f}/{b:.2f} s ({a / b:.2f}×)" for a, b in zip(twos, fits)))
         else:
             cells += ["sklearn missing: pip install scikit-learn", "—", "—"]
     else:
@@ -239,8 +258,9 @@ try:
 except Exception:
     pass
 print(f"Machine: {os.cpu_count()} cores ({cpu}). One run, each command timed once (the thread "
-      f"pair {sys.argv[3]} times, medians); wall clock.")
-for note in pairs:
+      f"pair {sys.argv[3]} times and the 2-label train beside sklearn {sys.argv[4]} times, in turn: "
+      f"medians); wall clock.")
+for note in pairs + train_pairs:
     print(f"- {note}")
 for line in open(sys.argv[1]):
     n, _, _, d = line.rstrip("\n").split("\t")
