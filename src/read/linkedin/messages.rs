@@ -210,11 +210,7 @@ fn parse_row(
             ))
         }
     };
-    let url = |s: &str| {
-        Some(s.trim())
-            .filter(|s| !s.is_empty())
-            .map(normalize_profile_url)
-    };
+    let url = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(normalized_url);
     // Every pass computes it, so the content counts by its length and first bytes only, and
     // each field is hashed with the hash so far as its seed (no streaming state).
     let content = row.get(Some(layout.content)).as_bytes();
@@ -258,6 +254,36 @@ fn parse_row(
     })
 }
 
+/// Profile URLs normalised lately on this thread, by the hash of their text as read (with
+/// that text, to rule out a shared hash): a conversation's rows name the same two or three
+/// URLs again and again, in every pass. Emptied when it holds [`URL_CACHE`] of them.
+type UrlCache = std::collections::HashMap<u64, (Box<str>, String)>;
+
+/// How many normalised URLs a thread keeps.
+const URL_CACHE: usize = 4096;
+
+thread_local! {
+    static URLS: std::cell::RefCell<UrlCache> = std::cell::RefCell::new(UrlCache::new());
+}
+
+/// [`normalize_profile_url`], remembered per thread.
+fn normalized_url(raw: &str) -> String {
+    let key = xxhash_rust::xxh3::xxh3_64(raw.as_bytes());
+    URLS.with_borrow_mut(|cache| {
+        if let Some((seen, norm)) = cache.get(&key) {
+            if **seen == *raw {
+                return norm.clone();
+            }
+        }
+        let norm = normalize_profile_url(raw);
+        if cache.len() >= URL_CACHE {
+            cache.clear();
+        }
+        cache.insert(key, (raw.into(), norm.clone()));
+        norm
+    })
+}
+
 /// Splits RECIPIENT PROFILE URLS, joined by `,` (no space) before each `http`; names in TO can
 /// hold commas, URLs cannot be split that way safely otherwise.
 fn split_urls(field: &str) -> impl Iterator<Item = &str> {
@@ -284,6 +310,31 @@ fn split_urls(field: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remembered_urls_are_the_normalised_ones_however_often_asked_and_past_a_full_cache() {
+        let urls: Vec<String> = (0..URL_CACHE + 10)
+            .map(|i| format!("https://de.linkedin.com/in/Jos%C3%A9-{i}/?trk=x"))
+            .chain([
+                "http://LinkedIn.com/in/ann/".into(),
+                "https://www.linkedin.com/in/ann".into(),
+            ])
+            .collect();
+        for round in 0..2 {
+            for url in urls.iter().rev() {
+                assert_eq!(
+                    normalized_url(url),
+                    normalize_profile_url(url),
+                    "round {round}"
+                );
+            }
+        }
+        assert!(URLS.with_borrow(|cache| cache.len()) <= URL_CACHE);
+        assert_eq!(
+            normalized_url(&urls[0]),
+            "https://www.linkedin.com/in/josé-0"
+        );
+    }
 
     fn read(bytes: &[u8]) -> (Result<Vec<RawMessage>>, ReadReport) {
         let mut report = ReadReport::default();

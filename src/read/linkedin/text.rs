@@ -99,25 +99,25 @@ pub fn normalize_profile_url(url: &str) -> String {
     // Plain ASCII without escapes (nearly every URL) is already decoded and in NFC: one
     // allocation, lower-cased, then searched for the host.
     if raw.is_ascii() && !raw.contains('%') {
-        let mut norm = raw.to_ascii_lowercase();
-        if let Some(at) = norm.find(HOST) {
-            norm.replace_range(..at, CANONICAL);
-        }
-        let kept = norm.trim_end_matches('/').len();
-        norm.truncate(kept);
-        return norm;
+        return canonical_host(raw.to_ascii_lowercase());
     }
     let decoded = percent_decode_str(raw).decode_utf8_lossy();
     // Decoded escapes are nearly always composed already: the quick check spares the copy.
-    let norm = match is_nfc_quick(decoded.chars()) {
+    canonical_host(match is_nfc_quick(decoded.chars()) {
         IsNormalized::Yes => decoded.to_lowercase(),
         _ => decoded.nfc().collect::<String>().to_lowercase(),
-    };
-    let norm = match norm.find(HOST) {
-        Some(at) => format!("{CANONICAL}{}", &norm[at..]),
-        None => norm,
-    };
-    norm.trim_end_matches('/').to_string()
+    })
+}
+
+/// A lower-cased URL with whatever comes before [`HOST`] made [`CANONICAL`] and trailing `/`
+/// dropped, in place.
+fn canonical_host(mut norm: String) -> String {
+    if let Some(at) = norm.find(HOST) {
+        norm.replace_range(..at, CANONICAL);
+    }
+    let kept = norm.trim_end_matches('/').len();
+    norm.truncate(kept);
+    norm
 }
 
 /// The part of a profile URL from which it is rewritten to [`CANONICAL`].
