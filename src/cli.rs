@@ -36,7 +36,7 @@ pub enum Command {
     Train(TrainArgs),
     /// Measure a model on a labeled file; optionally gate on a recorded baseline.
     Eval(EvalArgs),
-    /// Score a LinkedIn export (folder or zip: one verdict per sender) or delimited files (one row per message).
+    /// Score a LinkedIn export (folder or zip) or mail (mbox, .eml, maildir, a folder or archive of them): one verdict per sender; or delimited files: one row per message.
     Score(ScoreArgs),
 }
 
@@ -164,7 +164,7 @@ pub enum EvalFormat {
 /// `hardsell score`.
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
-    /// A LinkedIn export (folder or .zip), or CSV/TSV files (`-` for standard input).
+    /// A LinkedIn export (folder or .zip), mail (an mbox, .eml files, a maildir, or a folder, .zip or .tgz of them), or CSV/TSV/JSON Lines files (`-` for standard input).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// Model file [default: the built-in model, trained on data/outreach by scripts/train-default.sh].
