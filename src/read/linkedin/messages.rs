@@ -285,26 +285,21 @@ fn normalized_url(raw: &str) -> String {
 }
 
 /// Splits RECIPIENT PROFILE URLS, joined by `,` (no space) before each `http`; names in TO can
-/// hold commas, URLs cannot be split that way safely otherwise.
+/// hold commas, URLs cannot be split that way safely otherwise. A piece runs from the start,
+/// or from an `http` after a `,` or `;` (spaces between allowed), to the next such `http`.
 fn split_urls(field: &str) -> impl Iterator<Item = &str> {
-    let mut starts: Vec<usize> = field
-        .match_indices("http")
-        .map(|(i, _)| i)
-        .filter(|&i| i == 0 || field[..i].trim_end().ends_with([',', ';']))
-        .collect();
-    if starts.first() != Some(&0) {
-        starts.insert(0, 0);
-    }
-    let ends: Vec<usize> = starts
-        .iter()
-        .skip(1)
-        .copied()
-        .chain([field.len()])
-        .collect();
-    starts
-        .into_iter()
-        .zip(ends)
-        .map(move |(a, b)| field[a..b].trim().trim_end_matches([',', ';']).trim())
+    let begins_url = move |i: usize| field[..i].trim_end().ends_with([',', ';']);
+    let mut start = Some(0);
+    std::iter::from_fn(move || {
+        let a = start?;
+        let b = field[a..]
+            .match_indices("http")
+            .map(|(i, _)| a + i)
+            .find(|&i| i > a && begins_url(i))
+            .unwrap_or(field.len());
+        start = (b < field.len()).then_some(b);
+        Some(field[a..b].trim().trim_end_matches([',', ';']).trim())
+    })
 }
 
 #[cfg(test)]
@@ -339,6 +334,52 @@ mod tests {
     fn read(bytes: &[u8]) -> (Result<Vec<RawMessage>>, ReadReport) {
         let mut report = ReadReport::default();
         (read_messages("m.csv", "m.csv", bytes, &mut report), report)
+    }
+
+    /// The first form of [`split_urls`] (two vectors of positions), kept as its reference.
+    fn split_urls_by_positions(field: &str) -> Vec<&str> {
+        let mut starts: Vec<usize> = field
+            .match_indices("http")
+            .map(|(i, _)| i)
+            .filter(|&i| i == 0 || field[..i].trim_end().ends_with([',', ';']))
+            .collect();
+        if starts.first() != Some(&0) {
+            starts.insert(0, 0);
+        }
+        let ends: Vec<usize> = starts
+            .iter()
+            .skip(1)
+            .copied()
+            .chain([field.len()])
+            .collect();
+        starts
+            .into_iter()
+            .zip(ends)
+            .map(|(a, b)| field[a..b].trim().trim_end_matches([',', ';']).trim())
+            .collect()
+    }
+
+    #[test]
+    fn splits_urls_as_the_positions_form_did() {
+        let fields = [
+            "",
+            "http",
+            "https://x/in/a",
+            " https://x/in/a , https://x/in/b;https://x/in/c ",
+            "Jos\u{e9},https://x/in/a,b,http://x/in/c;",
+            "é,http",
+            "httphttp,http,,https://x/in/d",
+            "name, with comma , https://x/in/e/,",
+            ",;https://x",
+            "ühttps://x,https://y",
+        ];
+        for f in fields {
+            assert_eq!(
+                split_urls(f).collect::<Vec<_>>(),
+                split_urls_by_positions(f),
+                "{f:?}"
+            );
+        }
     }
 
     #[test]

@@ -229,7 +229,7 @@ impl Context {
                         Only::add(&mut index.named, &mut index.urls, hash(&m.from), url);
                     }
                 }
-                if owner_wrote && self.other_urls(m).is_empty() {
+                if owner_wrote && self.other_urls(m).next().is_none() {
                     index.wanted_conversations.insert(hash(&m.conversation));
                     index.wanted_names.insert(hash(&m.to));
                 }
@@ -269,54 +269,55 @@ impl Context {
     }
 
     /// The row's recipient URLs that are not the owner's.
-    fn other_urls<'m>(&self, m: &'m RawMessage) -> Vec<&'m String> {
+    fn other_urls<'m>(&self, m: &'m RawMessage) -> impl Iterator<Item = &'m String> + use<'m, '_> {
         m.recipient_urls
             .iter()
             .filter(|u| Some(*u) != self.owner.profile_url.as_ref())
-            .collect()
     }
 
-    fn message_party(&self, m: &RawMessage, owner_wrote: bool) -> Party {
-        let conv = || Party {
+    /// Who the row is with; the names and URL it needs are moved out of `m`.
+    fn message_party(&self, m: &mut RawMessage, owner_wrote: bool) -> Party {
+        let conv = |m: &mut RawMessage| Party {
             key: conversation_key(m),
-            name: if owner_wrote {
-                m.to.clone()
-            } else {
-                m.from.clone()
-            },
+            name: std::mem::take(if owner_wrote { &mut m.to } else { &mut m.from }),
         };
-        let others = self.other_urls(m);
-        if others.len() > 1 {
-            return conv();
+        // The first recipient URL not the owner's, by its place, and whether there are more.
+        let (first, more) = {
+            let owner = self.owner.profile_url.as_ref();
+            let mut others = (m.recipient_urls.iter().enumerate())
+                .filter(|&(_, u)| Some(u) != owner)
+                .map(|(i, _)| i);
+            (others.next(), others.next().is_some())
+        };
+        if more {
+            return conv(m);
         }
         if !owner_wrote {
-            return match &m.sender_url {
-                Some(url) => Party {
-                    key: url.clone(),
-                    name: m.from.clone(),
+            return match m.sender_url.take() {
+                Some(key) => Party {
+                    key,
+                    name: std::mem::take(&mut m.from),
                 },
                 None if !m.conversation.is_empty()
                     || m.from == HIDDEN_MEMBER
                     || m.from.is_empty() =>
                 {
-                    conv()
+                    conv(m)
                 }
                 None => Party {
                     key: m.from.clone(),
-                    name: m.from.clone(),
+                    name: std::mem::take(&mut m.from),
                 },
             };
         }
-        let url = others
-            .first()
-            .map(|u| u.to_string())
+        let url = (first.map(|i| std::mem::take(&mut m.recipient_urls[i])))
             .or_else(|| joined(&self.conversation_party, &m.conversation).map(str::to_string));
         match url {
             Some(key) => Party {
                 key,
-                name: m.to.clone(),
+                name: std::mem::take(&mut m.to),
             },
-            None if m.to.is_empty() || m.to == HIDDEN_MEMBER => conv(),
+            None if m.to.is_empty() || m.to == HIDDEN_MEMBER => conv(m),
             None => self.named_party(&m.to),
         }
     }
@@ -376,17 +377,14 @@ impl Context {
 
 impl Context {
     /// The message of one messages.csv row.
-    pub fn message(&self, m: RawMessage) -> Message {
+    pub fn message(&self, mut m: RawMessage) -> Message {
         let owner_wrote = self.owner_wrote(&m);
         let text = plain_text(&m.content);
-        let mut thread = self.thread(
-            self.message_party(&m, owner_wrote),
-            !owner_wrote,
-            &text,
-            m.timestamp,
-        );
-        thread.sponsored = is_sponsored(&m, owner_wrote)
+        let sponsored = is_sponsored(&m, owner_wrote)
             || (!m.conversation.is_empty() && self.sponsored.contains(&hash(&m.conversation)));
+        let party = self.message_party(&mut m, owner_wrote);
+        let mut thread = self.thread(party, !owner_wrote, &text, m.timestamp);
+        thread.sponsored = sponsored;
         Message {
             id: m.id,
             origin: m.origin,
