@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use super::csvrows::{each_row, Outcome, Row, Table};
+use super::csvrows::{each_row, row_id, Outcome, Row, Table};
 use super::normalize_profile_url;
 use crate::error::{Error, Result};
 use crate::read::{dates, Origin, ReadReport};
@@ -152,7 +152,7 @@ fn parse_row(
             .map(normalize_profile_url)
     };
     Ok(RawInvitation {
-        id: format!("{file_name}:{}", row.line),
+        id: row_id(file_name, row.line),
         from: row.get(Some(layout.from)).trim().to_string(),
         to: row.get(Some(layout.to)).trim().to_string(),
         timestamp,

@@ -5,7 +5,7 @@
 
 use std::io::Read;
 
-use super::csvrows::{each_row, Outcome, Row, Table};
+use super::csvrows::{each_row, row_id, Outcome, Row, Table};
 use super::normalize_profile_url;
 use crate::error::{Error, Result};
 use crate::read::{dates, Origin, ReadReport};
@@ -228,7 +228,7 @@ fn parse_row(
     });
     Ok(RawMessage {
         fingerprint,
-        id: format!("{file_name}:{}", row.line),
+        id: row_id(file_name, row.line),
         conversation: row.get(layout.conversation).trim().to_string(),
         title: row.get(layout.title).trim().to_string(),
         from: row.get(Some(layout.from)).trim().to_string(),
