@@ -20,3 +20,5 @@ pub mod read;
 pub mod report;
 pub mod score;
 pub mod senders;
+#[cfg(test)]
+mod testing;

@@ -241,6 +241,13 @@ pub struct RowWeights {
     pub alpha: f64,
 }
 
+impl RowWeights {
+    /// The summed weight of every row, positive and negative.
+    pub fn total(&self) -> f64 {
+        self.weights.iter().map(|[p, n]| p + n).sum()
+    }
+}
+
 /// Buffers kept from one evaluation to the next (they are as wide as the matrix, and
 /// allocating them afresh each time costs page faults).
 #[derive(Default)]
