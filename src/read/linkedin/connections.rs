@@ -91,15 +91,25 @@ fn find_header(bytes: &[u8]) -> Option<(usize, u64)> {
         .take(HEADER_SCAN_LINES)
         .enumerate()
     {
-        let text = String::from_utf8_lossy(line);
-        let text = text.trim_start_matches('\u{feff}').trim_start();
-        if text.to_ascii_lowercase().starts_with("first name,") {
-            let skipped = line.len() - text.len();
+        let skipped = leading_blanks(line);
+        let rest = &line[skipped..];
+        if rest.len() >= FIRST.len() && rest[..FIRST.len()].eq_ignore_ascii_case(FIRST) {
             return Some((offset + skipped, number as u64));
         }
         offset += line.len() + 1;
     }
     None
+}
+
+/// How the header line begins, in any case.
+const FIRST: &[u8] = b"first name,";
+
+/// The bytes of byte order marks and whitespace that open `line`, counted in the raw bytes
+/// (an invalid byte, which a lossy copy would widen to three, ends them).
+fn leading_blanks(line: &[u8]) -> usize {
+    let valid = line.utf8_chunks().next().map_or("", |chunk| chunk.valid());
+    let text = valid.trim_start_matches(|c: char| c == '\u{feff}' || c.is_whitespace());
+    valid.len() - text.len()
 }
 
 fn resolve_layout(table: &Table) -> Result<Layout> {

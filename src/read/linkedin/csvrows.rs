@@ -213,11 +213,19 @@ pub(super) fn each_row<R: Read, L: Sync, T: Send>(
         header: Vec::new(),
     };
     let mut first = ByteRecord::new();
-    if split.next(&mut first)?.is_none() {
+    let Some(header_line) = split.next(&mut first)? else {
         layout(&table)?;
         return Ok(table);
-    }
+    };
     let header = Row::new(0, &first);
+    // A column name with invalid UTF-8 will not match: said like any other replaced field.
+    if !header.fixed.is_empty() {
+        report.lossy_rows += 1;
+        report.first_lossy.get_or_insert_with(|| Origin {
+            file: table.name.clone(),
+            line: header_line,
+        });
+    }
     table.header = (0..first.len())
         .map(|i| {
             header

@@ -412,3 +412,32 @@ fn reads_direction_in_any_case_and_reports_an_unknown_one_by_line() {
     assert!(thread(&e.messages[0]).incoming);
     assert!(!thread(&e.messages[1]).incoming);
 }
+
+#[test]
+fn an_invalid_byte_on_the_connections_header_is_named_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let messages = "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,DATE,SUBJECT,CONTENT,FOLDER\n\
+        c1,,Ann Lee,https://www.linkedin.com/in/ann,Me,2024-01-02 03:04:05 UTC,,Hello.,INBOX\n";
+    std::fs::write(dir.path().join("messages.csv"), messages).unwrap();
+    // The lossy copy of a line with one invalid byte is two bytes longer than the line.
+    std::fs::write(dir.path().join("Connections.csv"), b"First Name,\xff\n").unwrap();
+    let err = read_export(dir.path(), Some("Me")).unwrap_err().to_string();
+    assert!(
+        err.contains("Connections.csv") && err.contains("no 'Last Name' column"),
+        "{err}"
+    );
+    // After a byte order mark, the header is found where it begins, and the invalid byte in
+    // a column name is counted like any other replaced one, at the header's line.
+    let header =
+        b"\xef\xbb\xbfFirst Name,Last Name,URL,Email Address,Company,Position,Connected On\xff\n";
+    let row = b"Jane,Doe,https://www.linkedin.com/in/jane,,,,01 Jan 2024\n";
+    std::fs::write(
+        dir.path().join("Connections.csv"),
+        [&header[..], &row[..]].concat(),
+    )
+    .unwrap();
+    let e = read_export(dir.path(), Some("Me")).unwrap();
+    assert_eq!(e.report.lossy_rows, 1);
+    assert_eq!(e.report.first_lossy.as_ref().map(|o| o.line), Some(1));
+    assert_eq!(e.messages.len(), 1);
+}
