@@ -168,9 +168,9 @@ fn file_kind(path: &Path) -> Option<Kind> {
         return Some(Kind::Mbox);
     }
     let first_line = head.split(|&b| b == b'\n').next().unwrap_or_default();
-    let field = first_line.split(|&b| b == b':').next().unwrap_or_default();
-    let field = String::from_utf8_lossy(field).to_ascii_lowercase();
-    let is_header = first_line.len() > field.len()
+    let raw_field = first_line.split(|&b| b == b':').next().unwrap_or_default();
+    let field = String::from_utf8_lossy(raw_field).to_ascii_lowercase();
+    let is_header = first_line.len() > raw_field.len()
         && (FIRST_HEADERS.contains(&field.as_str())
             || field.starts_with("x-") && !field.contains(char::is_whitespace));
     is_header.then_some(Kind::Single)
