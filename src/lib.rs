@@ -20,5 +20,3 @@ pub mod read;
 pub mod report;
 pub mod score;
 pub mod senders;
-#[cfg(test)]
-mod testing;

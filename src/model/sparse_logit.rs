@@ -499,8 +499,13 @@ mod tests {
     #[test]
     fn a_per_row_cost_tolerance_stops_a_fit_on_many_rows_sooner_and_a_small_one_as_before() {
         // 6,000 rows over 300 columns, 12 per row, labels from hidden weights plus noise.
-        let mut lcg = crate::testing::Lcg::new(0x2545_f491_4f6c_dd1d);
-        let mut next = move || lcg.next_u32();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 33) as u32
+        };
         let hidden: Vec<f64> = (0..300)
             .map(|_| f64::from(next() % 200) / 100.0 - 1.0)
             .collect();

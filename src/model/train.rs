@@ -381,19 +381,15 @@ pub(super) fn stacked_model(
     Ok(model)
 }
 
-/// Rows from which the combiner starts from a fit on a sample of them (see [`fit_combiner`]).
-pub const COMBINER_SAMPLE_FROM: usize = 20_000;
-
-/// One row in this many is in the combiner's sample.
-const COMBINER_SAMPLE_STRIDE: usize = 4;
-
 /// The linfa-logistic combiner on `dataset` (its loss summed over rows, its tolerance given
-/// per row). On many rows it starts from its fit on every [`COMBINER_SAMPLE_STRIDE`]-th row,
-/// with the L2 strength cut in proportion: L-BFGS's first step from zero is a unit step along
-/// a gradient summed over every row, and the line search then spends a dozen or more passes
-/// over the rows shrinking it; from the sample's optimum the gradient is small.
+/// per row).
 fn fit_combiner(dataset: &Combined, params: &TrainParams) -> Result<Combiner> {
-    fit_combiner_from(dataset, params, COMBINER_SAMPLE_FROM)
+    MultiLogisticRegression::default()
+        .alpha(params.combiner_alpha)
+        .max_iterations(params.combiner_max_iterations)
+        .gradient_tolerance(params.combiner_tolerance * dataset.targets().len() as f64)
+        .fit(dataset)
+        .map_err(|e| Error::Training(format!("combiner did not fit: {e}")))
 }
 
 /// The combiner's training rows (stacked features, class indices).
@@ -401,51 +397,6 @@ type Combined = Dataset<f64, usize, ndarray::Ix1>;
 
 /// The fitted combiner.
 type Combiner = linfa_logistic::MultiFittedLogisticRegression<f64, usize>;
-
-/// [`fit_combiner`], starting from a sample from `sample_from` rows on.
-fn fit_combiner_from(
-    dataset: &Combined,
-    params: &TrainParams,
-    sample_from: usize,
-) -> Result<Combiner> {
-    let solver = |rows: usize, share: f64| {
-        MultiLogisticRegression::default()
-            .alpha(params.combiner_alpha * share)
-            .max_iterations(params.combiner_max_iterations)
-            .gradient_tolerance(params.combiner_tolerance * rows as f64)
-    };
-    let fit = |solver: MultiLogisticRegression<f64>, data: &Combined| {
-        solver
-            .fit(data)
-            .map_err(|e| Error::Training(format!("combiner did not fit: {e}")))
-    };
-    let (x, y) = (dataset.records(), dataset.targets());
-    let n = y.len();
-    let full = solver(n, 1.0);
-    if n < sample_from {
-        return fit(full, dataset);
-    }
-    let rows: Vec<usize> = (0..n).step_by(COMBINER_SAMPLE_STRIDE).collect();
-    let sample = Dataset::new(
-        x.select(ndarray::Axis(0), &rows),
-        rows.iter().map(|&i| y[i]).collect::<Array1<usize>>(),
-    );
-    let mut classes: Vec<usize> = y.to_vec();
-    classes.sort_unstable();
-    classes.dedup();
-    let mut in_sample: Vec<usize> = sample.targets().to_vec();
-    in_sample.sort_unstable();
-    in_sample.dedup();
-    if in_sample != classes {
-        return fit(full, dataset);
-    }
-    let start = fit(solver(rows.len(), rows.len() as f64 / n as f64), &sample)?;
-    let (w, b) = (start.params(), start.intercept());
-    let mut init = Array2::<f64>::zeros((w.nrows() + 1, w.ncols()));
-    init.slice_mut(ndarray::s![..w.nrows(), ..]).assign(w);
-    init.row_mut(w.nrows()).assign(b);
-    fit(full.initial_params(init), dataset)
-}
 
 /// Completes a [`stacked_model`] with the text weights fitted on all rows.
 pub(super) fn with_text(mut model: Model, vocab: &Vocabulary, fits: TextFits) -> Model {
@@ -883,45 +834,6 @@ fn fingerprint(labeled: &[&Message]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_combiner_started_from_a_sample_predicts_as_the_one_started_from_zero() {
-        // 24,000 rows of 4 features, 3 classes by a fixed linear rule plus noise (a fixed
-        // linear congruential sequence).
-        let mut lcg = crate::testing::Lcg::new(0x9e37_79b9_7f4a_7c15);
-        let mut uniform = move || lcg.uniform();
-        let n = 24_000;
-        let mut x = Array2::<f64>::zeros((n, 4));
-        let mut y = Vec::with_capacity(n);
-        for i in 0..n {
-            for j in 0..4 {
-                x[[i, j]] = 4.0 * uniform() - 2.0;
-            }
-            let score = x[[i, 0]] - 0.5 * x[[i, 1]] + 0.8 * (uniform() - 0.5);
-            y.push(if score > 0.7 {
-                2
-            } else if score > -0.7 {
-                1
-            } else {
-                0
-            });
-        }
-        let data = Dataset::new(x, Array1::from(y));
-        let params = TrainParams::default();
-        let cold = fit_combiner_from(&data, &params, usize::MAX).unwrap();
-        let warm = fit_combiner_from(&data, &params, 0).unwrap();
-        assert_ne!(cold, warm, "the sample is not the whole: the starts differ");
-        let (pc, pw) = (
-            cold.predict_probabilities(data.records()),
-            warm.predict_probabilities(data.records()),
-        );
-        let most = pc
-            .iter()
-            .zip(&pw)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f64::max);
-        assert!(most < 1e-3, "probabilities differ by up to {most}");
-    }
 
     #[test]
     fn threshold_mcc_agrees_with_the_metrics_module() {
