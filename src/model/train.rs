@@ -339,7 +339,12 @@ pub(super) fn stacked_model(
     let labels = &prep.labels;
     let spec = FeatureSpec::current(params.text.clone());
     let dataset = Dataset::new(stack(oof, &prep.side), Array1::from(prep.y.clone()));
-    let combiner = fit_combiner(&dataset, params)?;
+    let combiner = MultiLogisticRegression::default()
+        .alpha(params.combiner_alpha)
+        .max_iterations(params.combiner_max_iterations)
+        .gradient_tolerance(params.combiner_tolerance * prep.y.len() as f64)
+        .fit(&dataset)
+        .map_err(|e| Error::Training(format!("combiner did not fit: {e}")))?;
     let classes: Vec<String> = prep.ovr.iter().map(|&c| labels[c].clone()).collect();
     let mut dense_names: Vec<String> = classes.iter().map(|c| format!("text:{c}")).collect();
     dense_names.extend(spec.side_names());
@@ -380,23 +385,6 @@ pub(super) fn stacked_model(
     model.training.cross_validation = crate::evaluate::metrics_json(&model, &prep.y, &probs);
     Ok(model)
 }
-
-/// The linfa-logistic combiner on `dataset` (its loss summed over rows, its tolerance given
-/// per row).
-fn fit_combiner(dataset: &Combined, params: &TrainParams) -> Result<Combiner> {
-    MultiLogisticRegression::default()
-        .alpha(params.combiner_alpha)
-        .max_iterations(params.combiner_max_iterations)
-        .gradient_tolerance(params.combiner_tolerance * dataset.targets().len() as f64)
-        .fit(dataset)
-        .map_err(|e| Error::Training(format!("combiner did not fit: {e}")))
-}
-
-/// The combiner's training rows (stacked features, class indices).
-type Combined = Dataset<f64, usize, ndarray::Ix1>;
-
-/// The fitted combiner.
-type Combiner = linfa_logistic::MultiFittedLogisticRegression<f64, usize>;
 
 /// Completes a [`stacked_model`] with the text weights fitted on all rows.
 pub(super) fn with_text(mut model: Model, vocab: &Vocabulary, fits: TextFits) -> Model {

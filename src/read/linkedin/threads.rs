@@ -268,11 +268,12 @@ impl Context {
         }
     }
 
-    /// The row's recipient URLs that are not the owner's.
-    fn other_urls<'m>(&self, m: &'m RawMessage) -> impl Iterator<Item = &'m String> + use<'m, '_> {
-        m.recipient_urls
-            .iter()
-            .filter(|u| Some(*u) != self.owner.profile_url.as_ref())
+    /// The places of the row's recipient URLs that are not the owner's.
+    fn other_urls<'m>(&self, m: &'m RawMessage) -> impl Iterator<Item = usize> + use<'m, '_> {
+        let owner = self.owner.profile_url.as_ref();
+        (m.recipient_urls.iter().enumerate())
+            .filter(move |&(_, u)| Some(u) != owner)
+            .map(|(i, _)| i)
     }
 
     /// Who the row is with; the names and URL it needs are moved out of `m`.
@@ -283,10 +284,7 @@ impl Context {
         };
         // The first recipient URL not the owner's, by its place, and whether there are more.
         let (first, more) = {
-            let owner = self.owner.profile_url.as_ref();
-            let mut others = (m.recipient_urls.iter().enumerate())
-                .filter(|&(_, u)| Some(u) != owner)
-                .map(|(i, _)| i);
+            let mut others = self.other_urls(m);
             (others.next(), others.next().is_some())
         };
         if more {
