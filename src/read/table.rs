@@ -208,8 +208,17 @@ impl TableReader {
             .quoting(opts.quoting)
             .flexible(true)
             .from_reader(buffered);
+        let mut report = ReadReport::default();
         let header: Vec<String> = if opts.has_header {
             let h = reader.byte_headers().map_err(|e| csv_error(name, e))?;
+            // A column name with invalid UTF-8 will not match: said like any replaced field.
+            if std::str::from_utf8(h.as_slice()).is_err() {
+                report.lossy_rows += 1;
+                report.first_lossy = Some(Origin {
+                    file: name.into(),
+                    line: h.position().map_or(1, |p| lines.line(p.byte())),
+                });
+            }
             h.iter()
                 .map(|f| String::from_utf8_lossy(f).trim().to_string())
                 .collect()
@@ -242,7 +251,7 @@ impl TableReader {
             lines,
             delimiter,
             tail: None,
-            report: ReadReport::default(),
+            report,
         })
     }
 
@@ -743,6 +752,20 @@ mod tests {
         let m = r.next_message().unwrap().unwrap();
         assert_eq!(m.text, "caf\u{fffd}");
         assert_eq!(r.report.lossy_rows, 1);
+    }
+
+    #[test]
+    fn an_invalid_byte_in_a_column_name_is_counted_at_the_header_line() {
+        let mut r = TableReader::from_reader(
+            "t.csv",
+            Box::new(&b"\nid,label,subj\xffect,text\n1,spam,WIN,Free prize\n"[..]),
+            &TableOptions::default(),
+        )
+        .unwrap();
+        let m = r.next_message().unwrap().unwrap();
+        assert_eq!((m.text.as_str(), m.subject.as_str()), ("Free prize", ""));
+        assert_eq!(r.report.lossy_rows, 1);
+        assert_eq!(r.report.first_lossy.as_ref().map(|o| o.line), Some(2));
     }
 
     #[test]

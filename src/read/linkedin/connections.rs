@@ -104,11 +104,11 @@ fn find_header(bytes: &[u8]) -> Option<(usize, u64)> {
 /// How the header line begins, in any case.
 const FIRST: &[u8] = b"first name,";
 
-/// The bytes of byte order marks and whitespace that open `line`, counted in the raw bytes
-/// (an invalid byte, which a lossy copy would widen to three, ends them).
+/// The bytes of the byte order marks, then the whitespace, that open `line`, counted in the
+/// raw bytes (an invalid byte, which a lossy copy would widen to three, ends them).
 fn leading_blanks(line: &[u8]) -> usize {
     let valid = line.utf8_chunks().next().map_or("", |chunk| chunk.valid());
-    let text = valid.trim_start_matches(|c: char| c == '\u{feff}' || c.is_whitespace());
+    let text = valid.trim_start_matches('\u{feff}').trim_start();
     valid.len() - text.len()
 }
 

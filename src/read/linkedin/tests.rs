@@ -440,4 +440,15 @@ fn an_invalid_byte_on_the_connections_header_is_named_not_a_panic() {
     assert_eq!(e.report.lossy_rows, 1);
     assert_eq!(e.report.first_lossy.as_ref().map(|o| o.line), Some(1));
     assert_eq!(e.messages.len(), 1);
+    // Byte order marks, then whitespace, as before: a mark after a space is no header.
+    std::fs::write(
+        dir.path().join("Connections.csv"),
+        " \u{feff}First Name,Last Name,URL,Email Address,Company,Position,Connected On\n",
+    )
+    .unwrap();
+    let err = read_export(dir.path(), Some("Me")).unwrap_err().to_string();
+    assert!(
+        err.contains("no 'First Name,Last Name,...' header"),
+        "{err}"
+    );
 }
