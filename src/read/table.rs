@@ -212,7 +212,7 @@ impl TableReader {
         let header: Vec<String> = if opts.has_header {
             let h = reader.byte_headers().map_err(|e| csv_error(name, e))?;
             // A column name with invalid UTF-8 will not match: said like any replaced field.
-            if std::str::from_utf8(h.as_slice()).is_err() {
+            if h.iter().any(|f| std::str::from_utf8(f).is_err()) {
                 report.lossy_rows += 1;
                 report.first_lossy = Some(Origin {
                     file: name.into(),
