@@ -610,6 +610,11 @@ fn resolve_columns(
 mod tests {
     use super::*;
 
+    /// A reader of `bytes` with the default options.
+    fn reader(bytes: &'static [u8]) -> TableReader {
+        TableReader::from_reader("t.csv", Box::new(bytes), &TableOptions::default()).unwrap()
+    }
+
     fn read(bytes: &'static [u8], opts: &TableOptions) -> Result<Vec<Message>> {
         let mut r = TableReader::from_reader("t.csv", Box::new(bytes), opts)?;
         let mut out = Vec::new();
@@ -743,12 +748,7 @@ mod tests {
 
     #[test]
     fn replaces_invalid_utf8_and_counts_it() {
-        let mut r = TableReader::from_reader(
-            "t.csv",
-            Box::new(&b"label,text\nham,caf\xe9\n"[..]),
-            &TableOptions::default(),
-        )
-        .unwrap();
+        let mut r = reader(b"label,text\nham,caf\xe9\n");
         let m = r.next_message().unwrap().unwrap();
         assert_eq!(m.text, "caf\u{fffd}");
         assert_eq!(r.report.lossy_rows, 1);
@@ -756,12 +756,7 @@ mod tests {
 
     #[test]
     fn an_invalid_byte_in_a_column_name_is_counted_at_the_header_line() {
-        let mut r = TableReader::from_reader(
-            "t.csv",
-            Box::new(&b"\nid,label,subj\xffect,text\n1,spam,WIN,Free prize\n"[..]),
-            &TableOptions::default(),
-        )
-        .unwrap();
+        let mut r = reader(b"\nid,label,subj\xffect,text\n1,spam,WIN,Free prize\n");
         let m = r.next_message().unwrap().unwrap();
         assert_eq!((m.text.as_str(), m.subject.as_str()), ("Free prize", ""));
         assert_eq!(r.report.lossy_rows, 1);
