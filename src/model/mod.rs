@@ -6,6 +6,7 @@
 //! Loading checks the format version, the feature names and every width before linfa sees
 //! a row, because linfa-logistic panics on a width mismatch.
 
+mod combiner;
 mod shared_pass;
 pub mod sparse_logit;
 pub mod train;

@@ -20,14 +20,13 @@
 
 use std::collections::BTreeMap;
 
-use linfa::prelude::*;
-use linfa_logistic::MultiLogisticRegression;
-use ndarray::{Array1, Array2, ShapeBuilder};
+use ndarray::{Array2, ShapeBuilder};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use xxhash_rust::xxh3::xxh3_64;
 
+use super::combiner;
 use super::sparse_logit::{self, Csr, LogitParams};
 use super::{normalize, Model, TextModel, FORMAT, FORMAT_VERSION};
 use crate::error::{Error, Result};
@@ -338,13 +337,16 @@ pub(super) fn stacked_model(
 ) -> Result<Model> {
     let labels = &prep.labels;
     let spec = FeatureSpec::current(params.text.clone());
-    let dataset = Dataset::new(stack(oof, &prep.side), Array1::from(prep.y.clone()));
-    let combiner = MultiLogisticRegression::default()
-        .alpha(params.combiner_alpha)
-        .max_iterations(params.combiner_max_iterations)
-        .gradient_tolerance(params.combiner_tolerance * prep.y.len() as f64)
-        .fit(&dataset)
-        .map_err(|e| Error::Training(format!("combiner did not fit: {e}")))?;
+    let x = stack(oof, &prep.side);
+    let combiner = combiner::fit(
+        &x,
+        &prep.y,
+        combiner::Settings {
+            alpha: params.combiner_alpha,
+            max_iterations: params.combiner_max_iterations,
+            gradient_tolerance: params.combiner_tolerance * prep.y.len() as f64,
+        },
+    )?;
     let classes: Vec<String> = prep.ovr.iter().map(|&c| labels[c].clone()).collect();
     let mut dense_names: Vec<String> = classes.iter().map(|c| format!("text:{c}")).collect();
     dense_names.extend(spec.side_names());
@@ -378,7 +380,7 @@ pub(super) fn stacked_model(
             tuning: None,
         },
     };
-    let probs = model.combiner.predict_probabilities(dataset.records());
+    let probs = model.combiner.predict_probabilities(&x);
     if let Some(pos) = model.positive_index() {
         model.threshold = best_mcc_threshold(&prep.y, pos, &probs);
     }
