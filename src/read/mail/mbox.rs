@@ -3,9 +3,10 @@
 //! A message starts at a `From ` separator line. The first line of the stream is a separator
 //! whenever it starts with `From `; later ones must follow an empty line, look like a real
 //! `From_` line (`From <sender> … hh:mm …`) and either carry a whole date (month, day, time
-//! and year, as every writer puts there) or be followed by a header line (`Name: …`), so
-//! that a body paragraph beginning "From home recordings to …" (SpamAssassin
-//! `hard-ham-1/00108`) or "From me at 10:00 …" does not split a message in two. Line
+//! and year, as every writer puts there) or be followed by a header line that opens a stored
+//! message (`Return-Path:`, `Received:`, `X-…:` and the like, not any `Name: …`), so that a
+//! body paragraph beginning "From home recordings to …" (SpamAssassin `hard-ham-1/00108`) or
+//! "From me at 10:00 …\nNote: …" does not split a message in two. Line
 //! endings may be LF or CRLF. One level of mboxrd quoting is removed (`>From ` → `From `,
 //! `>>From ` → `>From `). Each message keeps at most [`MAX_MESSAGE_BYTES`]; the rest of an
 //! oversized message (a huge attachment) is read and thrown away, and so is the rest of an
@@ -89,7 +90,7 @@ impl<R: BufRead> MboxSplitter<R> {
     /// Returns the message it ends, if any.
     fn take_line(&mut self) -> Option<RawMail> {
         if let Some((candidate, line)) = self.candidate.take() {
-            if looks_like_header(&self.line) {
+            if opens_a_message(&self.line) {
                 let finished = self.current.replace(RawMail {
                     line,
                     ..RawMail::default()
@@ -136,19 +137,59 @@ fn append(current: &mut Option<RawMail>, limit: usize, line: &[u8]) {
 }
 
 /// Whether a line is a header field (`Name: value`: a name of printable ASCII other than
-/// `:`, then `:` and a space, a tab or the end of the line), as the first line after a
-/// `From_` separator is; a URL (`https://…`) is not.
-fn looks_like_header(line: &[u8]) -> bool {
+/// `:`, then `:` and a space, a tab or the end of the line) that mail writers put first in a
+/// stored message, as after a `From_` separator: a trace or envelope field, an `X-` or
+/// `ARC-` field, or one of the usual message fields. A URL (`https://…`) is not a header, and
+/// a body line such as `Note: …` or `PS: …` is not one that opens a message.
+fn opens_a_message(line: &[u8]) -> bool {
+    /// Fields a stored message starts with (lower case), beside `x-…` and `arc-…`.
+    const FIRST_FIELDS: [&str; 27] = [
+        "return-path",
+        "received",
+        "delivered-to",
+        "envelope-to",
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "subject",
+        "date",
+        "message-id",
+        "reply-to",
+        "sender",
+        "in-reply-to",
+        "references",
+        "mime-version",
+        "content-type",
+        "content-transfer-encoding",
+        "status",
+        "authentication-results",
+        "dkim-signature",
+        "domainkey-signature",
+        "received-spf",
+        "list-id",
+        "precedence",
+        "user-agent",
+        "thread-topic",
+    ];
     let name = line
         .iter()
         .take_while(|&&b| b.is_ascii_graphic() && b != b':')
         .count();
-    name > 0
+    let is_header = name > 0
         && line.get(name) == Some(&b':')
         && matches!(
             line.get(name + 1),
             None | Some(b' ' | b'\t' | b'\r' | b'\n')
-        )
+        );
+    if !is_header {
+        return false;
+    }
+    let name = String::from_utf8_lossy(&line[..name]).to_ascii_lowercase();
+    name.starts_with("x-")
+        || name.starts_with("arc-")
+        || name.starts_with("resent-")
+        || FIRST_FIELDS.contains(&name.as_str())
 }
 
 impl<R: BufRead> Iterator for MboxSplitter<R> {
@@ -259,6 +300,45 @@ mod tests {
             b"X-GM-THRID: 1\nSubject: two\n\nFrom x Mon 9:00\n\n"
         );
         assert_eq!(mails[2].bytes, b"no headers\n");
+    }
+
+    #[test]
+    fn a_body_line_that_only_looks_like_a_header_after_an_undated_from_line_splits_nothing() {
+        let mbox = b"From a@b Sat Jan  3 01:05:34 1996\nSubject: one\n\nHi,\n\nFrom me at 10:00 today.\nNote: bring the slides\n\nFrom me at 11:00\nPS: and coffee\n\nFrom - Mon 10:00\nReturn-Path: <c@d>\nSubject: two\n\nFrom b 9:00\nreceived: by x\n";
+        let mails = split(mbox, 1 << 20);
+        assert_eq!(mails.len(), 3);
+        assert!(mails[0].bytes.ends_with(
+            b"\n\nFrom me at 10:00 today.\nNote: bring the slides\n\nFrom me at 11:00\nPS: and coffee\n\n"
+        ));
+        assert_eq!(mails[1].line, 12);
+        assert_eq!(mails[1].bytes, b"Return-Path: <c@d>\nSubject: two\n\n");
+        assert_eq!(mails[2].line, 16);
+        assert_eq!(mails[2].bytes, b"received: by x\n");
+    }
+
+    #[test]
+    fn the_headers_that_open_a_message_are_trace_envelope_and_message_fields() {
+        for (line, opens) in [
+            (&b"Return-Path: <a@b>\n"[..], true),
+            (b"X-GM-THRID: 1\r\n", true),
+            (b"ARC-Seal: i=1\n", true),
+            (b"Resent-From: a@b\n", true),
+            (b"DKIM-Signature: v=1\n", true),
+            (b"Subject:\n", true),
+            (b"Note: bring the slides\n", false),
+            (b"PS: and coffee\n", false),
+            (b"https://zoom.us/j/1\n", false),
+            (b"Subject:x\n", false),
+            (b": value\n", false),
+            (b"Agenda\n", false),
+        ] {
+            assert_eq!(
+                opens_a_message(line),
+                opens,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
     }
 
     #[test]
