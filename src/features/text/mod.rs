@@ -395,73 +395,30 @@ fn padded_grams(
 }
 
 /// Sparse hashed counts of `text`: sorted buckets with sublinear term frequency (1 + ln count).
+///
+/// Counted as scoring counts ([`with_gram_counts`]: the thread's dense table, the character
+/// n-grams of words seen before from the thread's cache), then only the distinct buckets are
+/// sorted.
 pub fn hashed_counts(spec: &TextSpec, text: &str) -> Vec<(u32, f32)> {
     with_scratch(|s| {
         s.tokens.fill(text);
-        let mut buckets = std::mem::take(&mut s.buckets);
-        buckets.clear();
-        let mut push = |bucket, _, _: &str| buckets.push(bucket);
-        word_grams(spec, &s.tokens, &mut push);
-        char_grams(spec, &s.tokens, &mut s.bounds, &mut s.cut, &mut push);
-        let out = if buckets.len() >= DENSE_MIN_GRAMS && spec.hash_bits <= DENSE_BITS {
-            dense_counts(&buckets, spec.hash_bits, s)
-        } else {
-            sort_buckets(&mut buckets, &mut s.sorted, &mut s.bins, spec.hash_bits);
-            counts_of_sorted(&buckets)
+        count_grams(spec, s);
+        let mut distinct = std::mem::take(&mut s.distinct);
+        sort_buckets(&mut distinct, &mut s.sorted, &mut s.bins, spec.hash_bits);
+        let counts = GramCounts {
+            tokens: &s.tokens,
+            distinct: &distinct,
+            first_words: &[],
+            table: &s.table,
+            overflow: &s.overflow,
         };
-        s.buckets = buckets;
+        let out = distinct.iter().map(|&b| (b, counts.tf(b))).collect();
+        for &b in &distinct {
+            s.table[b as usize] = 0;
+        }
+        s.distinct = distinct;
         out
     })
-}
-
-/// Widest hashed space counted in a dense per-thread table (2^20 `u16`s, 2 MB).
-const DENSE_BITS: u32 = 20;
-/// Fewer grams than this are sorted with their repeats (it all stays in L1).
-const DENSE_MIN_GRAMS: usize = 2048;
-
-/// Counts buckets in a dense table, then sorts only the distinct ones.
-fn dense_counts(buckets: &[u32], bits: u32, s: &mut Scratch) -> Vec<(u32, f32)> {
-    let size = 1usize << bits;
-    if s.table.len() != size {
-        s.table = vec![0u16; size];
-    }
-    let table = s.table.as_mut_slice();
-    let distinct = &mut s.distinct;
-    distinct.clear();
-    // Counts saturate at u16::MAX; such a bucket is counted again exactly below.
-    for &b in buckets {
-        let c = &mut table[b as usize];
-        if *c == 0 {
-            distinct.push(b);
-        }
-        *c = c.saturating_add(1);
-    }
-    sort_buckets(distinct, &mut s.sorted, &mut s.bins, bits);
-    let mut out = Vec::with_capacity(distinct.len());
-    for &b in distinct.iter() {
-        let mut c = usize::from(std::mem::take(&mut table[b as usize]));
-        if c == usize::from(u16::MAX) {
-            c = buckets.iter().filter(|&&x| x == b).count();
-        }
-        out.push((b, sublinear_tf(c)));
-    }
-    out
-}
-
-/// `(bucket, 1 + ln count)` of sorted buckets.
-fn counts_of_sorted(buckets: &[u32]) -> Vec<(u32, f32)> {
-    let mut out: Vec<(u32, f32)> = Vec::with_capacity(buckets.len() / 2 + 1);
-    let mut i = 0;
-    while i < buckets.len() {
-        let b = buckets[i];
-        let mut j = i + 1;
-        while j < buckets.len() && buckets[j] == b {
-            j += 1;
-        }
-        out.push((b, sublinear_tf(j - i)));
-        i = j;
-    }
-    out
 }
 
 /// `1 + ln count`, exactly as counting in `f32` one at a time and taking `f32::ln` gives it
