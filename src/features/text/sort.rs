@@ -2,7 +2,6 @@
 
 /// Sorts buckets below `2^bits` (hashes, so close to uniform): a distribution over about as
 /// many bins as buckets for short lists, an LSD radix sort for long ones.
-/// `examples/profile_sort.rs` compares them with `sort_unstable`.
 pub(super) fn sort_buckets(v: &mut Vec<u32>, tmp: &mut Vec<u32>, aux: &mut Vec<u32>, bits: u32) {
     let n = v.len();
     if n < 24 || bits > 24 {
