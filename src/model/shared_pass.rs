@@ -184,7 +184,8 @@ fn renumbering(x: &Csr) -> (Vec<u32>, Vec<u32>) {
 }
 
 /// Row `i` of `x` over the `renumbered` columns, sorted by column, into `row` (`order` is
-/// scratch).
+/// scratch). A row that names a column twice (a matrix built by hand; hashed rows never do)
+/// keeps both pairs, as a sort does.
 fn sorted_row(
     x: &Csr,
     renumbered: &[u32],
@@ -193,13 +194,15 @@ fn sorted_row(
     order: &mut ColumnOrder,
 ) {
     let (c, v) = x.row(i);
-    order.sort(
-        c.iter()
-            .map(|&c| renumbered[c as usize])
-            .zip(v.iter().copied()),
-        x.ncols,
-        row,
-    );
+    let pairs = c
+        .iter()
+        .map(|&c| renumbered[c as usize])
+        .zip(v.iter().copied());
+    if x.ncols > ColumnOrder::MAX_COLUMNS || !order.sort(pairs.clone(), x.ncols, row) {
+        row.clear();
+        row.extend(pairs);
+        row.sort_unstable_by_key(|&(c, _)| c);
+    }
 }
 
 /// Puts pairs of distinct columns in column order without comparing them: each value goes to
@@ -215,24 +218,32 @@ struct ColumnOrder {
 }
 
 impl ColumnOrder {
-    /// The `pairs` (columns below `ncols`, each at most once) in column order, into `out`.
-    /// Every bit set is cleared again as it is read, so the tables are ready for the next row.
+    /// The widest matrix put in order this way (4 MB of values, 256 summary words a row);
+    /// wider ones are sorted.
+    const MAX_COLUMNS: usize = 1 << 20;
+
+    /// The `pairs` (columns below `ncols`) in column order, into `out`; false, with `out`
+    /// unspecified, when a column comes twice. Every bit set is cleared again as it is read,
+    /// so the tables are ready for the next row either way.
     fn sort(
         &mut self,
         pairs: impl Iterator<Item = (u32, f32)>,
         ncols: usize,
         out: &mut Vec<(u32, f32)>,
-    ) {
+    ) -> bool {
         let words = ncols.div_ceil(64);
         if self.values.len() < ncols {
             self.values.resize(ncols, 0.0);
             self.words.resize(words, 0);
             self.summary.resize(words.div_ceil(64), 0);
         }
+        let mut distinct = true;
         for (c, v) in pairs {
             let c = c as usize;
+            let bit = 1 << (c & 63);
+            distinct &= self.words[c >> 6] & bit == 0;
             self.values[c] = v;
-            self.words[c >> 6] |= 1 << (c & 63);
+            self.words[c >> 6] |= bit;
             self.summary[c >> 12] |= 1 << ((c >> 6) & 63);
         }
         out.clear();
@@ -249,6 +260,7 @@ impl ColumnOrder {
                 }
             }
         }
+        distinct
     }
 }
 
@@ -581,13 +593,31 @@ mod tests {
                 cols.dedup();
                 let pairs: Vec<(u32, f32)> =
                     cols.iter().rev().map(|&c| (c, c as f32 + 0.5)).collect();
-                order.sort(pairs.iter().copied(), ncols, &mut out);
+                assert!(order.sort(pairs.iter().copied(), ncols, &mut out));
                 let mut want = pairs.clone();
                 want.sort_unstable_by_key(|&(c, _)| c);
                 assert_eq!(out, want, "{ncols} columns, {len} drawn");
             }
         }
         assert!(order.words.iter().chain(&order.summary).all(|&w| w == 0));
+        // A column named twice is refused, and the tables are left clear.
+        assert!(!order.sort([(5, 1.0), (9, 2.0), (5, 3.0)].into_iter(), 10, &mut out));
+        assert!(order.words.iter().chain(&order.summary).all(|&w| w == 0));
+    }
+
+    #[test]
+    fn a_hand_built_row_naming_a_column_twice_keeps_both_pairs_when_rows_are_merged() {
+        let mut x = Csr::new(3);
+        x.push_row([(2, 1.0), (0, 0.5), (2, 0.25)]);
+        x.push_row([(1, 1.0)]);
+        let d = Distinct::new(&x);
+        // Column 2 is used twice, so it is renumbered 0; column 0 (used once) becomes 1.
+        let (cols, vals) = d.x.row(0);
+        assert_eq!(cols.len(), 3);
+        let mut pairs: Vec<(u32, f32)> = cols.iter().copied().zip(vals.iter().copied()).collect();
+        pairs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        assert_eq!(pairs, [(0, 0.25), (0, 1.0), (1, 0.5)]);
+        assert!(cols.windows(2).all(|w| w[0] <= w[1]));
     }
 
     /// The loss and gradient of one model, row by row, straight from the definition.
