@@ -3,10 +3,11 @@
 //! A message starts at a `From ` separator line. The first line of the stream is a separator
 //! whenever it starts with `From `; later ones must follow an empty line, look like a real
 //! `From_` line (`From <sender> … hh:mm …`) and either carry a whole date (month, day, time
-//! and year, as every writer puts there) or be followed by a header line that opens a stored
-//! message (`Return-Path:`, `Received:`, `X-…:` and the like, not any `Name: …`), so that a
-//! body paragraph beginning "From home recordings to …" (SpamAssassin `hard-ham-1/00108`) or
-//! "From me at 10:00 …\nNote: …" does not split a message in two. Line
+//! and year, as every writer puts there) or be followed by a header block: a header that opens
+//! stored messages (`Return-Path:`, `Received:`, `X-…:` and the like), or any `Name: value`
+//! line followed by another header line or a folded continuation. So a body paragraph
+//! beginning "From home recordings to …" (SpamAssassin `hard-ham-1/00108`) or "From me at
+//! 10:00 …\nNote: …" does not split a message in two. Line
 //! endings may be LF or CRLF. One level of mboxrd quoting is removed (`>From ` → `From `,
 //! `>>From ` → `>From `). Each message keeps at most [`MAX_MESSAGE_BYTES`]; the rest of an
 //! oversized message (a huge attachment) is read and thrown away, and so is the rest of an
@@ -42,8 +43,11 @@ pub(super) struct MboxSplitter<R> {
     /// The date a `From_` line carries: month, day, time, year.
     dated: Regex,
     line: Vec<u8>,
-    /// A `From_` line that starts a message if the next line is a header, and its line number.
+    /// A `From_` line that starts a message if a header block follows, and its line number.
     candidate: Option<(Vec<u8>, u64)>,
+    /// The header line after `candidate` that is not one that opens a message: the candidate
+    /// starts one if the next line is a header too.
+    pending: Option<Vec<u8>>,
     done: bool,
 }
 
@@ -70,6 +74,7 @@ impl<R: BufRead> MboxSplitter<R> {
             .expect("valid regex"),
             line: Vec::with_capacity(256),
             candidate: None,
+            pending: None,
             done: false,
         }
     }
@@ -90,15 +95,32 @@ impl<R: BufRead> MboxSplitter<R> {
     /// Returns the message it ends, if any.
     fn take_line(&mut self) -> Option<RawMail> {
         if let Some((candidate, line)) = self.candidate.take() {
-            if opens_a_message(&self.line) {
+            let pending = self.pending.take();
+            let starts = match &pending {
+                None => opens_a_message(&self.line),
+                Some(_) => is_header(&self.line) || is_continuation(&self.line),
+            };
+            if starts {
                 let finished = self.current.replace(RawMail {
                     line,
                     ..RawMail::default()
                 });
+                if let Some(header) = pending {
+                    append(&mut self.current, self.limit, &header);
+                }
                 self.append_line();
                 return finished;
             }
+            if pending.is_none() && is_header(&self.line) {
+                // One header line proves nothing yet (`Note: …`): the next line decides.
+                self.candidate = Some((candidate, line));
+                self.pending = Some(self.line.clone());
+                return None;
+            }
             append(&mut self.current, self.limit, &candidate);
+            if let Some(header) = pending {
+                append(&mut self.current, self.limit, &header);
+            }
         }
         if self.is_separator() {
             if self.line_no == 1 || self.dated.is_match(&self.line) {
@@ -136,18 +158,46 @@ fn append(current: &mut Option<RawMail>, limit: usize, line: &[u8]) {
         .extend_from_slice(&line[..line.len().min(room)]);
 }
 
-/// Whether a line is a header field (`Name: value`: a name of printable ASCII other than
-/// `:`, then `:` and a space, a tab or the end of the line) that mail writers put first in a
-/// stored message, as after a `From_` separator: a trace or envelope field, an `X-` or
-/// `ARC-` field, or one of the usual message fields. A URL (`https://…`) is not a header, and
-/// a body line such as `Note: …` or `PS: …` is not one that opens a message.
+/// Whether a line is a header field: `Name: value`, a name of printable ASCII other than
+/// `:`, then `:` and a space, a tab or the end of the line. A URL (`https://…`) is not.
+fn is_header(line: &[u8]) -> bool {
+    header_name(line).is_some()
+}
+
+/// The name of a header field line (see [`is_header`]).
+fn header_name(line: &[u8]) -> Option<&[u8]> {
+    let name = line
+        .iter()
+        .take_while(|&&b| b.is_ascii_graphic() && b != b':')
+        .count();
+    let is_header = name > 0
+        && line.get(name) == Some(&b':')
+        && matches!(
+            line.get(name + 1),
+            None | Some(b' ' | b'\t' | b'\r' | b'\n')
+        );
+    is_header.then(|| &line[..name])
+}
+
+/// A folded header's continuation: white space, then something.
+fn is_continuation(line: &[u8]) -> bool {
+    matches!(line.first(), Some(b' ' | b'\t')) && !line.iter().all(u8::is_ascii_whitespace)
+}
+
+/// Whether a line is a header field that mail writers put first in a stored message, as
+/// after a `From_` separator: a trace or envelope field, an `X-`, `ARC-`, `Resent-` or
+/// `List-` field, or one of the usual message fields. A body line such as `Note: …` or
+/// `PS: …` is not one.
 fn opens_a_message(line: &[u8]) -> bool {
-    /// Fields a stored message starts with (lower case), beside `x-…` and `arc-…`.
-    const FIRST_FIELDS: [&str; 27] = [
+    /// Fields a stored message starts with (lower case), beside the prefixed ones.
+    const FIRST_FIELDS: [&str; 36] = [
         "return-path",
         "received",
         "delivered-to",
+        "delivery-date",
         "envelope-to",
+        "envelope-from",
+        "old-return-path",
         "from",
         "to",
         "cc",
@@ -162,33 +212,29 @@ fn opens_a_message(line: &[u8]) -> bool {
         "mime-version",
         "content-type",
         "content-transfer-encoding",
+        "content-class",
         "status",
         "authentication-results",
         "dkim-signature",
         "domainkey-signature",
         "received-spf",
-        "list-id",
         "precedence",
         "user-agent",
         "thread-topic",
+        "thread-index",
+        "importance",
+        "organization",
+        "path",
+        "newsgroups",
+        "xref",
     ];
-    let name = line
-        .iter()
-        .take_while(|&&b| b.is_ascii_graphic() && b != b':')
-        .count();
-    let is_header = name > 0
-        && line.get(name) == Some(&b':')
-        && matches!(
-            line.get(name + 1),
-            None | Some(b' ' | b'\t' | b'\r' | b'\n')
-        );
-    if !is_header {
+    let Some(name) = header_name(line) else {
         return false;
-    }
-    let name = String::from_utf8_lossy(&line[..name]).to_ascii_lowercase();
-    name.starts_with("x-")
-        || name.starts_with("arc-")
-        || name.starts_with("resent-")
+    };
+    let name = String::from_utf8_lossy(name).to_ascii_lowercase();
+    ["x-", "arc-", "resent-", "list-"]
+        .iter()
+        .any(|p| name.starts_with(p))
         || FIRST_FIELDS.contains(&name.as_str())
 }
 
@@ -207,6 +253,9 @@ impl<R: BufRead> Iterator for MboxSplitter<R> {
                     // A From_ line at the very end starts no message.
                     if let Some((candidate, _)) = self.candidate.take() {
                         append(&mut self.current, self.limit, &candidate);
+                    }
+                    if let Some(header) = self.pending.take() {
+                        append(&mut self.current, self.limit, &header);
                     }
                 }
                 Ok(_) => {
@@ -317,6 +366,33 @@ mod tests {
     }
 
     #[test]
+    fn after_an_undated_from_line_any_two_header_lines_start_a_message() {
+        let mbox = b"From a@b Sat Jan  3 01:05:34 1996\nSubject: one\n\nbody one\n\nFrom s@x Fri, 3 Jan 2020 12:34:56 +0000\nPriority: urgent\nComments: two\n\nbody two\n\nFrom s@x Fri, 3 Jan 2020 12:35:00 +0000\nKeywords: a,\n b\n\nbody three\n\nFrom me at 10:00\nTodo: slides\nand coffee\n\nFrom me at 11:00\nTodo: the end\n";
+        let mails = split(mbox, 1 << 20);
+        assert_eq!(
+            mails.len(),
+            3,
+            "{:?}",
+            mails
+                .iter()
+                .map(|m| String::from_utf8_lossy(&m.bytes))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(mails[1].line, 6);
+        assert_eq!(
+            mails[1].bytes,
+            b"Priority: urgent\nComments: two\n\nbody two\n\n"
+        );
+        assert_eq!(mails[2].line, 12);
+        assert!(mails[2].bytes.starts_with(b"Keywords: a,\n b\n"));
+        // Two body paragraphs that only look like a From_ line and one header: no split, and
+        // every line kept in order (the last at the very end of the stream).
+        assert!(mails[2].bytes.ends_with(
+            b"body three\n\nFrom me at 10:00\nTodo: slides\nand coffee\n\nFrom me at 11:00\nTodo: the end\n"
+        ));
+    }
+
+    #[test]
     fn the_headers_that_open_a_message_are_trace_envelope_and_message_fields() {
         for (line, opens) in [
             (&b"Return-Path: <a@b>\n"[..], true),
@@ -325,6 +401,8 @@ mod tests {
             (b"Resent-From: a@b\n", true),
             (b"DKIM-Signature: v=1\n", true),
             (b"Subject:\n", true),
+            (b"Delivery-date: Fri, 03 Jan 2020\n", true),
+            (b"List-Unsubscribe: <mailto:x>\n", true),
             (b"Note: bring the slides\n", false),
             (b"PS: and coffee\n", false),
             (b"https://zoom.us/j/1\n", false),
