@@ -228,6 +228,9 @@ fn run_score(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
             return run_score_export(path, args, quiet, say);
         }
     }
+    if args.senders {
+        return run_score_table_senders(args, quiet, say);
+    }
     if let Some(whole) = args.inputs.iter().find(|p| is_mail(p) || is_export(p)) {
         return Err(Error::Usage(format!(
             "{} is a mailbox or an export: those are scored one at a time, each alone \
@@ -235,16 +238,18 @@ fn run_score(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
             whole.display()
         )));
     }
-    for (flag, given) in [
-        ("--messages-out", args.messages_out.is_some()),
-        ("--me", args.me.is_some()),
-    ] {
-        if given {
-            return Err(Error::Usage(format!(
-                "{flag} is for an export or a mailbox; a table is scored one row per message \
-                 already"
-            )));
-        }
+    if args.messages_out.is_some() {
+        return Err(Error::Usage(
+            "--messages-out is for an export, a mailbox or a table judged by sender \
+             (--senders); without --senders a table is scored one row per message already"
+                .into(),
+        ));
+    }
+    if args.me.is_some() {
+        return Err(Error::Usage(
+            "--me is for an export or a mailbox; a table is scored one row per message already"
+                .into(),
+        ));
     }
     let model = load_model(args)?;
     let cfg = ScoreConfig {
@@ -411,6 +416,39 @@ fn run_score_export(path: &Path, args: &ScoreArgs, quiet: bool, say: &dyn Fn(&st
         ));
     }
     Ok(code)
+}
+
+/// `score --senders` on one table: its rows judged by sender, as an export's are.
+fn run_score_table_senders(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
+    let [path] = args.inputs.as_slice() else {
+        return Err(Error::Usage(
+            "--senders judges the senders of one table at a time".into(),
+        ));
+    };
+    if args.me.is_some() {
+        return Err(Error::Usage(
+            "--me is for an export or a mailbox; a table's rows say their direction themselves"
+                .into(),
+        ));
+    }
+    let opts = args.table.options(false)?;
+    let (model, table) = open_while_loading(args, || score::SenderTable::open(path, &opts))?;
+    if !table.timed {
+        say(&format!(
+            "warning: {} has no timestamp column (timestamp, date, sent_at): its rows are taken \
+             in file order, and nothing is timed (time to the first pitch, follow-up spacing); \
+             Outlook's CSV export carries no dates",
+            path.display()
+        ));
+    }
+    score_senders(
+        &model,
+        &table,
+        "the sender of the table's outgoing rows",
+        args,
+        quiet,
+        say,
+    )
 }
 
 fn run_score_mail(path: &Path, args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {

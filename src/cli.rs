@@ -188,9 +188,16 @@ pub struct ScoreArgs {
     /// For an export: you, as a profile URL or name [default: found in the export].
     #[arg(long)]
     pub me: Option<String>,
-    /// For an export: also write per-message scores to this file (same format).
+    /// For an export, a mailbox or `--senders`: also write per-message scores to this file
+    /// (same format).
     #[arg(long)]
     pub messages_out: Option<PathBuf>,
+    /// For one CSV/TSV/JSON Lines file whose rows name their sender (a `contact_profile_url`,
+    /// `sender`, `from` or Outlook `From: (Address)` column; `conversation_id`, `direction`,
+    /// `timestamp` when present): one verdict per sender, as for an export, instead of one
+    /// row per message.
+    #[arg(long)]
+    pub senders: bool,
 }
 
 impl TableArgs {

@@ -102,8 +102,7 @@ pub fn score_tables(model: &Model, cfg: &ScoreConfig, out: &mut dyn Write) -> Re
             path,
             options: &cfg.table,
         };
-        // Standard input, a pipe (`<(…)`) or a device cannot be read twice: held in memory.
-        let once = path.as_os_str() == "-" || !std::fs::metadata(path).is_ok_and(|m| m.is_file());
+        let once = read_once(path);
         // A table without thread columns needs no first pass: no row has a place in a thread.
         let threaded = once || TableReader::open(path, &cfg.table)?.has_threads();
         let held;
@@ -147,6 +146,64 @@ pub fn score_tables(model: &Model, cfg: &ScoreConfig, out: &mut dyn Write) -> Re
     Ok(summary)
 }
 
+/// A table whose rows name their senders, read as a stream for [`score_senders`].
+pub struct SenderTable<'a> {
+    rows: TableRows<'a>,
+    /// Whether the rows carry timestamps (else they are taken in file order, untimed).
+    pub timed: bool,
+}
+
+/// Where a [`SenderTable`]'s rows come from.
+enum TableRows<'a> {
+    /// A file, opened afresh for each pass.
+    File(TableStream<'a>),
+    /// Read once and held (standard input, a pipe).
+    Held(Held),
+}
+
+impl<'a> SenderTable<'a> {
+    /// Opens `path`, refusing a table whose rows do not say who sent them.
+    pub fn open(path: &'a std::path::Path, options: &'a TableOptions) -> Result<Self> {
+        let mut reader = TableReader::open(path, options)?;
+        let timed = reader.has_timestamps();
+        if !reader.has_threads() {
+            return Err(Error::Usage(format!(
+                "{}: --senders needs a column naming each row's sender (contact_profile_url, \
+                 sender_profile_url, sender, from, From: (Address)) or its conversation \
+                 (conversation_id, thread_id); without one, score it row by row",
+                path.display()
+            )));
+        }
+        let rows = match read_once(path) {
+            true => {
+                let mut messages = Vec::new();
+                let report = drain(&mut reader, &mut |m| {
+                    messages.push(m);
+                    Ok(())
+                })?;
+                TableRows::Held(Held(messages, report))
+            }
+            false => TableRows::File(TableStream { path, options }),
+        };
+        Ok(SenderTable { rows, timed })
+    }
+}
+
+impl MessageStream for SenderTable<'_> {
+    fn each(&self, text: bool, visit: &mut dyn FnMut(Message) -> Result<()>) -> Result<ReadReport> {
+        match &self.rows {
+            TableRows::File(file) => file.each(text, visit),
+            TableRows::Held(held) => held.each(text, visit),
+        }
+    }
+}
+
+/// Standard input, a pipe (`<(…)`) or a device cannot be read twice: such input is held in
+/// memory.
+fn read_once(path: &std::path::Path) -> bool {
+    path.as_os_str() == "-" || !std::fs::metadata(path).is_ok_and(|m| m.is_file())
+}
+
 /// A delimited file read as a stream: opened afresh for each pass; rows that cannot be read
 /// go to the pass's report.
 struct TableStream<'a> {
@@ -181,18 +238,25 @@ impl MessageStream for TableStream<'_> {
         _text: bool,
         visit: &mut dyn FnMut(Message) -> Result<()>,
     ) -> Result<ReadReport> {
-        let mut reader = TableReader::open(self.path, self.options)?;
-        let mut bad = Vec::new();
-        while let Some(row) = reader.next_message() {
-            match row {
-                Ok(m) => visit(m)?,
-                Err(e) => bad.push(e.to_string()),
-            }
-        }
-        let mut report = std::mem::take(&mut reader.report);
-        report.bad_rows.extend(bad);
-        Ok(report)
+        drain(&mut TableReader::open(self.path, self.options)?, visit)
     }
+}
+
+/// Every row of `reader` to `visit`; rows that cannot be read go to the report.
+fn drain(
+    reader: &mut TableReader,
+    visit: &mut dyn FnMut(Message) -> Result<()>,
+) -> Result<ReadReport> {
+    let mut bad = Vec::new();
+    while let Some(row) = reader.next_message() {
+        match row {
+            Ok(m) => visit(m)?,
+            Err(e) => bad.push(e.to_string()),
+        }
+    }
+    let mut report = std::mem::take(&mut reader.report);
+    report.bad_rows.extend(bad);
+    Ok(report)
 }
 
 /// The output rows of a batch of messages and their predictions (same order).

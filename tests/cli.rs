@@ -641,6 +641,111 @@ fn score_reads_standard_input_given_as_dash() {
     assert_eq!(parse_jsonl(&run.stdout).len(), 60);
 }
 
+/// Records of a CSV text (header first).
+fn csv_records(text: &[u8]) -> Vec<csv::StringRecord> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text)
+        .records()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+#[test]
+fn score_senders_judges_a_tables_rows_by_sender_and_scores_every_row() {
+    let sb = Sandbox::new();
+    let table = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/outreach/tech.csv");
+    let run = sb
+        .run(&[
+            "score",
+            "--senders",
+            table.to_str().unwrap(),
+            "--messages-out",
+            "rows.csv",
+        ])
+        .expect_success()
+        .expect_no_stderr("no timestamp column");
+    let verdicts = csv_records(&run.stdout);
+    assert_eq!(
+        verdicts[0].iter().take(3).collect::<Vec<_>>(),
+        ["sender", "profile_url", "verdict"]
+    );
+    // Every row of the table is scored (the labeled ones and the owner's replies).
+    let rows = csv_records(&sb.read("rows.csv")).len() - 1;
+    let table_rows = csv::Reader::from_path(&table).unwrap().records().count();
+    assert_eq!(rows, table_rows);
+    let stderr = &run.stderr;
+    assert!(
+        stderr.contains(&format!(
+            "{rows} messages read; {} senders",
+            verdicts.len() - 1
+        )),
+        "{stderr}"
+    );
+    assert!(verdicts[1..].iter().any(|v| &v[2] == "hard_sell"));
+    assert!(verdicts[1..].iter().any(|v| &v[2] == "collector"));
+    assert!(verdicts[1..].iter().any(|v| &v[2] == "ok"));
+}
+
+/// Outlook's "Comma Separated Values" mail export: its real header, no dates.
+const OUTLOOK_HEADER: &str = "\"Subject\",\"Body\",\"From: (Name)\",\"From: (Address)\",\"From: (Type)\",\"To: (Name)\",\"To: (Address)\",\"To: (Type)\",\"CC: (Name)\",\"CC: (Address)\",\"CC: (Type)\",\"BCC: (Name)\",\"BCC: (Address)\",\"BCC: (Type)\",\"Billing Information\",\"Categories\",\"Importance\",\"Mileage\",\"Sensitivity\"\n";
+
+#[test]
+fn score_senders_reads_an_outlook_csv_export_by_sender_address_and_says_it_is_untimed() {
+    let sb = Sandbox::new();
+    let mut text = OUTLOOK_HEADER.to_string();
+    let row = |subject: &str, body: &str, name: &str, address: &str| {
+        format!("\"{subject}\",\"{body}\",\"{name}\",\"{address}\",\"SMTP\",\"Jordan Avery\",\"jordan@example.org\",\"SMTP\",,,,,,,,,\"Normal\",,\"Normal\"\n")
+    };
+    for body in [
+        "Thanks for connecting! Our platform cuts your costs by 40%, book a demo today",
+        "Following up on my last 3 messages about our offer, are you free for a call this week?",
+        "Just bumping this to the top of your inbox, our agency grows revenue 10x. Book a slot now",
+    ] {
+        text += &row("Quick question", body, "Pat Seller", "pat@leadgen.example");
+    }
+    text += &row(
+        "Slides",
+        "Great seeing you at the conference on Tuesday, here are the slides I promised. Could you review section 2 before Friday?",
+        "Sam Colleague",
+        "sam@example.org",
+    );
+    sb.write("outlook.csv", text);
+    let run = sb
+        .run(&["score", "--senders", "--text-column", "Body", "outlook.csv"])
+        .expect_success()
+        .expect_stderr("outlook.csv has no timestamp column")
+        .expect_stderr("4 messages read; 2 senders: 1 hard_sell, 0 collector, 0 sponsored, 1 ok");
+    let verdicts = csv_records(&run.stdout);
+    let by_sender: BTreeMap<&str, (&str, &str, &str)> = verdicts[1..]
+        .iter()
+        .map(|v| (&v[0], (&v[1], &v[2], &v[4])))
+        .collect();
+    assert_eq!(
+        by_sender["Pat Seller"],
+        ("pat@leadgen.example", "hard_sell", "3")
+    );
+    assert_eq!(by_sender["Sam Colleague"], ("sam@example.org", "ok", "1"));
+}
+
+#[test]
+fn score_senders_refuses_a_table_that_does_not_say_who_sent_each_row() {
+    let sb = trained_sandbox();
+    sb.run(&["score", "--senders", "--model", "model.json", "test.csv"])
+        .expect_code(2)
+        .expect_stderr("test.csv: --senders needs a column naming each row's sender");
+    sb.run(&[
+        "score",
+        "--senders",
+        "--model",
+        "model.json",
+        "test.csv",
+        "train.csv",
+    ])
+    .expect_code(2)
+    .expect_stderr("one table at a time");
+}
+
 #[test]
 fn score_output_is_byte_identical_with_one_or_two_threads() {
     let sb = trained_sandbox();

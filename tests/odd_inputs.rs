@@ -301,7 +301,7 @@ fn an_export_among_other_inputs_an_input_twice_or_export_flags_on_a_table_are_re
     .expect_stderr("is given twice");
     sb.run(&["score", "t.csv", "--messages-out", "m.csv"])
         .expect_code(2)
-        .expect_stderr("--messages-out is for an export or a mailbox");
+        .expect_stderr("--messages-out is for an export, a mailbox or a table judged by sender");
     assert!(!sb.exists("m.csv"));
     sb.run(&["score", "t.csv", "--me", "Jordan"])
         .expect_code(2)

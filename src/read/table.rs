@@ -141,6 +141,11 @@ impl TableReader {
         self.cols.conversation.is_some() || self.cols.contact.is_some()
     }
 
+    /// True when the table has a timestamp column.
+    pub fn has_timestamps(&self) -> bool {
+        self.cols.timestamp.is_some()
+    }
+
     /// Reads from any byte source; `name` is used in messages.
     pub fn from_reader(
         name: &str,
@@ -598,8 +603,10 @@ fn resolve_columns(
             "sender profile url",
             "sender",
             "from",
+            // Outlook's "Comma Separated Values" mail export.
+            "from: (address)",
         ]),
-        contact_name: find_any(&["contact_name", "sender_name"]),
+        contact_name: find_any(&["contact_name", "sender_name", "from: (name)"]),
         timestamp: find_any(&["timestamp", "date", "sent_at"]),
         connected_on: find("connected_on"),
         claim_checked: find("contact_is_connection"),
