@@ -2,9 +2,11 @@
 //!
 //! linfa-logistic 0.8.1 takes dense `Array2` only (../shared/FACTS.md: 20,000 × 4,096 takes
 //! 320 s and 655 MB), so the wide hashed n-gram space is fitted here instead: the same loss
-//! as linfa-logistic (summed log-loss + alpha/2 ‖w‖², intercept not penalised) handed to the
-//! same argmin L-BFGS with More–Thuente line search, but computed in O(non-zeros). The dense
-//! combiner in [`crate::model`] is fitted by linfa-logistic on top of these scores.
+//! as linfa-logistic (summed log-loss + alpha/2 ‖w‖², intercept not penalised), computed in
+//! O(non-zeros) and handed to the same argmin L-BFGS with More–Thuente line search, divided
+//! by the summed row weight so that its first step is not as long as the rows are many (see
+//! `solve`). The dense combiner in [`crate::model`] is fitted by linfa-logistic on top of
+//! these scores.
 //!
 //! [`fit_many`] fits every model of a training run at once: each keeps its own solver, and
 //! their evaluations share passes over the rows (`model/shared_pass.rs`).
