@@ -63,7 +63,7 @@ impl<T: Record> Sorter<T> {
         }
     }
 
-    /// A sorter that holds at most [`RUN_BYTES`] of rows in memory.
+    /// A sorter that holds at most `RUN_BYTES` (8 MB) of rows in memory.
     pub fn bounded() -> Self {
         Sorter::with_run_rows(RUN_BYTES / size_of::<T>().max(1))
     }
