@@ -425,13 +425,10 @@ fn run_score_table_senders(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) ->
             "--senders judges the senders of one table at a time".into(),
         ));
     };
-    if args.me.is_some() {
-        return Err(Error::Usage(
-            "--me is for an export or a mailbox; a table's rows say their direction themselves"
-                .into(),
-        ));
-    }
-    let opts = args.table.options(false)?;
+    let opts = table::TableOptions {
+        me: args.me.clone(),
+        ..args.table.options(false)?
+    };
     let (model, table) = open_while_loading(args, || score::SenderTable::open(path, &opts))?;
     if !table.timed {
         say(&format!(
@@ -441,14 +438,11 @@ fn run_score_table_senders(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) ->
             path.display()
         ));
     }
-    score_senders(
-        &model,
-        &table,
-        "the sender of the table's outgoing rows",
-        args,
-        quiet,
-        say,
-    )
+    let you = args
+        .me
+        .as_deref()
+        .unwrap_or("the sender of the table's outgoing rows");
+    score_senders(&model, &table, you, args, quiet, say)
 }
 
 fn run_score_mail(path: &Path, args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {

@@ -185,7 +185,9 @@ pub struct ScoreArgs {
     /// For an export: how eager flagging is (open networker … only people you know).
     #[arg(long, value_enum, default_value = "balanced")]
     pub policy: crate::senders::Policy,
-    /// For an export: you, as a profile URL or name [default: found in the export].
+    /// For an export or a mailbox: you, as a profile URL, address or name [default: found in
+    /// the input]; with `--senders`, the rows sent by you (a table without a `direction`
+    /// column, such as Outlook's CSV export of Inbox and Sent Items together).
     #[arg(long)]
     pub me: Option<String>,
     /// For an export, a mailbox or `--senders`: also write per-message scores to this file
@@ -218,6 +220,7 @@ impl TableArgs {
             has_header: !self.no_header,
             quoting: !self.no_quoting,
             require_label,
+            me: None,
         })
     }
 }

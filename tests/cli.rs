@@ -710,7 +710,7 @@ fn score_senders_reads_an_outlook_csv_export_by_sender_address_and_says_it_is_un
         "Sam Colleague",
         "sam@example.org",
     );
-    sb.write("outlook.csv", text);
+    sb.write("outlook.csv", &text);
     let run = sb
         .run(&["score", "--senders", "--text-column", "Body", "outlook.csv"])
         .expect_success()
@@ -726,6 +726,35 @@ fn score_senders_reads_an_outlook_csv_export_by_sender_address_and_says_it_is_un
         ("pat@leadgen.example", "hard_sell", "3")
     );
     assert_eq!(by_sender["Sam Colleague"], ("sam@example.org", "ok", "1"));
+
+    // Inbox and Sent Items exported together: with --me, your reply to Pat is in Pat's thread
+    // and you are no sender; without it, the reply is just another incoming row.
+    text += &row(
+        "Re: Quick question",
+        "Thanks Pat, not interested at the moment.",
+        "Jordan Avery",
+        "jordan@example.org",
+    )
+    .replace(
+        "\"Jordan Avery\",\"jordan@example.org\",\"SMTP\",,",
+        "\"Pat Seller\",\"pat@leadgen.example\",\"SMTP\",,",
+    );
+    sb.write("outlook.csv", text);
+    let replied_to = |me: &[&str]| {
+        let mut args = vec!["score", "--senders", "--text-column", "Body", "outlook.csv"];
+        args.extend(me);
+        let run = sb.run(&args).expect_success();
+        csv_records(&run.stdout)[1..]
+            .iter()
+            .map(|v| (v[0].to_string(), v[9].to_string()))
+            .collect::<BTreeMap<String, String>>()
+    };
+    let mine = replied_to(&["--me", "jordan@example.org"]);
+    assert_eq!(mine.len(), 2);
+    assert_eq!(mine["Pat Seller"], "true");
+    let theirs = replied_to(&[]);
+    assert_eq!(theirs.len(), 3);
+    assert_eq!(theirs["Pat Seller"], "false");
 }
 
 #[test]

@@ -46,6 +46,10 @@ pub struct TableOptions {
     pub quoting: bool,
     /// Whether a missing label column is an error (training, eval) or not (scoring).
     pub require_label: bool,
+    /// You (an address, profile URL or name; `score --senders --me`): a row whose sender is
+    /// you is one of yours, outgoing, and belongs to its recipient's thread (default: none; a
+    /// `direction` column says which rows are yours).
+    pub me: Option<String>,
 }
 
 impl Default for TableOptions {
@@ -59,6 +63,7 @@ impl Default for TableOptions {
             has_header: true,
             quoting: true,
             require_label: true,
+            me: None,
         }
     }
 }
@@ -74,6 +79,9 @@ struct Columns {
     kind: Option<usize>,
     contact: Option<usize>,
     contact_name: Option<usize>,
+    /// Who a row was sent to: the other party of a row you sent.
+    recipient: Option<usize>,
+    recipient_name: Option<usize>,
     timestamp: Option<usize>,
     connected_on: Option<usize>,
     claim_checked: Option<usize>,
@@ -91,6 +99,8 @@ pub struct TableReader {
     /// The CSV header's names (empty without a header, and for JSON Lines).
     header: Vec<String>,
     cols: Columns,
+    /// [`TableOptions::me`], trimmed.
+    me: Option<String>,
     width: usize,
     record: ByteRecord,
     /// Corrects the csv crate's line numbers in files with CRLF or CR line breaks.
@@ -186,6 +196,7 @@ impl TableReader {
                 header: Vec::new(),
                 source: Source::Jsonl(rows),
                 cols,
+                me: you(opts),
                 record: ByteRecord::new(),
                 lines,
                 delimiter: b',',
@@ -252,6 +263,7 @@ impl TableReader {
             width: header.len(),
             header,
             cols,
+            me: you(opts),
             record: ByteRecord::new(),
             lines,
             delimiter,
@@ -420,7 +432,21 @@ impl TableReader {
         if c.conversation.is_none() && c.contact.is_none() {
             return Ok(None);
         }
-        let contact = field(c.contact);
+        let (mut contact, mut name) = (field(c.contact), field(c.contact_name));
+        let mine = self.me.as_deref().is_some_and(|me| {
+            contact.trim().eq_ignore_ascii_case(me) || name.trim().eq_ignore_ascii_case(me)
+        });
+        if mine && c.recipient.is_some() {
+            // Your row is in the thread of the first party it went to.
+            let first = |list: String| {
+                list.split([';', ','])
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string()
+            };
+            (contact, name) = (first(field(c.recipient)), first(field(c.recipient_name)));
+        }
         let conversation = Some(field(c.conversation))
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| contact.clone());
@@ -435,11 +461,11 @@ impl TableReader {
         let claim = field(c.claim_checked).to_ascii_lowercase();
         Ok(Some(Thread {
             conversation,
-            contact_name: Some(field(c.contact_name))
+            contact_name: Some(name)
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| contact.clone()),
             contact,
-            incoming: !matches!(direction.as_str(), "outgoing" | "out" | "sent"),
+            incoming: !mine && !matches!(direction.as_str(), "outgoing" | "out" | "sent"),
             invitation: field(c.kind).eq_ignore_ascii_case("invitation"),
             timestamp: date(field(c.timestamp), "timestamp")?,
             connected_on: date(field(c.connected_on), "connected_on")?,
@@ -451,6 +477,15 @@ impl TableReader {
             sponsored: false,
         }))
     }
+}
+
+/// [`TableOptions::me`], trimmed; none when empty.
+fn you(opts: &TableOptions) -> Option<String> {
+    opts.me
+        .as_deref()
+        .map(str::trim)
+        .filter(|me| !me.is_empty())
+        .map(String::from)
 }
 
 /// Reads every row of `path`; the first bad row stops the read with its `path:line`.
@@ -607,6 +642,8 @@ fn resolve_columns(
             "from: (address)",
         ]),
         contact_name: find_any(&["contact_name", "sender_name", "from: (name)"]),
+        recipient: find_any(&["recipient_profile_url", "recipient", "to: (address)"]),
+        recipient_name: find_any(&["recipient_name", "to: (name)"]),
         timestamp: find_any(&["timestamp", "date", "sent_at"]),
         connected_on: find("connected_on"),
         claim_checked: find("contact_is_connection"),
