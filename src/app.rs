@@ -218,6 +218,11 @@ fn run_score(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
     // Mail first: a Takeout .zip is mail, a LinkedIn .zip is an export. A folder that is
     // neither is read as an export, so a folder without messages.csv says what it holds.
     // A .tgz is only ever mail: one that cannot be read says so, not read as a table.
+    // --senders names its input a table: it is not sniffed as mail (an Outlook CSV whose
+    // first column is `To: (Type)` looks like a mail header).
+    if args.senders {
+        return run_score_table_senders(args, quiet, say);
+    }
     let is_mail = |p: &Path| mail::is_mail(p) || mail::is_tar_gz(p);
     let is_export = |p: &Path| p.is_dir() || linkedin::is_export(p);
     if let [path] = args.inputs.as_slice() {
@@ -227,9 +232,6 @@ fn run_score(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
         if is_export(path) {
             return run_score_export(path, args, quiet, say);
         }
-    }
-    if args.senders {
-        return run_score_table_senders(args, quiet, say);
     }
     if let Some(whole) = args.inputs.iter().find(|p| is_mail(p) || is_export(p)) {
         return Err(Error::Usage(format!(
@@ -425,6 +427,17 @@ fn run_score_table_senders(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) ->
             "--senders judges the senders of one table at a time".into(),
         ));
     };
+    let named = |ext: &str| {
+        path.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+    };
+    if path.is_dir() || mail::is_tar_gz(path) || ["zip", "mbox", "eml"].into_iter().any(named) {
+        return Err(Error::Usage(format!(
+            "{}: --senders is for one CSV/TSV/JSON Lines table; an export or a mailbox is \
+             judged by sender without it",
+            path.display()
+        )));
+    }
     let opts = table::TableOptions {
         me: args.me.clone(),
         ..args.table.options(false)?
@@ -441,6 +454,8 @@ fn run_score_table_senders(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) ->
     let you = args
         .me
         .as_deref()
+        .map(str::trim)
+        .filter(|me| !me.is_empty())
         .unwrap_or("the sender of the table's outgoing rows");
     score_senders(&model, &table, you, args, quiet, say)
 }

@@ -758,6 +758,25 @@ fn score_senders_reads_an_outlook_csv_export_by_sender_address_and_says_it_is_un
 }
 
 #[test]
+fn score_senders_reads_its_input_as_a_table_even_when_its_header_looks_like_mail() {
+    let sb = Sandbox::new();
+    // Outlook's columns in another order: the first line would pass for a mail header.
+    sb.write(
+        "sent.csv",
+        "To: (Type),From: (Address),Body\nSMTP,a@x.example,book a demo today\nSMTP,b@y.example,see you at lunch\n",
+    );
+    let run = sb
+        .run(&["score", "--senders", "--text-column", "Body", "sent.csv"])
+        .expect_success()
+        .expect_stderr("2 messages read; 2 senders");
+    assert_eq!(csv_records(&run.stdout).len(), 3);
+    std::fs::create_dir(sb.path("inbox")).unwrap();
+    sb.run(&["score", "--senders", "inbox"])
+        .expect_code(2)
+        .expect_stderr("inbox: --senders is for one CSV/TSV/JSON Lines table");
+}
+
+#[test]
 fn score_senders_refuses_a_table_that_does_not_say_who_sent_each_row() {
     let sb = trained_sandbox();
     sb.run(&["score", "--senders", "--model", "model.json", "test.csv"])

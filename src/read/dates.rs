@@ -146,7 +146,23 @@ pub fn parse_cell(value: &str, column: &str) -> Result<Option<i64>, String> {
         Some(_) => Err(format!(
             "column '{column}': date '{v}' is outside the years 1970–2099"
         )),
-        None => Err(format!("column '{column}': unrecognised date '{v}'")),
+        None => Err(format!(
+            "column '{column}': unrecognised date {}",
+            quoted(v)
+        )),
+    }
+}
+
+/// Characters of a bad cell quoted in an error; a longer cell is cut there and its length
+/// said, so a runaway field (an unclosed quote, a 100,000-character value) does not flood
+/// the terminal.
+const QUOTED_CHARS: usize = 80;
+
+/// `'v'`, or its first [`QUOTED_CHARS`] characters quoted and how many there are in all.
+fn quoted(v: &str) -> String {
+    match v.char_indices().nth(QUOTED_CHARS) {
+        None => format!("'{v}'"),
+        Some((cut, _)) => format!("'{}…' ({} characters)", &v[..cut], v.chars().count()),
     }
 }
 
@@ -174,6 +190,22 @@ pub fn format(ts: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_long_bad_cell_is_quoted_by_its_start_and_length() {
+        let long = "x,y;z\n".repeat(20_000);
+        let e = super::parse_cell(&long, "timestamp").unwrap_err();
+        assert!(
+            e.starts_with("column 'timestamp': unrecognised date 'x,y;z\nx,y;z"),
+            "{e}"
+        );
+        assert!(e.ends_with("…' (119999 characters)"), "{e}");
+        assert!(e.chars().count() < 160, "{e}");
+        assert_eq!(
+            super::parse_cell("soon", "date").unwrap_err(),
+            "column 'date': unrecognised date 'soon'"
+        );
+    }
+
     use super::*;
 
     #[test]
