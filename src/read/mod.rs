@@ -245,10 +245,10 @@ impl<R: std::io::Read> std::io::Read for Counted<R> {
     }
 }
 
-/// A byte source without the UTF-8 byte order marks that open its lines: files joined byte
-/// for byte each keep their own, and the csv reader, which drops one at the start of the
-/// input only, would read the mark into the first field and a quote after it as a plain
-/// character (`\u{feff}"c,d"` split in two).
+/// A byte source without the UTF-8 byte order marks that open its lines (after LF, CRLF or a
+/// lone CR; one or several): files joined byte for byte each keep their own, and the csv
+/// reader, which drops one at the start of the input only, would read the mark into the first
+/// field and a quote after it as a plain character (`\u{feff}"c,d"` split in two).
 pub(crate) struct LineBoms<R> {
     inner: R,
     /// The next byte starts a line.
@@ -270,9 +270,9 @@ impl<R: std::io::BufRead> LineBoms<R> {
         }
     }
 
-    /// Consumes a mark at the start of what is left, even one split across reads; the bytes
-    /// of a partial match go to `pending`.
-    fn skip_mark(&mut self) -> std::io::Result<()> {
+    /// Consumes a mark at the start of what is left, even one split across reads, and says
+    /// whether it did; the bytes of a partial match go to `pending`.
+    fn skip_mark(&mut self) -> std::io::Result<bool> {
         let mut seen = 0;
         loop {
             let avail = self.inner.fill_buf()?;
@@ -283,11 +283,11 @@ impl<R: std::io::BufRead> LineBoms<R> {
             self.inner.consume(n);
             seen += n;
             if seen == BOM.len() {
-                return Ok(());
+                return Ok(true);
             }
         }
         self.pending.extend_from_slice(&BOM[..seen]);
-        Ok(())
+        Ok(false)
     }
 }
 
@@ -295,7 +295,7 @@ impl<R: std::io::BufRead> std::io::Read for LineBoms<R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
         if self.line_start && self.pending.is_empty() {
             self.line_start = false;
-            self.skip_mark()?;
+            while self.skip_mark()? {}
         }
         if !self.pending.is_empty() {
             let n = self.pending.len().min(out.len());
@@ -308,7 +308,7 @@ impl<R: std::io::BufRead> std::io::Read for LineBoms<R> {
         // Through the first line break after which a mark may start (its first byte, or the
         // end of what is buffered, follows): the next read looks there.
         let mut take = room;
-        for i in memchr::memchr_iter(b'\n', &avail[..room]) {
+        for i in memchr::memchr2_iter(b'\n', b'\r', &avail[..room]) {
             if avail.get(i + 1).is_none_or(|&b| b == BOM[0]) {
                 take = i + 1;
                 self.line_start = true;
@@ -599,6 +599,19 @@ mod tests {
                     .unwrap();
                 assert_eq!(out, want, "capacity {capacity}, trickle {trickle}");
             }
+        }
+    }
+
+    #[test]
+    fn repeated_marks_and_marks_after_a_lone_cr_are_left_out_too() {
+        let text = b"h\ra\r\xEF\xBB\xBFb\n\xEF\xBB\xBF\xEF\xBB\xBFc\r\n\xEF\xBB\xBF\xEF\xBB!";
+        let want = b"h\ra\rb\nc\r\n\xEF\xBB!";
+        for capacity in [1, 2, 3, 5, 64] {
+            let mut out = Vec::new();
+            LineBoms::new(std::io::BufReader::with_capacity(capacity, &text[..]))
+                .read_to_end(&mut out)
+                .unwrap();
+            assert_eq!(out, want, "capacity {capacity}");
         }
     }
 
