@@ -770,10 +770,56 @@ fn score_senders_reads_its_input_as_a_table_even_when_its_header_looks_like_mail
         .expect_success()
         .expect_stderr("2 messages read; 2 senders");
     assert_eq!(csv_records(&run.stdout).len(), 3);
+    // Named .csv, it is a table for plain scoring too.
+    sb.run(&["score", "--text-column", "Body", "sent.csv"])
+        .expect_success()
+        .expect_stderr("scored 2 rows");
     std::fs::create_dir(sb.path("inbox")).unwrap();
     sb.run(&["score", "--senders", "inbox"])
         .expect_code(2)
         .expect_stderr("inbox: --senders is for one CSV/TSV/JSON Lines table");
+}
+
+#[test]
+fn score_senders_joins_a_partys_rows_however_its_address_or_profile_url_is_written() {
+    let sb = Sandbox::new();
+    sb.write(
+        "t.csv",
+        "sender,recipient,text\n\
+         a@b.com,,Book a demo today\n\
+         \" A@B.COM \",,Following up on my demo offer\n\
+         https://www.linkedin.com/in/pat/,,Our agency grows revenue 10x\n\
+         https://linkedin.com/in/Pat?trk=1,,Just bumping this up\n\
+         https://www.linkedin.com/in/jordan,https://www.linkedin.com/in/pat,Thanks but no\n",
+    );
+    let run = sb
+        .run(&[
+            "score",
+            "--senders",
+            "--me",
+            "https://linkedin.com/in/Jordan/",
+            "t.csv",
+        ])
+        .expect_success()
+        .expect_stderr("5 messages read; 2 senders");
+    let rows: BTreeMap<String, (String, String)> = csv_records(&run.stdout)[1..]
+        .iter()
+        .map(|v| (v[1].to_string(), (v[4].to_string(), v[9].to_string())))
+        .collect();
+    assert_eq!(rows["a@b.com"], ("2".into(), "false".into()));
+    assert_eq!(
+        rows["https://www.linkedin.com/in/pat"],
+        ("2".into(), "true".into())
+    );
+}
+
+#[test]
+fn a_table_naming_a_context_column_twice_is_refused() {
+    let sb = Sandbox::new();
+    sb.write("t.csv", "sender,text,Sender\na@b.com,hi,c@d.com\n");
+    sb.run(&["score", "--senders", "t.csv"])
+        .expect_code(3)
+        .expect_stderr("t.csv:1: the header names column 'sender' twice (columns 1 and 3)");
 }
 
 #[test]

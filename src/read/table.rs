@@ -432,20 +432,19 @@ impl TableReader {
         if c.conversation.is_none() && c.contact.is_none() {
             return Ok(None);
         }
-        let (mut contact, mut name) = (field(c.contact), field(c.contact_name));
-        let mine = self.me.as_deref().is_some_and(|me| {
-            contact.trim().eq_ignore_ascii_case(me) || name.trim().eq_ignore_ascii_case(me)
-        });
+        let (mut contact, mut name) = (party_key(&field(c.contact)), field(c.contact_name));
+        let mine = self
+            .me
+            .as_deref()
+            .is_some_and(|me| contact == party_key(me) || name.trim().eq_ignore_ascii_case(me));
         if mine && c.recipient.is_some() {
             // Your row is in the thread of the first party it went to.
             let first = |list: String| {
-                list.split([';', ','])
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_string()
+                let mut parts = list.split([';', ',']).map(str::trim);
+                parts.find(|p| !p.is_empty()).unwrap_or("").to_string()
             };
-            (contact, name) = (first(field(c.recipient)), first(field(c.recipient_name)));
+            contact = party_key(&first(field(c.recipient)));
+            name = first(field(c.recipient_name));
         }
         let conversation = Some(field(c.conversation))
             .filter(|s| !s.is_empty())
@@ -476,6 +475,21 @@ impl TableReader {
             },
             sponsored: false,
         }))
+    }
+}
+
+/// A party as the joins compare it: a profile URL normalised as an export's are, an address
+/// in lower case, anything else trimmed.
+fn party_key(raw: &str) -> String {
+    let v = raw.trim();
+    let lower = v.to_ascii_lowercase();
+    let url = ["http://", "https://"].iter().any(|p| lower.starts_with(p));
+    if url || lower.contains("linkedin.com/") {
+        super::linkedin::normalize_profile_url(v)
+    } else if v.contains('@') && !v.contains(char::is_whitespace) {
+        lower
+    } else {
+        v.to_string()
     }
 }
 
@@ -624,7 +638,7 @@ fn resolve_columns(
             twice(i)?;
         }
     }
-    Ok(Columns {
+    let columns = Columns {
         text,
         label,
         subject,
@@ -647,7 +661,26 @@ fn resolve_columns(
         timestamp: find_any(&["timestamp", "date", "sent_at"]),
         connected_on: find("connected_on"),
         claim_checked: find("contact_is_connection"),
-    })
+    };
+    if opts.has_header {
+        let c = &columns;
+        let context = [
+            c.conversation,
+            c.direction,
+            c.kind,
+            c.contact,
+            c.contact_name,
+            c.recipient,
+            c.recipient_name,
+            c.timestamp,
+            c.connected_on,
+            c.claim_checked,
+        ];
+        for i in context.into_iter().flatten() {
+            twice(i)?;
+        }
+    }
+    Ok(columns)
 }
 
 #[cfg(test)]

@@ -146,12 +146,22 @@ const FIRST_HEADERS: [&str; 12] = [
     "reply-to",
 ];
 
-/// The kind of a plain file: by extension; else an mbox when it starts with `From `, or a
-/// single message when its first line is a common mail header (`From: …`, `Received: …`).
+/// The kind of a plain file: by extension (`.csv`, `.tsv` and `.jsonl` are tables, never
+/// mail); else an mbox when it starts with `From `, or a single message when its first line
+/// is a common mail header (`From: …`, `Received: …`).
 fn file_kind(path: &Path) -> Option<Kind> {
     let name = path.file_name()?.to_string_lossy();
     if let Some(kind) = kind_of(&name) {
         return Some(kind);
+    }
+    // A file named as a table is one, whatever its first line looks like (an Outlook CSV
+    // whose first column is `From: (Address)`).
+    let lower = name.to_ascii_lowercase();
+    if [".csv", ".tsv", ".jsonl"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+    {
+        return None;
     }
     // Only a regular file is sniffed: reading a pipe's first bytes would take them from the
     // reader that comes after.
