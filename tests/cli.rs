@@ -841,6 +841,25 @@ fn score_senders_refuses_a_table_that_does_not_say_who_sent_each_row() {
 }
 
 #[test]
+fn a_quote_left_open_at_the_end_is_reported_from_standard_input_as_from_a_file() {
+    let sb = trained_sandbox();
+    let text = "id,text\n1,fine row\n2,\"never closed\n3,swallowed\n4,swallowed too\n";
+    sb.write("open.csv", text);
+    let from_file = sb
+        .run(&["score", "--model", "model.json", "open.csv"])
+        .expect_code(3)
+        .expect_stderr("open.csv:3: a quoted field on this row is never closed");
+    let from_stdin = sb
+        .run_with_stdin(&["score", "--model", "model.json", "-"], text)
+        .expect_code(3)
+        .expect_stderr("-:3: a quoted field on this row is never closed")
+        .expect_stderr("scored 1 rows, flagged");
+    // The same one row scored either way (its source names the input).
+    assert_eq!(csv_records(&from_stdin.stdout).len(), 2);
+    assert_eq!(csv_records(&from_file.stdout).len(), 2);
+}
+
+#[test]
 fn score_output_is_byte_identical_with_one_or_two_threads() {
     let sb = trained_sandbox();
     sb.write("many.csv", spam_ham_csv(2000, 300, None));

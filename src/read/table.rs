@@ -115,8 +115,16 @@ pub struct TableReader {
 
 /// A CSV file's path and length, for [`TableReader::open_quote`].
 struct Tail {
-    path: std::path::PathBuf,
+    bytes: TailBytes,
     len: u64,
+}
+
+/// Where the bytes behind a [`Tail`] can be read again.
+enum TailBytes {
+    /// A regular file, opened again.
+    File(std::path::PathBuf),
+    /// Standard input or a pipe, read whole first (such input is held in memory anyway).
+    Memory(std::sync::Arc<[u8]>),
 }
 
 impl std::fmt::Debug for TableReader {
@@ -128,19 +136,34 @@ impl std::fmt::Debug for TableReader {
 impl TableReader {
     /// Opens `path` (`-` for standard input).
     pub fn open(path: &Path, opts: &TableOptions) -> Result<Self> {
-        let input: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+        let stdin = path.as_os_str() == "-";
+        let regular = !stdin && std::fs::metadata(path).is_ok_and(|m| m.is_file());
+        let mut input: Box<dyn Read + Send> = if stdin {
             Box::new(std::io::stdin())
         } else {
             Box::new(File::open(path).map_err(|e| Error::io(path, e))?)
         };
+        // Input that cannot be read again is read whole, so that its end can be looked at.
+        let (input, bytes): (Box<dyn Read + Send>, _) = if regular {
+            (input, TailBytes::File(path.to_path_buf()))
+        } else {
+            let mut all = Vec::new();
+            input
+                .read_to_end(&mut all)
+                .map_err(|e| Error::io(path, e))?;
+            let all: std::sync::Arc<[u8]> = all.into();
+            (
+                Box::new(std::io::Cursor::new(all.clone())),
+                TailBytes::Memory(all),
+            )
+        };
+        let len = match &bytes {
+            TailBytes::File(_) => std::fs::metadata(path).map_or(0, |m| m.len()),
+            TailBytes::Memory(all) => all.len() as u64,
+        };
         let mut reader = Self::from_reader(&path.display().to_string(), input, opts)?;
-        if let (Source::Csv(_), true, Ok(meta)) =
-            (&reader.source, opts.quoting, std::fs::metadata(path))
-        {
-            reader.tail = meta.is_file().then(|| Tail {
-                path: path.to_path_buf(),
-                len: meta.len(),
-            });
+        if matches!(reader.source, Source::Csv(_)) && opts.quoting {
+            reader.tail = Some(Tail { bytes, len });
         }
         Ok(reader)
     }
@@ -337,10 +360,16 @@ impl TableReader {
             return None;
         }
         let start = self.record.position()?.byte();
-        let open = File::open(&tail.path).and_then(|mut f| {
-            std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(start))?;
-            super::ends_in_open_quote(f, self.delimiter, b'"')
-        });
+        let open = match &tail.bytes {
+            TailBytes::File(path) => File::open(path).and_then(|mut f| {
+                std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(start))?;
+                super::ends_in_open_quote(f, self.delimiter, b'"')
+            }),
+            TailBytes::Memory(all) => {
+                let rest = all.get(start as usize..).unwrap_or_default();
+                super::ends_in_open_quote(rest, self.delimiter, b'"')
+            }
+        };
         if !matches!(open, Ok(true)) {
             return None;
         }
