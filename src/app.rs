@@ -451,11 +451,8 @@ fn run_score_table_senders(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) ->
             path.display()
         ));
     }
-    let you = args
-        .me
-        .as_deref()
-        .map(str::trim)
-        .filter(|me| !me.is_empty())
+    let you = opts
+        .you()
         .unwrap_or("the sender of the table's outgoing rows");
     score_senders(&model, &table, you, args, quiet, say)
 }

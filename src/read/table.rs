@@ -52,6 +52,16 @@ pub struct TableOptions {
     pub me: Option<String>,
 }
 
+impl TableOptions {
+    /// [`TableOptions::me`], trimmed; none when empty.
+    pub fn you(&self) -> Option<&str> {
+        self.me
+            .as_deref()
+            .map(str::trim)
+            .filter(|me| !me.is_empty())
+    }
+}
+
 impl Default for TableOptions {
     fn default() -> Self {
         TableOptions {
@@ -137,29 +147,30 @@ impl TableReader {
     /// Opens `path` (`-` for standard input).
     pub fn open(path: &Path, opts: &TableOptions) -> Result<Self> {
         let stdin = path.as_os_str() == "-";
-        let regular = !stdin && std::fs::metadata(path).is_ok_and(|m| m.is_file());
+        let file_len = std::fs::metadata(path)
+            .ok()
+            .filter(|m| !stdin && m.is_file())
+            .map(|m| m.len());
         let mut input: Box<dyn Read + Send> = if stdin {
             Box::new(std::io::stdin())
         } else {
             Box::new(File::open(path).map_err(|e| Error::io(path, e))?)
         };
         // Input that cannot be read again is read whole, so that its end can be looked at.
-        let (input, bytes): (Box<dyn Read + Send>, _) = if regular {
-            (input, TailBytes::File(path.to_path_buf()))
+        let (input, bytes, len): (Box<dyn Read + Send>, _, _) = if let Some(len) = file_len {
+            (input, TailBytes::File(path.to_path_buf()), len)
         } else {
             let mut all = Vec::new();
             input
                 .read_to_end(&mut all)
                 .map_err(|e| Error::io(path, e))?;
             let all: std::sync::Arc<[u8]> = all.into();
+            let len = all.len() as u64;
             (
                 Box::new(std::io::Cursor::new(all.clone())),
                 TailBytes::Memory(all),
+                len,
             )
-        };
-        let len = match &bytes {
-            TailBytes::File(_) => std::fs::metadata(path).map_or(0, |m| m.len()),
-            TailBytes::Memory(all) => all.len() as u64,
         };
         let mut reader = Self::from_reader(&path.display().to_string(), input, opts)?;
         if matches!(reader.source, Source::Csv(_)) && opts.quoting {
@@ -219,7 +230,7 @@ impl TableReader {
                 header: Vec::new(),
                 source: Source::Jsonl(rows),
                 cols,
-                me: you(opts),
+                me: opts.you().map(String::from),
                 record: ByteRecord::new(),
                 lines,
                 delimiter: b',',
@@ -286,7 +297,7 @@ impl TableReader {
             width: header.len(),
             header,
             cols,
-            me: you(opts),
+            me: opts.you().map(String::from),
             record: ByteRecord::new(),
             lines,
             delimiter,
@@ -520,15 +531,6 @@ fn party_key(raw: &str) -> String {
     } else {
         v.to_string()
     }
-}
-
-/// [`TableOptions::me`], trimmed; none when empty.
-fn you(opts: &TableOptions) -> Option<String> {
-    opts.me
-        .as_deref()
-        .map(str::trim)
-        .filter(|me| !me.is_empty())
-        .map(String::from)
 }
 
 /// Reads every row of `path`; the first bad row stops the read with its `path:line`.
