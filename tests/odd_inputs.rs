@@ -160,6 +160,45 @@ fn a_json_lines_object_without_the_text_field_is_a_bad_row_not_an_empty_message(
 }
 
 #[test]
+fn a_json_lines_key_the_first_object_leaves_out_is_still_read() {
+    let sb = Sandbox::new();
+    sb.write(
+        "in.jsonl",
+        "{\"text\":\"hello there\"}\n{\"text\":\"buy now\",\"id\":\"m2\"}\n",
+    );
+    let run = sb.run(&["score", "in.jsonl"]).expect_success();
+    let ids: Vec<String> = run
+        .stdout_text()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(ids, ["in.jsonl:1", "m2"]);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+}
+
+#[test]
+fn a_json_lines_column_key_first_seen_after_the_look_ahead_is_told_with_its_line() {
+    let sb = Sandbox::new();
+    let mut lines: String = (0..1000)
+        .map(|i| format!("{{\"text\":\"hi {i}\"}}\n"))
+        .collect();
+    lines.push_str("{\"text\":\"late\",\"colour\":\"red\"}\n");
+    lines.push_str("{\"text\":\"later\",\"id\":\"x\"}\n");
+    sb.write("in.jsonl", lines.as_str());
+    let run = sb
+        .run(&["score", "in.jsonl"])
+        .expect_success()
+        .expect_stderr("in.jsonl:1002: key 'id' first appears here, after the first 1000 objects")
+        .expect_stderr("scored 1002 rows");
+    assert!(
+        !run.stderr.contains("'colour'"),
+        "a key no column uses is not worth a warning: {}",
+        run.stderr
+    );
+}
+
+#[test]
 fn mail_without_a_sender_address_is_one_sender_named_for_it_not_a_blank_row() {
     let sb = Sandbox::new();
     sb.write(

@@ -442,6 +442,8 @@ pub struct ReadReport {
     pub cut_texts: usize,
     /// Position of the first row with a cut text.
     pub first_cut: Option<Origin>,
+    /// Other warnings, each whole (`path:line: what was not read`).
+    pub notes: Vec<String>,
 }
 
 impl ReadReport {
@@ -460,6 +462,7 @@ impl ReadReport {
         if self.first_cut.is_none() {
             self.first_cut = other.first_cut;
         }
+        self.notes.extend(other.notes);
         for (reason, n) in other.left_out {
             *self.left_out.entry(reason).or_default() += n;
         }
@@ -506,6 +509,7 @@ impl ReadReport {
                 MAX_TEXT_CHARS / 1000
             ));
         }
+        out.extend(self.notes.iter().map(|n| format!("warning: {n}")));
         out.extend(
             self.left_out
                 .iter()

@@ -78,7 +78,7 @@ impl Default for TableOptions {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 struct Columns {
     text: usize,
     label: Option<usize>,
@@ -99,7 +99,9 @@ struct Columns {
 
 enum Source {
     Csv(csv::Reader<BufReader<Box<dyn Read + Send>>>),
-    Jsonl(JsonlRows),
+    /// JSON Lines, with the options its columns were resolved by (to tell whether a key first
+    /// seen late would have been read).
+    Jsonl(JsonlRows, Box<TableOptions>),
 }
 
 /// Streams [`Message`]s out of a delimited file or JSON Lines.
@@ -214,23 +216,19 @@ impl TableReader {
         if looks_like_jsonl(name, head) {
             lines.stop();
             let mut rows = JsonlRows::new(name, buffered)?;
-            let cols = resolve_columns(
-                name,
-                &rows.header,
-                rows.header.len(),
-                &TableOptions {
-                    has_header: true,
-                    ..opts.clone()
-                },
-            )?;
+            let opts = TableOptions {
+                has_header: true,
+                ..opts.clone()
+            };
+            let cols = resolve_columns(name, &rows.header, rows.header.len(), &opts)?;
             rows.require(cols.text);
             return Ok(TableReader {
                 name: name.into(),
                 width: rows.header.len(),
                 header: Vec::new(),
-                source: Source::Jsonl(rows),
-                cols,
                 me: opts.you().map(String::from),
+                source: Source::Jsonl(rows, Box::new(opts)),
+                cols,
                 record: ByteRecord::new(),
                 lines,
                 delimiter: b',',
@@ -314,8 +312,9 @@ impl TableReader {
                 Source::Csv(r) => r
                     .read_byte_record(&mut self.record)
                     .map_err(|e| csv_error(&self.name, e)),
-                Source::Jsonl(r) => r.read_record(&mut self.record),
+                Source::Jsonl(r, _) => r.read_record(&mut self.record),
             };
+            self.tell_late_keys();
             return match read {
                 Ok(false) => None,
                 Err(e) => Some(Err(e)),
@@ -329,6 +328,27 @@ impl TableReader {
                     None => Some(self.current()),
                 },
             };
+        }
+    }
+
+    /// Warns of a JSON Lines key first seen after the look-ahead that names a column the reader
+    /// would have used (a text, label, sender or other column): it is not read.
+    fn tell_late_keys(&mut self) {
+        let Source::Jsonl(rows, opts) = &mut self.source else {
+            return;
+        };
+        for (key, line) in rows.late_keys() {
+            let mut header = rows.header.clone();
+            header.push(key.clone());
+            let wider = resolve_columns(&self.name, &header, header.len(), opts);
+            if wider.is_ok_and(|c| c != self.cols) {
+                self.report.notes.push(format!(
+                    "{}:{line}: key '{key}' first appears here, after the first {} objects \
+                     whose keys are the columns, so it is not read; put it (even as null) in \
+                     an object near the top",
+                    self.name, rows.looked_ahead
+                ));
+            }
         }
     }
 
@@ -354,7 +374,7 @@ impl TableReader {
         };
         match self.source {
             Source::Csv(_) => self.lines.line(p.byte()),
-            Source::Jsonl(_) => p.line(),
+            Source::Jsonl(..) => p.line(),
         }
     }
 
