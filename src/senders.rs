@@ -323,8 +323,10 @@ impl SenderBook {
         }
         let time = t.timestamp.unwrap_or(NO_TIME);
         let s = signals(&self.labels, p);
-        // The latest name stands (a later row at the same time is later).
-        if time >= sender.name_time {
+        // The latest name stands (a later row at the same time is later), but a row that
+        // names the sender only by its key does not hide a name seen before.
+        let bare = t.contact_name == t.contact && f.name != NO_TEXT;
+        if time >= sender.name_time && !bare {
             if seen.get(f.name) != Some(t.contact_name.as_str()) {
                 f.name = seen.push(&t.contact_name);
             }

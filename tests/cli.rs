@@ -814,6 +814,54 @@ fn score_senders_joins_a_partys_rows_however_its_address_or_profile_url_is_writt
 }
 
 #[test]
+fn score_senders_reads_name_and_address_cells_and_judges_each_unnamed_row_alone() {
+    let sb = Sandbox::new();
+    sb.write(
+        "t.csv",
+        "from,to,text\n\
+         \"Pat Seller <Pat@LeadGen.example>\",,Book a demo today\n\
+         pat@leadgen.example,,Following up on my demo offer\n\
+         ,,Our agency grows revenue 10x\n\
+         ,,Just bumping this up\n\
+         me@home.example,\"\"\"Seller, Pat\"\" <pat@leadgen.example>, other@x.example\",No thanks\n",
+    );
+    let run = sb
+        .run(&[
+            "score",
+            "--senders",
+            "--me",
+            "Me <me@home.example>",
+            "t.csv",
+        ])
+        .expect_success()
+        .expect_stderr("2 row(s) name no sender (or, yours, no recipient), so each is judged alone")
+        .expect_stderr("(first at t.csv:4)")
+        .expect_stderr("5 messages read; 3 senders");
+    // sender, messages, you replied; by key.
+    let rows: BTreeMap<String, (String, String, String)> = csv_records(&run.stdout)[1..]
+        .iter()
+        .map(|v| {
+            (
+                v[1].to_string(),
+                (v[0].to_string(), v[4].to_string(), v[9].to_string()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows["pat@leadgen.example"],
+        ("Pat Seller".into(), "2".into(), "true".into()),
+        "the name beside the address stands; a bare address does not hide it"
+    );
+    for line in [4, 5] {
+        let unnamed = &rows[&format!("(no sender) t.csv:{line}")];
+        assert_eq!(
+            (unnamed.0.as_str(), unnamed.1.as_str()),
+            ("(no sender)", "1")
+        );
+    }
+}
+
+#[test]
 fn a_table_naming_a_context_column_twice_is_refused() {
     let sb = Sandbox::new();
     sb.write("t.csv", "sender,text,Sender\na@b.com,hi,c@d.com\n");

@@ -442,6 +442,11 @@ pub struct ReadReport {
     pub cut_texts: usize,
     /// Position of the first row with a cut text.
     pub first_cut: Option<Origin>,
+    /// Table rows with a sender (or, yours, a recipient) cell left empty: each is a party of
+    /// its own, named [`table::NO_SENDER`] or [`table::NO_RECIPIENT`].
+    pub unnamed_parties: usize,
+    /// Position of the first such row.
+    pub first_unnamed: Option<Origin>,
     /// Other warnings, each whole (`path:line: what was not read`).
     pub notes: Vec<String>,
 }
@@ -463,6 +468,10 @@ impl ReadReport {
             self.first_cut = other.first_cut;
         }
         self.notes.extend(other.notes);
+        self.unnamed_parties += other.unnamed_parties;
+        if self.first_unnamed.is_none() {
+            self.first_unnamed = other.first_unnamed;
+        }
         for (reason, n) in other.left_out {
             *self.left_out.entry(reason).or_default() += n;
         }
@@ -507,6 +516,15 @@ impl ReadReport {
                  there (first at {first})",
                 self.cut_texts,
                 MAX_TEXT_CHARS / 1000
+            ));
+        }
+        if let Some(first) = &self.first_unnamed {
+            out.push(format!(
+                "warning: {} row(s) name no sender (or, yours, no recipient), so each is judged \
+                 alone as '{}' or '{}' (first at {first})",
+                self.unnamed_parties,
+                table::NO_SENDER,
+                table::NO_RECIPIENT
             ));
         }
         out.extend(self.notes.iter().map(|n| format!("warning: {n}")));

@@ -463,6 +463,15 @@ impl TableReader {
             .map(|i| field(Some(i)))
             .filter(|s| !s.is_empty());
         let thread = self.thread(&mut field, &origin)?;
+        if thread
+            .as_ref()
+            .is_some_and(|t| t.contact_name == NO_SENDER || t.contact_name == NO_RECIPIENT)
+        {
+            self.report.unnamed_parties += 1;
+            self.report
+                .first_unnamed
+                .get_or_insert_with(|| origin.clone());
+        }
         if lossy {
             self.report.lossy_rows += 1;
             self.report
@@ -492,19 +501,27 @@ impl TableReader {
         if c.conversation.is_none() && c.contact.is_none() {
             return Ok(None);
         }
-        let (mut contact, mut name) = (party_key(&field(c.contact)), field(c.contact_name));
+        let (from, from_name) = (field(c.contact), field(c.contact_name));
+        let (mut contact, shown) = party(&from);
+        let mut name = named(from_name, shown);
         let mine = self
             .me
             .as_deref()
-            .is_some_and(|me| contact == party_key(me) || name.trim().eq_ignore_ascii_case(me));
+            .is_some_and(|me| contact == party(me).0 || name.trim().eq_ignore_ascii_case(me));
         if mine && c.recipient.is_some() {
             // Your row is in the thread of the first party it went to.
-            let first = |list: String| {
-                let mut parts = list.split([';', ',']).map(str::trim);
-                parts.find(|p| !p.is_empty()).unwrap_or("").to_string()
-            };
-            contact = party_key(&first(field(c.recipient)));
-            name = first(field(c.recipient_name));
+            let to = field(c.recipient);
+            let (to_key, shown) = party(first_party(&to));
+            contact = to_key;
+            name = named(first_party(&field(c.recipient_name)).to_string(), shown);
+        }
+        // A row whose sender cell is empty is a party of its own, named for what it is and
+        // keyed by its line: rows of unknown senders are not one sender's follow-ups.
+        if c.contact.is_some() && contact.is_empty() && name.trim().is_empty() {
+            name = if mine { NO_RECIPIENT } else { NO_SENDER }.to_string();
+            contact = format!("{name} {origin}");
+        } else if contact.is_empty() {
+            contact = name.trim().to_string();
         }
         let conversation = Some(field(c.conversation))
             .filter(|s| !s.is_empty())
@@ -538,19 +555,63 @@ impl TableReader {
     }
 }
 
-/// A party as the joins compare it: a profile URL normalised as an export's are, an address
-/// in lower case, anything else trimmed.
-fn party_key(raw: &str) -> String {
+/// The party of a row that names no sender.
+pub const NO_SENDER: &str = "(no sender)";
+
+/// The party of a row you sent that names no recipient.
+pub const NO_RECIPIENT: &str = "(no recipient)";
+
+/// A party cell as the joins compare it, and the display name it carries: `Jane Doe
+/// <Jane@X.example>` is `jane@x.example` named Jane Doe; a profile URL is normalised as an
+/// export's are; an address is put in lower case; anything else is trimmed.
+fn party(raw: &str) -> (String, &str) {
     let v = raw.trim();
+    if let Some((shown, rest)) = v.rsplit_once('<') {
+        if let Some(address) = rest.strip_suffix('>').filter(|a| a.contains('@')) {
+            let shown = shown.trim().trim_matches('"').trim();
+            return (address.trim().to_ascii_lowercase(), shown);
+        }
+    }
     let lower = v.to_ascii_lowercase();
     let url = ["http://", "https://"].iter().any(|p| lower.starts_with(p));
-    if url || lower.contains("linkedin.com/") {
+    let key = if url || lower.contains("linkedin.com/") {
         super::linkedin::normalize_profile_url(v)
     } else if v.contains('@') && !v.contains(char::is_whitespace) {
         lower
     } else {
         v.to_string()
+    };
+    (key, "")
+}
+
+/// The name column's value, or (when it is empty) the name shown beside the address.
+fn named(column: String, shown: &str) -> String {
+    match column.trim().is_empty() {
+        true => shown.to_string(),
+        false => column,
     }
+}
+
+/// The first non-empty party of a list separated by `;` or `,`, where a separator inside
+/// quotes or angle brackets (`"Doe, Jane" <jane@x.example>`) separates nothing.
+fn first_party(list: &str) -> &str {
+    let (mut quoted, mut angled, mut start) = (false, false, 0);
+    for (i, ch) in list.char_indices() {
+        match ch {
+            '"' => quoted = !quoted,
+            '<' if !quoted => angled = true,
+            '>' if !quoted => angled = false,
+            ';' | ',' if !quoted && !angled => {
+                let part = list[start..i].trim();
+                if !part.is_empty() {
+                    return part;
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    list[start..].trim()
 }
 
 /// Reads every row of `path`; the first bad row stops the read with its `path:line`.
@@ -707,7 +768,7 @@ fn resolve_columns(
             "from: (address)",
         ]),
         contact_name: find_any(&["contact_name", "sender_name", "from: (name)"]),
-        recipient: find_any(&["recipient_profile_url", "recipient", "to: (address)"]),
+        recipient: find_any(&["recipient_profile_url", "recipient", "to", "to: (address)"]),
         recipient_name: find_any(&["recipient_name", "to: (name)"]),
         timestamp: find_any(&["timestamp", "date", "sent_at"]),
         connected_on: find("connected_on"),
