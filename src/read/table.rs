@@ -814,6 +814,52 @@ mod tests {
     }
 
     #[test]
+    fn a_party_cell_is_keyed_by_its_address_and_keeps_the_name_beside_it() {
+        let cases = [
+            ("Jane Doe <Jane@X.example>", "jane@x.example", "Jane Doe"),
+            (
+                "\"Doe, Jane\" <jane@x.example>",
+                "jane@x.example",
+                "Doe, Jane",
+            ),
+            ("<jane@x.example>", "jane@x.example", ""),
+            (" JANE@X.EXAMPLE ", "jane@x.example", ""),
+            (
+                "https://www.linkedin.com/in/jane/?trk=1",
+                "https://www.linkedin.com/in/jane",
+                "",
+            ),
+            // Angle brackets without an address are a name, as written.
+            ("Team <Sales>", "Team <Sales>", ""),
+            ("Jane Doe", "Jane Doe", ""),
+            ("", "", ""),
+        ];
+        for (cell, key, name) in cases {
+            assert_eq!(party(cell), (key.to_string(), name), "cell {cell:?}");
+        }
+    }
+
+    #[test]
+    fn the_first_party_of_a_list_ignores_separators_inside_quotes_and_brackets() {
+        let cases = [
+            ("a@x.example; b@y.example", "a@x.example"),
+            ("; ,a@x.example", "a@x.example"),
+            (
+                "\"Doe, Jane\" <jane@x.example>, b@y.example",
+                "\"Doe, Jane\" <jane@x.example>",
+            ),
+            (
+                "Jane <jane@x.example;old>, b@y.example",
+                "Jane <jane@x.example;old>",
+            ),
+            ("", ""),
+        ];
+        for (list, first) in cases {
+            assert_eq!(first_party(list), first, "list {list:?}");
+        }
+    }
+
+    #[test]
     fn a_header_repeated_inside_the_file_is_left_out_with_a_note() {
         let mut r = TableReader::from_reader(
             "t.csv",
