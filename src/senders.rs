@@ -323,10 +323,14 @@ impl SenderBook {
         }
         let time = t.timestamp.unwrap_or(NO_TIME);
         let s = signals(&self.labels, p);
-        // The latest name stands (a later row at the same time is later), but a row that
-        // names the sender only by its key does not hide a name seen before.
-        let bare = t.contact_name == t.contact && f.name != NO_TEXT;
-        if time >= sender.name_time && !bare {
+        // The latest name stands (a later row at the same time is later). A row that names
+        // the sender only by its key names it only while no row has, whatever the times: an
+        // export listed newest first does not lose the name to a bare row read before it.
+        if t.contact_name == t.contact {
+            if f.name == NO_TEXT {
+                f.name = seen.push(&t.contact_name);
+            }
+        } else if time >= sender.name_time {
             if seen.get(f.name) != Some(t.contact_name.as_str()) {
                 f.name = seen.push(&t.contact_name);
             }

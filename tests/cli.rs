@@ -862,6 +862,30 @@ fn score_senders_reads_name_and_address_cells_and_judges_each_unnamed_row_alone(
 }
 
 #[test]
+fn score_senders_keeps_a_name_seen_beside_an_address_whatever_the_row_order() {
+    let sb = Sandbox::new();
+    let rows = [
+        "jane@x.example,following up again on our offer,2024-03-10T10:00:00Z",
+        "Jane Doe <jane@x.example>,hello I wanted to offer our services,2024-03-01T10:00:00Z",
+    ];
+    for order in [[0, 1], [1, 0]] {
+        let mut text = String::from("sender,text,timestamp\n");
+        for i in order {
+            text += rows[i];
+            text.push('\n');
+        }
+        sb.write("t.csv", &text);
+        let run = sb.run(&["score", "--senders", "t.csv"]).expect_success();
+        let verdicts = csv_records(&run.stdout);
+        assert_eq!(verdicts.len(), 2, "one sender");
+        assert_eq!(
+            (&verdicts[1][0], &verdicts[1][1]),
+            ("Jane Doe", "jane@x.example")
+        );
+    }
+}
+
+#[test]
 fn a_table_naming_a_context_column_twice_is_refused() {
     let sb = Sandbox::new();
     sb.write("t.csv", "sender,text,Sender\na@b.com,hi,c@d.com\n");

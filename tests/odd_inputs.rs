@@ -160,6 +160,22 @@ fn a_json_lines_object_without_the_text_field_is_a_bad_row_not_an_empty_message(
 }
 
 #[test]
+fn bad_json_lines_near_the_top_are_bad_rows_and_the_rest_is_scored() {
+    let sb = Sandbox::new();
+    sb.write(
+        "in.jsonl",
+        "{\"text\":\"hello\"}\n{bad\n{\"text\":\"buy now\"}\n[1]\n{\"Text\":\"see you\"}\n",
+    );
+    let run = sb
+        .run(&["score", "in.jsonl"])
+        .expect_code(3)
+        .expect_stderr("in.jsonl:2: invalid JSON")
+        .expect_stderr("in.jsonl:4: not a JSON object")
+        .expect_stderr("scored 3 rows");
+    assert_eq!(run.stdout_text().lines().count(), 4);
+}
+
+#[test]
 fn a_json_lines_key_the_first_object_leaves_out_is_still_read() {
     let sb = Sandbox::new();
     sb.write(
@@ -189,7 +205,7 @@ fn a_json_lines_column_key_first_seen_after_the_look_ahead_is_told_with_its_line
     let run = sb
         .run(&["score", "in.jsonl"])
         .expect_success()
-        .expect_stderr("in.jsonl:1002: key 'id' first appears here, after the first 1000 objects")
+        .expect_stderr("in.jsonl:1002: key 'id' first appears here, after the first 1000 lines")
         .expect_stderr("scored 1002 rows");
     assert!(
         !run.stderr.contains("'colour'"),

@@ -97,6 +97,40 @@ struct Columns {
     claim_checked: Option<usize>,
 }
 
+impl Columns {
+    /// Every column the reader uses, to renumber them.
+    fn used_mut(&mut self) -> impl Iterator<Item = &mut usize> {
+        let optional = [
+            &mut self.label,
+            &mut self.subject,
+            &mut self.id,
+            &mut self.conversation,
+            &mut self.direction,
+            &mut self.kind,
+            &mut self.contact,
+            &mut self.contact_name,
+            &mut self.recipient,
+            &mut self.recipient_name,
+            &mut self.timestamp,
+            &mut self.connected_on,
+            &mut self.claim_checked,
+        ];
+        std::iter::once(&mut self.text).chain(optional.into_iter().filter_map(Option::as_mut))
+    }
+
+    /// Renumbers the columns to those of a table that has only the used ones, in their order,
+    /// and says which those were.
+    fn narrow(&mut self) -> Vec<usize> {
+        let mut keep: Vec<usize> = self.used_mut().map(|i| *i).collect();
+        keep.sort_unstable();
+        keep.dedup();
+        for i in self.used_mut() {
+            *i = keep.binary_search(i).expect("a used column is kept");
+        }
+        keep
+    }
+}
+
 enum Source {
     Csv(csv::Reader<BufReader<Box<dyn Read + Send>>>),
     /// JSON Lines, with the options its columns were resolved by (to tell whether a key first
@@ -220,7 +254,8 @@ impl TableReader {
                 has_header: true,
                 ..opts.clone()
             };
-            let cols = resolve_columns(name, &rows.header, rows.header.len(), &opts)?;
+            let mut cols = resolve_columns(name, &rows.header, rows.header.len(), &opts)?;
+            rows.narrow(&cols.narrow());
             rows.require(cols.text);
             return Ok(TableReader {
                 name: name.into(),
@@ -343,7 +378,7 @@ impl TableReader {
             let wider = resolve_columns(&self.name, &header, header.len(), opts);
             if wider.is_ok_and(|c| c != self.cols) {
                 self.report.notes.push(format!(
-                    "{}:{line}: key '{key}' first appears here, after the first {} objects \
+                    "{}:{line}: key '{key}' first appears here, after the first {} lines \
                      whose keys are the columns, so it is not read; put it (even as null) in \
                      an object near the top",
                     self.name, rows.looked_ahead
@@ -562,17 +597,19 @@ pub const NO_SENDER: &str = "(no sender)";
 pub const NO_RECIPIENT: &str = "(no recipient)";
 
 /// A party cell as the joins compare it, and the display name it carries: `Jane Doe
-/// <Jane@X.example>` is `jane@x.example` named Jane Doe; a profile URL is normalised as an
-/// export's are; an address is put in lower case; anything else is trimmed.
+/// <Jane@X.example>` is `jane@x.example` named Jane Doe, and `Jane Doe <>` (the null sender)
+/// is no address named Jane Doe; a profile URL is normalised as an export's are; an address is
+/// put in lower case; anything else is trimmed.
 fn party(raw: &str) -> (String, &str) {
     let v = raw.trim();
     if let Some((shown, rest)) = v.rsplit_once('<') {
-        if let Some(address) = rest.strip_suffix('>').filter(|a| a.contains('@')) {
+        let address = rest.strip_suffix('>').map(str::trim);
+        if let Some(address) = address.filter(|a| a.is_empty() || a.contains('@')) {
             let shown = shown.trim().trim_matches('"').trim();
-            return (address.trim().to_ascii_lowercase(), shown);
+            return (address.to_lowercase(), shown);
         }
     }
-    let lower = v.to_ascii_lowercase();
+    let lower = v.to_lowercase();
     let url = ["http://", "https://"].iter().any(|p| lower.starts_with(p));
     let key = if url || lower.contains("linkedin.com/") {
         super::linkedin::normalize_profile_url(v)
@@ -592,26 +629,43 @@ fn named(column: String, shown: &str) -> String {
     }
 }
 
-/// The first non-empty party of a list separated by `;` or `,`, where a separator inside
-/// quotes or angle brackets (`"Doe, Jane" <jane@x.example>`) separates nothing.
+/// The first non-empty party of a list separated by `;` or `,` (by `;` alone when the list
+/// has one, as Outlook's `Doe, Jane;Smith, Bob`), where a separator inside quotes or angle
+/// brackets (`"Doe, Jane" <jane@x.example>`) separates nothing. A list whose quotes do not
+/// pair is split as if it had none.
 fn first_party(list: &str) -> &str {
-    let (mut quoted, mut angled, mut start) = (false, false, 0);
+    let parts = |separators: &[char]| {
+        split_outside(list, separators, true).or_else(|| split_outside(list, separators, false))
+    };
+    let by_semicolon = parts(&[';']).unwrap_or_default();
+    let parts = match by_semicolon.len() > 1 {
+        true => by_semicolon,
+        false => parts(&[';', ',']).unwrap_or_default(),
+    };
+    let first = parts
+        .into_iter()
+        .map(|p| p.trim_matches(|c: char| c.is_whitespace() || c == ','));
+    first.into_iter().find(|p| !p.is_empty()).unwrap_or("")
+}
+
+/// `list` split on `separators` outside angle brackets and (when `quotes`) double quotes;
+/// `None` when the quotes do not pair.
+fn split_outside<'a>(list: &'a str, separators: &[char], quotes: bool) -> Option<Vec<&'a str>> {
+    let (mut quoted, mut angled, mut start, mut parts) = (false, false, 0, Vec::new());
     for (i, ch) in list.char_indices() {
         match ch {
-            '"' => quoted = !quoted,
+            '"' if quotes => quoted = !quoted,
             '<' if !quoted => angled = true,
             '>' if !quoted => angled = false,
-            ';' | ',' if !quoted && !angled => {
-                let part = list[start..i].trim();
-                if !part.is_empty() {
-                    return part;
-                }
-                start = i + 1;
+            c if separators.contains(&c) && !quoted && !angled => {
+                parts.push(&list[start..i]);
+                start = i + c.len_utf8();
             }
             _ => {}
         }
     }
-    list[start..].trim()
+    parts.push(&list[start..]);
+    (!quoted).then_some(parts)
 }
 
 /// Reads every row of `path`; the first bad row stops the read with its `path:line`.
@@ -833,6 +887,10 @@ mod tests {
             ("Team <Sales>", "Team <Sales>", ""),
             ("Jane Doe", "Jane Doe", ""),
             ("", "", ""),
+            // The null sender is no address.
+            ("<>", "", ""),
+            ("Mail Delivery <>", "", "Mail Delivery"),
+            ("Zoë <ZOË@X.EXAMPLE>", "zoë@x.example", "Zoë"),
         ];
         for (cell, key, name) in cases {
             assert_eq!(party(cell), (key.to_string(), name), "cell {cell:?}");
@@ -851,6 +909,13 @@ mod tests {
             (
                 "Jane <jane@x.example;old>, b@y.example",
                 "Jane <jane@x.example;old>",
+            ),
+            // Outlook's names: `;` between parties, `,` inside a name.
+            ("Doe, Jane;Smith, Bob", "Doe, Jane"),
+            // Quotes that do not pair separate as if they were not there.
+            (
+                "O\"Brien <o@x.example>, b@y.example",
+                "O\"Brien <o@x.example>",
             ),
             ("", ""),
         ];
