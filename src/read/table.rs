@@ -145,8 +145,8 @@ pub struct TableReader {
     /// The CSV header's names (empty without a header, and for JSON Lines).
     header: Vec<String>,
     cols: Columns,
-    /// [`TableOptions::me`], trimmed.
-    me: Option<String>,
+    /// [`TableOptions::me`], trimmed, and its party key.
+    me: Option<(String, String)>,
     width: usize,
     record: ByteRecord,
     /// Corrects the csv crate's line numbers in files with CRLF or CR line breaks.
@@ -261,7 +261,7 @@ impl TableReader {
                 name: name.into(),
                 width: rows.header.len(),
                 header: Vec::new(),
-                me: opts.you().map(String::from),
+                me: opts.you().map(|me| (me.to_string(), party(me).0)),
                 source: Source::Jsonl(rows, Box::new(opts)),
                 cols,
                 record: ByteRecord::new(),
@@ -330,7 +330,7 @@ impl TableReader {
             width: header.len(),
             header,
             cols,
-            me: opts.you().map(String::from),
+            me: opts.you().map(|me| (me.to_string(), party(me).0)),
             record: ByteRecord::new(),
             lines,
             delimiter,
@@ -539,10 +539,8 @@ impl TableReader {
         let (from, from_name) = (field(c.contact), field(c.contact_name));
         let (mut contact, shown) = party(&from);
         let mut name = named(from_name, shown);
-        let mine = self
-            .me
-            .as_deref()
-            .is_some_and(|me| contact == party(me).0 || name.trim().eq_ignore_ascii_case(me));
+        let mine = (self.me.as_ref())
+            .is_some_and(|(me, key)| contact == *key || name.trim().eq_ignore_ascii_case(me));
         if mine && c.recipient.is_some() {
             // Your row is in the thread of the first party it went to.
             let to = field(c.recipient);
