@@ -177,13 +177,35 @@ fn file_kind(path: &Path) -> Option<Kind> {
     if head.starts_with(b"From ") {
         return Some(Kind::Mbox);
     }
-    let first_line = head.split(|&b| b == b'\n').next().unwrap_or_default();
-    let raw_field = first_line.split(|&b| b == b':').next().unwrap_or_default();
-    let field = String::from_utf8_lossy(raw_field).to_ascii_lowercase();
-    let is_header = first_line.len() > raw_field.len()
-        && (FIRST_HEADERS.contains(&field.as_str())
-            || field.starts_with("x-") && !field.contains(char::is_whitespace));
-    is_header.then_some(Kind::Single)
+    opens_a_message(&head).then_some(Kind::Single)
+}
+
+/// Whether a file's first bytes open a mail message: its first line is a common first header
+/// (`From: …`, `Received: …`, `X-…: …`), and its second line, when the head holds one, is
+/// another header, a folded continuation or the blank line before the body, not a table's
+/// second row (a CSV whose first column is named `From: (Address)`).
+fn opens_a_message(head: &[u8]) -> bool {
+    let mut lines = head.split(|&b| b == b'\n');
+    let first_line = lines.next().unwrap_or_default();
+    let field_of = |line: &[u8]| {
+        let raw = line.split(|&b| b == b':').next().unwrap_or_default();
+        let name = String::from_utf8_lossy(raw).to_ascii_lowercase();
+        let named = line.len() > raw.len()
+            && !name.is_empty()
+            && !name.contains(|c: char| c.is_whitespace() || c == ',' || c == ';');
+        named.then_some(name)
+    };
+    let Some(field) = field_of(first_line) else {
+        return false;
+    };
+    let first_header = FIRST_HEADERS.contains(&field.as_str()) || field.starts_with("x-");
+    // The second line, when the head holds the whole of it.
+    let second = lines.next().filter(|_| lines.next().is_some());
+    let continues = second.is_none_or(|line| {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        line.is_empty() || line[0] == b' ' || line[0] == b'\t' || field_of(line).is_some()
+    });
+    first_header && continues
 }
 
 /// The kind a mail file's name says: `*.mbox` and Apple's `mbox`, or `*.eml`.
@@ -484,4 +506,32 @@ fn visit_tar(path: &Path, select: Select, visit: &mut Visit<'_>) -> Result<Visit
         visit_member(path, &name, select, &mut entry, visit, &mut count)?;
     }
     Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_opens_with_a_first_header_followed_by_a_header_a_fold_or_the_body() {
+        let mail = [
+            &b"From: Jane <jane@x.example>\nTo: me@y.example\n\nhi\n"[..],
+            b"Received: from a.example\r\n\tby b.example; Mon, 1 Jan 2024\r\nFrom: a@b\r\n",
+            b"X-Mailer: thing\n\nbody\n",
+            b"Subject: only one line",
+        ];
+        for head in mail {
+            assert!(opens_a_message(head), "{}", String::from_utf8_lossy(head));
+        }
+        let not_mail = [
+            // An Outlook CSV whose first column is the sender's address.
+            &b"From: (Address),Body\na@x.example,book a demo: today\nb@y.example,hi\n"[..],
+            b"Note: this is a list\nof things\n",
+            b"From, To, Subject\n",
+            b"hello there\n",
+        ];
+        for head in not_mail {
+            assert!(!opens_a_message(head), "{}", String::from_utf8_lossy(head));
+        }
+    }
 }
