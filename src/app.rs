@@ -320,6 +320,12 @@ fn check_outputs(inputs: &[&Path], outputs: &[(&str, &Path)]) -> Result<()> {
                 dir.display()
             )));
         }
+        if out.is_dir() {
+            return Err(Error::Usage(format!(
+                "{flag} {}: is a folder; name a file in it",
+                out.display()
+            )));
+        }
         if let Some(input) = inputs.iter().find(|input| same_file(input, out)) {
             return Err(Error::Usage(format!(
                 "{flag} {} is also an input ({}); write the output elsewhere",

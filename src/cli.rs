@@ -145,7 +145,7 @@ pub struct EvalArgs {
     #[arg(long)]
     pub baseline: Option<PathBuf>,
     /// Largest allowed drop below the baseline.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, requires = "baseline")]
     pub max_drop: f64,
     /// Record the metrics as a baseline file (written atomically).
     #[arg(long)]
@@ -256,6 +256,13 @@ impl TrainArgs {
         p.text.hash_bits = self.hash_bits;
         p.text.char_ngrams = parse_range(&self.char_ngrams)?;
         p.text.char_limit = self.char_limit;
+        if p.text.char_ngrams != (0, 0) && p.text.char_limit == 0 {
+            return Err(Error::Usage(
+                "--char-limit 0 leaves no characters for --char-ngrams; use --char-ngrams 0-0 \
+                 to turn character n-grams off"
+                    .into(),
+            ));
+        }
         if self.tune {
             p.tune = Some(TuneGrid::default());
         }

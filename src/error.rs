@@ -53,17 +53,24 @@ pub enum Error {
         /// The columns that exist.
         available: Vec<String>,
     },
-    /// A row whose field count differs from the header's.
-    #[error("{}:{line}: row has {got} fields, the header has {expected}", path.display())]
+    /// A row whose field count differs from the first row's (the header, when there is one).
+    #[error(
+        "{}:{line}: row has {got} fields, the first row has {expected} (fields split at {}; \
+         --delimiter sets another)",
+        path.display(),
+        shown_delimiter(*delimiter)
+    )]
     FieldCount {
         /// The file.
         path: PathBuf,
         /// 1-based line where the row starts.
         line: u64,
-        /// Fields in the header.
+        /// Fields in the first row.
         expected: usize,
         /// Fields in this row.
         got: usize,
+        /// The delimiter the fields were split at.
+        delimiter: u8,
     },
     /// A row or value that cannot be parsed.
     #[error("{}:{line}: {message}", path.display())]
@@ -162,5 +169,13 @@ impl Error {
             path: path.into(),
             message: message.into(),
         }
+    }
+}
+
+/// A delimiter as a message names it: `tabs`, or the character quoted.
+fn shown_delimiter(d: u8) -> String {
+    match d {
+        b'\t' => "tabs".into(),
+        d => format!("'{}'", char::from(d)),
     }
 }

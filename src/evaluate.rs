@@ -192,7 +192,13 @@ impl Baseline {
         for (name, &base) in GATED_METRICS.iter().zip(&self.values) {
             // A metric that cannot be worked out (NaN: the data holds one label only) fails.
             let now = current[name].as_f64().unwrap_or(f64::NAN);
-            let line = format!("{name}: {now:.4} (baseline {base:.4}, allowed drop {max_drop})");
+            let line = match now.is_nan() {
+                true => format!(
+                    "{name}: - (cannot be worked out: the data lacks a label; baseline \
+                     {base:.4})"
+                ),
+                false => format!("{name}: {now:.4} (baseline {base:.4}, allowed drop {max_drop})"),
+            };
             if now.is_nan() || now < base - max_drop {
                 failures.push(line.clone());
             }

@@ -986,7 +986,7 @@ fn score_reports_a_row_with_the_wrong_field_count_scores_the_rest_and_exits_3() 
             "bad.csv",
         ])
         .expect_code(3)
-        .expect_stderr("bad.csv:5: row has 2 fields, the header has 3")
+        .expect_stderr("bad.csv:5: row has 2 fields, the first row has 3 (fields split at ','")
         .expect_stderr("scored 9 rows")
         .expect_stderr("1 unreadable row(s)");
     let ids: Vec<String> = parse_jsonl(&run.stdout).into_iter().map(|r| r.id).collect();
@@ -1172,8 +1172,11 @@ fn metrics_that_need_a_label_the_data_lacks_are_undefined_and_fail_the_gate() {
         metrics["mcc"].is_null() && metrics["roc_auc"].is_null(),
         "{metrics}"
     );
-    sb.run(&eval_args("hams.csv", &["--baseline", "b.json"]))
-        .expect_code(6);
+    let gate = sb
+        .run(&eval_args("hams.csv", &["--baseline", "b.json"]))
+        .expect_code(6)
+        .expect_stderr("mcc: - (cannot be worked out: the data lacks a label; baseline");
+    assert!(!gate.stderr.contains("NaN"), "{}", gate.stderr);
     sb.run(&eval_args("hams.csv", &["--write-baseline", "h.json"]))
         .expect_code(5)
         .expect_stderr("no baseline written to h.json");
@@ -1286,7 +1289,7 @@ fn training_stops_at_a_row_with_the_wrong_field_count_naming_its_line() {
         "2",
     ])
     .expect_code(3)
-    .expect_stderr("train.csv:37: row has 5 fields, the header has 3")
+    .expect_stderr("train.csv:37: row has 5 fields, the first row has 3 (fields split at ','")
     .expect_no_panic();
     assert!(!sb.exists("m.json"));
 }
@@ -1310,7 +1313,7 @@ fn a_crlf_file_reports_the_right_line() {
         "2",
     ])
     .expect_code(3)
-    .expect_stderr("train.csv:37: row has 5 fields, the header has 3");
+    .expect_stderr("train.csv:37: row has 5 fields, the first row has 3 (fields split at ','");
 }
 
 #[test]
@@ -1460,6 +1463,75 @@ fn a_model_whose_labels_do_not_match_its_text_models_is_refused() {
         serde_json::Value::Null,
         "its text models are for [\"spam\"]",
     );
+    tamper(
+        "labels",
+        serde_json::json!(["", "spam"]),
+        "a label is empty",
+    );
+    let mut names = model["dense_names"].clone();
+    names[3] = serde_json::json!("zzz");
+    tamper(
+        "dense_names",
+        names,
+        "a feature is named 'zzz' where this hardsell names it",
+    );
+    let mut text = model["text"].clone();
+    text["idf"][0] = serde_json::json!(-5.0);
+    tamper("text", text, "an idf is -5, not positive");
+}
+
+#[test]
+fn train_refuses_settings_that_would_write_a_model_it_cannot_load() {
+    let sb = trained_sandbox();
+    sb.run(&[
+        "train",
+        "--data",
+        "train.csv",
+        "--out",
+        "m.json",
+        "--char-limit",
+        "0",
+    ])
+    .expect_code(2)
+    .expect_stderr("--char-limit 0 leaves no characters for --char-ngrams");
+    assert!(!sb.exists("m.json"));
+    sb.run(&[
+        "train",
+        "--data",
+        "train.csv",
+        "--out",
+        "m.json",
+        "--char-limit",
+        "0",
+        "--char-ngrams",
+        "0-0",
+    ])
+    .expect_success();
+    sb.run(&["eval", "--model", "m.json", "--data", "test.csv"])
+        .expect_success();
+}
+
+#[test]
+fn flags_that_would_be_ignored_or_outputs_that_are_folders_are_usage_errors() {
+    let sb = trained_sandbox();
+    sb.run(&[
+        "eval",
+        "--model",
+        "model.json",
+        "--data",
+        "test.csv",
+        "--max-drop",
+        "0.1",
+    ])
+    .expect_code(2)
+    .expect_stderr("--baseline");
+    std::fs::create_dir(sb.path("out")).unwrap();
+    sb.run(&["train", "--data", "train.csv", "--out", "out"])
+        .expect_code(2)
+        .expect_stderr("--out out: is a folder");
+    sb.run(&["score", "--model", "model.json", "test.csv", "-o", "out"])
+        .expect_code(2)
+        .expect_stderr("-o out: is a folder");
 }
 
 #[test]

@@ -411,6 +411,14 @@ impl Model {
                 self.dense_names.len()
             ));
         }
+        let names = t.classes.iter().map(|c| format!("text:{c}"));
+        let names = names.chain(self.features.side_names());
+        if let Some((saved, want)) = self.dense_names.iter().zip(names).find(|(a, b)| **a != *b) {
+            return Err(format!(
+                "a feature is named '{saved}' where this hardsell names it '{want}' (damaged \
+                 file)"
+            ));
+        }
         if cols != labels
             || self.combiner.intercept().len() != labels
             || self.combiner.classes() != (0..labels).collect::<Vec<_>>().as_slice()
@@ -446,6 +454,10 @@ impl Model {
             .params()
             .iter()
             .chain(self.combiner.intercept());
+        // An idf is at least 1 (and 0 marks a bucket the model does not know).
+        if let Some(v) = t.idf.iter().find(|&&v| v.is_nan() || v <= 0.0) {
+            return Err(format!("an idf is {v}, not positive (damaged file)"));
+        }
         let sane = |v: f64| v.is_finite() && v.abs() <= MAX_MAGNITUDE;
         match (
             text.map(|&v| f64::from(v)).find(|&v| !sane(v)),
@@ -467,6 +479,9 @@ impl Model {
         let labels = &self.labels;
         if labels.len() < 2 {
             return Err(format!("it has {} label(s), fewer than two", labels.len()));
+        }
+        if labels.iter().any(|l| l.trim().is_empty()) {
+            return Err("a label is empty (damaged file)".into());
         }
         if let Some(l) = labels
             .iter()
@@ -520,6 +535,13 @@ impl Model {
 
     /// Writes the model as JSON, atomically (a temporary file renamed into place).
     pub fn save(&self, path: &Path) -> Result<()> {
+        // Never write a file that loading would refuse.
+        self.check().map_err(|e| {
+            Error::model(
+                path,
+                format!("the trained model would not load: {e}; not written"),
+            )
+        })?;
         let json = serde_json::to_vec(self).map_err(|e| Error::model(path, e.to_string()))?;
         crate::report::write_atomically(path, |w| w.write_all(&json))
     }

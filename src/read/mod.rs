@@ -53,15 +53,23 @@ impl Copies {
     }
 }
 
-/// A label as read (a table cell, a mail folder name): trimmed and in Unicode NFC, so that
-/// `café` typed two ways is one label.
+/// A label as read (a table cell, a mail folder name): trimmed, in Unicode NFC and without
+/// invisible format characters (zero-width spaces and joiners, direction marks, byte order
+/// marks, soft hyphens), so that `café` typed two ways, or `spam` pasted with a zero-width
+/// space, is one label.
 pub fn clean_label(raw: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     let label = raw.trim();
-    match label.is_ascii() {
-        true => label.to_string(),
-        false => label.nfc().collect(),
+    if label.is_ascii() {
+        return label.to_string();
     }
+    let invisible = |c: &char| {
+        matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}')
+    };
+    let visible: String = label.chars().filter(|c| !invisible(c)).collect();
+    visible.trim().nfc().collect()
 }
 
 /// `text` cut to its first [`MAX_TEXT_CHARS`] chars (only those are looked at), and whether
@@ -540,7 +548,25 @@ impl ReadReport {
 
 #[cfg(test)]
 mod tests {
-    use super::{capped, ends_in_open_quote, Counted, LineBoms, LineFix, MAX_TEXT_CHARS};
+    use super::{
+        capped, clean_label, ends_in_open_quote, Counted, LineBoms, LineFix, MAX_TEXT_CHARS,
+    };
+
+    #[test]
+    fn a_label_is_one_label_however_it_was_typed_or_pasted() {
+        for raw in [
+            "spam",
+            " spam ",
+            "spam\u{200B}",
+            "\u{FEFF}spam",
+            "sp\u{00AD}am",
+            "\u{200E}spam ",
+        ] {
+            assert_eq!(clean_label(raw), "spam", "{raw:?}");
+        }
+        assert_eq!(clean_label("cafe\u{301}"), "café");
+        assert_eq!(clean_label("\u{200B}"), "");
+    }
 
     #[test]
     fn a_text_is_cut_after_its_first_max_text_chars_chars_on_a_char_boundary() {

@@ -271,7 +271,11 @@ impl TableReader {
                 report: ReadReport::default(),
             });
         }
-        let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(head));
+        // A file named .tsv is split at tabs, whatever its first rows hold.
+        let tsv = name.to_ascii_lowercase().ends_with(".tsv");
+        let delimiter = (opts.delimiter)
+            .or(tsv.then_some(b'\t'))
+            .unwrap_or_else(|| sniff_delimiter(head, opts.quoting));
         // Without a header, the first row tells how many columns there are.
         let first_width = (!opts.has_header).then(|| {
             csv::ReaderBuilder::new()
@@ -293,7 +297,9 @@ impl TableReader {
             .from_reader(buffered);
         let mut report = ReadReport::default();
         let header: Vec<String> = if opts.has_header {
-            let h = reader.byte_headers().map_err(|e| csv_error(name, e))?;
+            let h = reader
+                .byte_headers()
+                .map_err(|e| csv_error(name, delimiter, e))?;
             // A column name with invalid UTF-8 will not match: said like any replaced field.
             if h.iter().any(|f| std::str::from_utf8(f).is_err()) {
                 report.lossy_rows += 1;
@@ -346,7 +352,7 @@ impl TableReader {
             let read = match &mut self.source {
                 Source::Csv(r) => r
                     .read_byte_record(&mut self.record)
-                    .map_err(|e| csv_error(&self.name, e)),
+                    .map_err(|e| csv_error(&self.name, self.delimiter, e)),
                 Source::Jsonl(r, _) => r.read_record(&mut self.record),
             };
             self.tell_late_keys();
@@ -463,6 +469,7 @@ impl TableReader {
                 line,
                 expected: self.width,
                 got,
+                delimiter: self.delimiter,
             });
         }
         let origin = Origin {
@@ -676,7 +683,7 @@ pub fn read_all(path: &Path, opts: &TableOptions) -> Result<(Vec<Message>, ReadR
     Ok((out, reader.report))
 }
 
-fn csv_error(name: &str, e: csv::Error) -> Error {
+fn csv_error(name: &str, delimiter: u8, e: csv::Error) -> Error {
     let line = e.position().map_or(0, |p| p.line());
     match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::io(name, io),
@@ -687,6 +694,7 @@ fn csv_error(name: &str, e: csv::Error) -> Error {
             line,
             expected: expected_len as usize,
             got: len as usize,
+            delimiter,
         },
         other => Error::BadRow {
             path: name.into(),
@@ -696,29 +704,45 @@ fn csv_error(name: &str, e: csv::Error) -> Error {
     }
 }
 
-/// Picks the delimiter that occurs most often outside quotes on the first line.
-pub fn sniff_delimiter(head: &[u8]) -> u8 {
-    let line = head.split(|&b| b == b'\n').next().unwrap_or(head);
-    let mut counts = [0usize; 4];
-    // On a tie the earlier candidate wins: a tab is rarely inside text, a comma often is.
-    let candidates = [b'\t', b',', b';', b'|'];
-    let mut quoted = false;
-    for &b in line {
-        if b == b'"' {
+/// Picks the delimiter of a table from its first bytes: the candidate (tab, comma, semicolon,
+/// pipe) that occurs the same number of times, at least once, in every whole row of the head
+/// (up to 20, blank lines aside), the most frequent of those; else the one most frequent in
+/// the first row. Ties go to the earlier candidate: a tab is rarely inside text, a comma
+/// often is. Quotes hide what is inside them unless `quoting` is off.
+pub fn sniff_delimiter(head: &[u8], quoting: bool) -> u8 {
+    const CANDIDATES: [u8; 4] = [b'\t', b',', b';', b'|'];
+    let (mut rows, mut counts, mut empty, mut quoted) = (Vec::new(), [0usize; 4], true, false);
+    for &b in head {
+        if b == b'"' && quoting {
             quoted = !quoted;
-        } else if !quoted {
-            if let Some(k) = candidates.iter().position(|&c| c == b) {
+            empty = false;
+        } else if quoted {
+        } else if b == b'\n' {
+            if !empty {
+                rows.push(counts);
+            }
+            (counts, empty) = ([0; 4], true);
+            if rows.len() == 20 {
+                break;
+            }
+        } else if b != b'\r' {
+            empty = false;
+            if let Some(k) = CANDIDATES.iter().position(|&c| c == b) {
                 counts[k] += 1;
             }
         }
     }
-    let best = (0..4)
-        .max_by_key(|&k| (counts[k], std::cmp::Reverse(k)))
-        .unwrap_or(1);
-    if counts[best] == 0 {
-        b','
-    } else {
-        candidates[best]
+    if rows.is_empty() {
+        rows.push(counts);
+    }
+    let first = rows[0];
+    let steady =
+        |k: &usize| first[*k] > 0 && rows.len() > 1 && rows.iter().all(|r| r[*k] == first[*k]);
+    let most = |k: &usize| (first[*k], std::cmp::Reverse(*k));
+    let best = (0..4).filter(steady).max_by_key(most);
+    match best.or_else(|| (0..4).filter(|&k| first[k] > 0).max_by_key(most)) {
+        Some(k) => CANDIDATES[k],
+        None => b',',
     }
 }
 
@@ -1021,13 +1045,38 @@ mod tests {
 
     #[test]
     fn sniffs_tabs_and_semicolons() {
-        assert_eq!(sniff_delimiter(b"label\ttext\n"), b'\t');
-        assert_eq!(sniff_delimiter(b"label;text;\"a,b\"\n"), b';');
-        assert_eq!(sniff_delimiter(b"just one column\n"), b',');
+        assert_eq!(sniff_delimiter(b"label\ttext\n", true), b'\t');
+        assert_eq!(sniff_delimiter(b"label;text;\"a,b\"\n", true), b';');
+        assert_eq!(sniff_delimiter(b"just one column\n", true), b',');
         assert_eq!(
-            sniff_delimiter(b"ham\tGo until jurong point, crazy..\n"),
+            sniff_delimiter(b"ham\tGo until jurong point, crazy..\n", true),
             b'\t'
         );
+    }
+
+    #[test]
+    fn sniffs_the_delimiter_every_row_has_as_often_not_the_first_rows_commonest() {
+        // The first text has more commas than tabs; the tab is the one every row has once.
+        let sms = b"ham\tHi, yes, ok see you\nspam\tWIN a prize now\n\nham\tOk lar, joking\n";
+        assert_eq!(sniff_delimiter(sms, false), b'\t');
+        // Commas inside quotes are not counted; an unpaired quote with quoting off is text.
+        let csv = b"id,text\n1,\"a; b; c\"\n2,plain\n";
+        assert_eq!(sniff_delimiter(csv, true), b',');
+        let unpaired = b"ham\tHe said \"hi, you\nspam\tfree, now, win\n";
+        assert_eq!(sniff_delimiter(unpaired, false), b'\t');
+    }
+
+    #[test]
+    fn a_file_named_tsv_is_split_at_tabs() {
+        let opts = TableOptions {
+            text: ColumnRef::Number(2),
+            label: ColumnRef::Number(1),
+            has_header: false,
+            ..TableOptions::default()
+        };
+        let bytes = &b"ham,x\tHi, yes, ok, see, you\n"[..];
+        let r = TableReader::from_reader("t.tsv", Box::new(bytes), &opts).unwrap();
+        assert_eq!(r.delimiter, b'\t');
     }
 
     #[test]
