@@ -1483,30 +1483,17 @@ fn a_model_whose_labels_do_not_match_its_text_models_is_refused() {
 #[test]
 fn train_refuses_settings_that_would_write_a_model_it_cannot_load() {
     let sb = trained_sandbox();
-    sb.run(&[
-        "train",
-        "--data",
-        "train.csv",
-        "--out",
-        "m.json",
-        "--char-limit",
-        "0",
-    ])
-    .expect_code(2)
-    .expect_stderr("--char-limit 0 leaves no characters for --char-ngrams");
+    let no_chars = |more: &[&str]| {
+        let mut args = vec!["train", "--data", "train.csv", "--out", "m.json"];
+        args.extend(["--char-limit", "0"]);
+        args.extend(more);
+        sb.run(&args)
+    };
+    no_chars(&[])
+        .expect_code(2)
+        .expect_stderr("--char-limit 0 leaves no characters for --char-ngrams");
     assert!(!sb.exists("m.json"));
-    sb.run(&[
-        "train",
-        "--data",
-        "train.csv",
-        "--out",
-        "m.json",
-        "--char-limit",
-        "0",
-        "--char-ngrams",
-        "0-0",
-    ])
-    .expect_success();
+    no_chars(&["--char-ngrams", "0-0"]).expect_success();
     sb.run(&["eval", "--model", "m.json", "--data", "test.csv"])
         .expect_success();
 }
