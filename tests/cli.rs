@@ -862,6 +862,30 @@ fn score_senders_reads_name_and_address_cells_and_judges_each_unnamed_row_alone(
 }
 
 #[test]
+fn score_senders_keys_hidden_members_by_their_conversation_as_an_export_does() {
+    let sb = Sandbox::new();
+    sb.write(
+        "t.csv",
+        "conversation_id,contact_name,contact_profile_url,text\n\
+         c1,LinkedIn Member,,Book a demo of our tool today\n\
+         c1,LinkedIn Member,,Following up on the demo\n\
+         c2,LinkedIn Member,,Our agency grows revenue 10x\n\
+         c3,Pat Seller,https://www.linkedin.com/in/pat,Quick question about your team\n",
+    );
+    let run = sb
+        .run(&["score", "--senders", "t.csv"])
+        .expect_success()
+        .expect_stderr("4 messages read; 3 senders");
+    assert!(!run.stderr.contains("no sender"), "{}", run.stderr);
+    let rows: BTreeMap<String, (String, String)> = csv_records(&run.stdout)[1..]
+        .iter()
+        .map(|v| (v[1].to_string(), (v[0].to_string(), v[4].to_string())))
+        .collect();
+    assert_eq!(rows["conv:c1"], ("LinkedIn Member".into(), "2".into()));
+    assert_eq!(rows["conv:c2"], ("LinkedIn Member".into(), "1".into()));
+}
+
+#[test]
 fn score_senders_keeps_a_name_seen_beside_an_address_whatever_the_row_order() {
     let sb = Sandbox::new();
     let rows = [

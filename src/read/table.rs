@@ -555,15 +555,23 @@ impl TableReader {
             contact = to_key;
             name = named(first_party(&field(c.recipient_name)).to_string(), shown);
         }
-        // A row whose sender cell is empty is a party of its own, named for what it is and
-        // keyed by its line: rows of unknown senders are not one sender's follow-ups.
-        if c.contact.is_some() && contact.is_empty() && name.trim().is_empty() {
-            name = if mine { NO_RECIPIENT } else { NO_SENDER }.to_string();
-            contact = format!("{name} {origin}");
-        } else if contact.is_empty() {
-            contact = name.trim().to_string();
+        // A row whose sender cell is empty is keyed as an export's is: by its conversation
+        // when it has one, else by its name, unless that is LinkedIn's placeholder for a
+        // hidden member, else as a party of its own, named for what it is and keyed by its
+        // line. Rows of unknown senders are not one sender's follow-ups.
+        let conversation = field(c.conversation);
+        if c.contact.is_some() && contact.is_empty() {
+            let name_given = !name.trim().is_empty() && name.trim() != HIDDEN_MEMBER;
+            if !conversation.is_empty() {
+                contact = format!("conv:{conversation}");
+            } else if name_given {
+                contact = name.trim().to_string();
+            } else {
+                name = if mine { NO_RECIPIENT } else { NO_SENDER }.to_string();
+                contact = format!("{name} {origin}");
+            }
         }
-        let conversation = Some(field(c.conversation))
+        let conversation = Some(conversation)
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| contact.clone());
         let date = |value: String, column: &str| -> Result<Option<i64>> {
@@ -597,6 +605,9 @@ impl TableReader {
 
 /// The party of a row that names no sender.
 pub const NO_SENDER: &str = "(no sender)";
+
+/// The name LinkedIn gives a member whose profile is hidden: a placeholder, not a person.
+const HIDDEN_MEMBER: &str = "LinkedIn Member";
 
 /// The party of a row you sent that names no recipient.
 pub const NO_RECIPIENT: &str = "(no recipient)";
