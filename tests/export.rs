@@ -199,6 +199,33 @@ fn a_seller_who_pitches_an_hour_after_acceptance_and_follows_up_unanswered_is_a_
 }
 
 #[test]
+fn a_message_sent_long_before_connecting_is_not_called_a_pitch_after_accepting() {
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "inmail/messages.csv",
+        "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,RECIPIENT PROFILE URLS,DATE,SUBJECT,CONTENT,FOLDER\n\
+         c1,,Jordan Avery,https://www.linkedin.com/in/jordan,Ana Recruiter,https://www.linkedin.com/in/ana,2023-01-01 09:00:00 UTC,,Hi Ana thanks for the chat at the meetup,INBOX\n\
+         c2,Senior role,Sam Seller,https://www.linkedin.com/in/sam,Jordan Avery,https://www.linkedin.com/in/jordan,2023-03-01 10:00:00 UTC,Senior role,\"Hi Jordan, I'm hiring at Acme. Would you be open to a quick chat about the role?\",INBOX\n",
+    );
+    // Sam became a connection 19 months after the InMail.
+    sandbox.write(
+        "inmail/Connections.csv",
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n\
+         Sam,Seller,https://www.linkedin.com/in/sam,,,,05 Oct 2024\n",
+    );
+    let run = sandbox.run(&["score", "inmail"]).expect_success();
+    let sam = run
+        .stdout_text()
+        .lines()
+        .find(|l| l.starts_with("Sam Seller,"))
+        .map(String::from)
+        .unwrap_or_else(|| run.fail("no row for Sam"));
+    assert!(!sam.contains("after you accepted"), "{sam}");
+    let fields: Vec<&str> = sam.split(',').collect();
+    assert_eq!(fields[7], "", "no time to first pitch: {sam}");
+}
+
+#[test]
 fn a_friend_you_reply_to_is_ok() {
     let sandbox = sam_export();
     let (run, rows) = score(&sandbox, EXPORT, &[]);

@@ -513,8 +513,12 @@ fn place_thread(
         }
         c.flags |= INCOMING;
         let invitation = r.is(ROW_INVITATION);
+        // A message sent more than a day before the connection date (an InMail, a
+        // connection removed and made again) was not sent after accepting: no timing from it.
+        // Within a day it was, the date having no time of day.
+        let after_connect = |ts: i64, conn: i64| ts >= conn - 86_400;
         if let (Some(ts), Some(conn)) = (r.time(), connected(&r)) {
-            if !invitation {
+            if !invitation && after_connect(ts, conn) {
                 let days = ((ts - conn) as f64 / 86_400.0).max(0.0);
                 c.days_after_connect = days.ln_1p();
                 if days <= 2.0 {
