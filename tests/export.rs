@@ -482,6 +482,24 @@ fn me_with_the_owners_url_gives_the_same_report_as_detection() {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
+fn me_that_names_no_one_in_the_export_is_refused_not_made_a_sender() {
+    let sandbox = sam_export();
+    sandbox
+        .run(&["score", EXPORT, "--me", OWNER_NAME])
+        .expect_success()
+        .expect_stderr(&format!("you: {OWNER_NAME} {OWNER_URL}"));
+    for typo in ["Sam Rivra", "https://www.linkedin.com/in/sam-rivra"] {
+        sandbox
+            .run(&["score", EXPORT, "--me", typo, "-o", "out.csv"])
+            .expect_code(2)
+            .expect_stderr(&format!(
+                "--me '{typo}': no message or invitation of the export"
+            ));
+        assert!(!sandbox.exists("out.csv"));
+    }
+}
+
+#[test]
 fn the_zip_as_downloaded_gives_the_same_report_as_the_unzipped_folder() {
     let sandbox = sam_export();
     Export::sam_rivera().write_zip(&sandbox, ZIP, ZIP_FOLDER);

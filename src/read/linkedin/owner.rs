@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::invitations::RawInvitation;
 use super::messages::RawMessage;
 use super::{normalize_profile_url, Owner};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 const HIDDEN_MEMBER: &str = "LinkedIn Member";
 
@@ -221,17 +221,30 @@ fn count(counts: &mut BTreeMap<String, usize>, key: &str) {
 }
 
 fn from_override(me: &str, pass: &mut Pass<'_>) -> Result<Owner> {
-    if looks_like_url(me) {
+    let found = if looks_like_url(me) {
         let url = normalize_profile_url(me);
-        let name = name_for_url(&url, pass)?.unwrap_or_else(|| me.to_string());
-        return Ok(Owner {
-            name,
+        name_for_url(&url, pass)?.map(|name| Owner {
+            name: name.unwrap_or_else(|| me.to_string()),
             profile_url: Some(url),
-        });
-    }
-    Ok(Owner {
-        name: me.to_string(),
-        profile_url: url_for_name(me, pass)?,
+        })
+    } else {
+        url_for_name(me, pass)?.map(|url| Owner {
+            name: me.to_string(),
+            profile_url: url,
+        })
+    };
+    // A `--me` that is no one in the export (a typo) would make the owner a sender of their
+    // own, every reply of theirs unseen.
+    found.ok_or_else(|| {
+        Error::Usage(format!(
+            "--me '{me}': no message or invitation of the export is from or to that {}; check \
+             it, or leave --me out and the owner is found from the export",
+            if looks_like_url(me) {
+                "profile"
+            } else {
+                "name"
+            }
+        ))
     })
 }
 
@@ -247,37 +260,53 @@ fn most_common(counts: BTreeMap<String, usize>) -> Option<String> {
 }
 
 /// The name most often sent from `url`, else the owner's side of invitations with that URL.
-fn name_for_url(url: &str, pass: &mut Pass<'_>) -> Result<Option<String>> {
-    let (mut senders, mut invited) = (BTreeMap::new(), BTreeMap::new());
+fn name_for_url(url: &str, pass: &mut Pass<'_>) -> Result<Option<Option<String>>> {
+    let (mut senders, mut invited, mut seen) = (BTreeMap::new(), BTreeMap::new(), false);
     pass(Scope::All, &mut |row| match row {
-        RawRow::Message(m) if m.sender_url.as_deref() == Some(url) => count(&mut senders, &m.from),
+        RawRow::Message(m) if m.sender_url.as_deref() == Some(url) => {
+            seen = true;
+            count(&mut senders, &m.from)
+        }
+        RawRow::Message(m) => seen |= m.recipient_urls.iter().any(|u| u == url),
         RawRow::Invitation(i) if i.owner_side().1 == Some(url) => {
+            seen = true;
             count(&mut invited, i.owner_side().0)
         }
-        _ => {}
+        RawRow::Invitation(i) => seen |= i.other_party().1 == Some(url),
     })?;
-    Ok(most_common(senders).or_else(|| most_common(invited)))
+    Ok(seen.then(|| most_common(senders).or_else(|| most_common(invited))))
 }
 
-/// The URL most often sent under `name`, else the owner's side of invitations with that name.
-fn url_for_name(name: &str, pass: &mut Pass<'_>) -> Result<Option<String>> {
-    let (mut senders, mut invited) = (BTreeMap::new(), BTreeMap::new());
+/// The URL most often sent under `name`, else the owner's side of invitations with that name;
+/// `None` when no row is from or to `name`.
+fn url_for_name(name: &str, pass: &mut Pass<'_>) -> Result<Option<Option<String>>> {
+    let (mut senders, mut invited, mut seen) = (BTreeMap::new(), BTreeMap::new(), false);
+    let named = |list: &str| {
+        list.eq_ignore_ascii_case(name)
+            || list.split(',').any(|n| n.trim().eq_ignore_ascii_case(name))
+    };
     pass(Scope::All, &mut |row| match row {
-        RawRow::Message(m) if m.from.eq_ignore_ascii_case(name) => {
-            if let Some(url) = &m.sender_url {
-                count(&mut senders, url);
+        RawRow::Message(m) => {
+            if m.from.eq_ignore_ascii_case(name) {
+                seen = true;
+                if let Some(url) = &m.sender_url {
+                    count(&mut senders, url);
+                }
             }
+            seen |= named(&m.to);
         }
         RawRow::Invitation(i) => {
-            if let (n, Some(url)) = i.owner_side() {
-                if n.eq_ignore_ascii_case(name) {
+            let (n, url) = i.owner_side();
+            if n.eq_ignore_ascii_case(name) {
+                seen = true;
+                if let Some(url) = url {
                     count(&mut invited, url);
                 }
             }
+            seen |= i.other_party().0.eq_ignore_ascii_case(name);
         }
-        _ => {}
     })?;
-    Ok(most_common(senders).or_else(|| most_common(invited)))
+    Ok(seen.then(|| most_common(senders).or_else(|| most_common(invited))))
 }
 
 #[cfg(test)]
