@@ -93,7 +93,10 @@ fn find_header(bytes: &[u8]) -> Option<(usize, u64)> {
     {
         let skipped = leading_blanks(line);
         let rest = &line[skipped..];
-        if rest.len() >= FIRST.len() && rest[..FIRST.len()].eq_ignore_ascii_case(FIRST) {
+        let opens = |first: &[u8]| {
+            rest.len() >= first.len() && rest[..first.len()].eq_ignore_ascii_case(first)
+        };
+        if FIRST.iter().any(|first| opens(first)) {
             return Some((offset + skipped, number as u64));
         }
         offset += line.len() + 1;
@@ -101,8 +104,9 @@ fn find_header(bytes: &[u8]) -> Option<(usize, u64)> {
     None
 }
 
-/// How the header line begins, in any case.
-const FIRST: &[u8] = b"first name,";
+/// How the header line begins, in any case: as LinkedIn writes it, or quoted, as a
+/// spreadsheet or a data frame library saves it again.
+const FIRST: [&[u8]; 2] = [b"first name,", b"\"first name\","];
 
 /// The bytes of the byte order marks, then the whitespace, that open `line`, counted in the
 /// raw bytes (an invalid byte, which a lossy copy would widen to three, ends them).
