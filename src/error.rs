@@ -56,7 +56,7 @@ pub enum Error {
     /// A row whose field count differs from the first row's (the header, when there is one).
     #[error(
         "{}:{line}: row has {got} fields, the first row has {expected} (fields split at {}; \
-         --delimiter sets another)",
+         --delimiter sets another){span}",
         path.display(),
         shown_delimiter(*delimiter)
     )]
@@ -71,6 +71,8 @@ pub enum Error {
         got: usize,
         /// The delimiter the fields were split at.
         delimiter: u8,
+        /// The lines the row runs over, told when it spans several ([`crate::read::spanned_lines`]).
+        span: String,
     },
     /// A row or value that cannot be parsed.
     #[error("{}:{line}: {message}", path.display())]

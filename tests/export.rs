@@ -509,8 +509,8 @@ fn connections_saved_again_with_every_field_quoted_give_the_same_report() {
     let at = text.find("First Name,").expect("header");
     let mut w = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Always)
-        .from_writer(text[..at].as_bytes().to_vec());
-    let mut rows = csv::Reader::from_reader(text[at..].as_bytes());
+        .from_writer(text.as_bytes()[..at].to_vec());
+    let mut rows = csv::Reader::from_reader(&text.as_bytes()[at..]);
     w.write_record(rows.headers().expect("header"))
         .expect("write");
     for record in rows.records() {

@@ -160,6 +160,20 @@ fn a_json_lines_object_without_the_text_field_is_a_bad_row_not_an_empty_message(
 }
 
 #[test]
+fn a_bad_row_that_a_stray_quote_ran_over_several_lines_says_which_lines() {
+    let sb = Sandbox::new();
+    sb.write(
+        "t.csv",
+        "id,text,label\n1,\"hello there,ham\n2,buy now,spam\n3,ok\",ham,x\n4,fine,ham\n",
+    );
+    sb.run(&["score", "t.csv"])
+        .expect_code(3)
+        .expect_stderr("t.csv:2: row has 4 fields, the first row has 3")
+        .expect_stderr("it runs over 2 more line(s), to line 4: a quote opened in it")
+        .expect_stderr("scored 1 rows");
+}
+
+#[test]
 fn bad_json_lines_near_the_top_are_bad_rows_and_the_rest_is_scored() {
     let sb = Sandbox::new();
     sb.write(

@@ -72,6 +72,21 @@ pub fn clean_label(raw: &str) -> String {
     visible.trim().nfc().collect()
 }
 
+/// For a row of the wrong width that starting on `line` runs over more lines (a quote left
+/// open reads the rows after it into one field): `; it runs over N more line(s), to line L: …`;
+/// else nothing.
+pub fn spanned_lines(record: &csv::ByteRecord, line: u64) -> String {
+    let more = memchr::memchr_iter(b'\n', record.as_slice()).count() as u64;
+    match more {
+        0 => String::new(),
+        n => format!(
+            "; it runs over {n} more line(s), to line {}: a quote opened in it may never be \
+             closed where it should, taking the rows after it in",
+            line + n
+        ),
+    }
+}
+
 /// `text` cut to its first [`MAX_TEXT_CHARS`] chars (only those are looked at), and whether
 /// it was longer.
 pub fn capped(text: &str) -> (&str, bool) {

@@ -470,6 +470,7 @@ impl TableReader {
                 expected: self.width,
                 got,
                 delimiter: self.delimiter,
+                span: super::spanned_lines(&self.record, line),
             });
         }
         let origin = Origin {
@@ -706,6 +707,7 @@ fn csv_error(name: &str, delimiter: u8, e: csv::Error) -> Error {
             expected: expected_len as usize,
             got: len as usize,
             delimiter,
+            span: String::new(),
         },
         other => Error::BadRow {
             path: name.into(),

@@ -245,9 +245,10 @@ pub(super) fn each_row<R: Read, L: Sync, T: Send>(
         let blank = record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty());
         if record.len() != width && !blank {
             let problem = format!(
-                "{}:{line}: row has {} fields, the header has {width}",
+                "{}:{line}: row has {} fields, the header has {width}{}",
                 table.name,
-                record.len()
+                record.len(),
+                crate::read::spanned_lines(record, *line)
             );
             let noticed = Noticed {
                 lossy: false,
