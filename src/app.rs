@@ -484,8 +484,16 @@ fn score_senders(
     quiet: bool,
     say: &dyn Fn(&str),
 ) -> Result<i32> {
+    // The sender report is written before the messages file is put in place, so that a
+    // failure to write it leaves an earlier messages file as it was.
     let run = |rows: Option<score::MessageRows<'_>>| {
-        score::score_senders(model, source, args.policy, rows, !quiet)
+        let scored = score::score_senders(model, source, args.policy, rows, !quiet)?;
+        let reports = scored.reports.as_ref().expect("scoring judged the senders");
+        let sink = output_sink(args.output.as_deref());
+        report::to_sink(&sink, |w| {
+            report::write_senders(reports.batches(4096), args.format, w)
+        })?;
+        Ok(scored)
     };
     let scored = match &args.messages_out {
         Some(out) => report::produce_file(out, |w| {
@@ -499,10 +507,6 @@ fn score_senders(
     };
     scored.read.warnings().iter().for_each(|w| say(w));
     let reports = scored.reports.as_ref().expect("scoring judged the senders");
-    let sink = output_sink(args.output.as_deref());
-    report::to_sink(&sink, |w| {
-        report::write_senders(reports.batches(4096), args.format, w)
-    })?;
     let count = |v: senders::Verdict| reports.count(v);
     say(&format!(
         "you: {you}; {} messages read; {} senders: {} hard_sell, {} collector, {} sponsored, {} ok; {} unreadable",

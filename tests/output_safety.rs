@@ -78,6 +78,35 @@ fn a_run_that_fails_on_a_later_input_leaves_no_output_behind() {
     assert!(left.is_empty(), "temporary files left: {left:?}");
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn a_report_that_cannot_be_written_leaves_the_messages_file_as_it_was() {
+    let sb = Sandbox::new();
+    sb.write(
+        "t.csv",
+        "sender,text\na@x.example,Book a demo today\nb@y.example,See you at lunch\n",
+    )
+    .write("m.csv", "old\n");
+    // /dev/full takes the report and fails to write it (no space left).
+    sb.run(&[
+        "score",
+        "--senders",
+        "t.csv",
+        "--messages-out",
+        "m.csv",
+        "-o",
+        "/dev/full",
+    ])
+    .expect_no_panic();
+    assert_eq!(sb.read("m.csv"), b"old\n", "the messages file was replaced");
+    let leftovers: Vec<_> = std::fs::read_dir(sb.path("."))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".hardsell-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
 #[test]
 fn an_output_over_an_input_is_refused_before_anything_is_written() {
     let sb = Sandbox::new();
