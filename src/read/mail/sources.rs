@@ -514,24 +514,33 @@ mod tests {
 
     #[test]
     fn a_message_opens_with_a_first_header_followed_by_a_header_a_fold_or_the_body() {
-        let mail = [
-            &b"From: Jane <jane@x.example>\nTo: me@y.example\n\nhi\n"[..],
-            b"Received: from a.example\r\n\tby b.example; Mon, 1 Jan 2024\r\nFrom: a@b\r\n",
-            b"X-Mailer: thing\n\nbody\n",
-            b"Subject: only one line",
-        ];
-        for head in mail {
-            assert!(opens_a_message(head), "{}", String::from_utf8_lossy(head));
-        }
-        let not_mail = [
+        let heads = [
+            (
+                &b"From: Jane <jane@x.example>\nTo: me@y.example\n\nhi\n"[..],
+                true,
+            ),
+            (
+                b"Received: from a.example\r\n\tby b.example; Mon, 1 Jan 2024\r\nFrom: a@b\r\n",
+                true,
+            ),
+            (b"X-Mailer: thing\n\nbody\n", true),
+            (b"Subject: only one line", true),
             // An Outlook CSV whose first column is the sender's address.
-            &b"From: (Address),Body\na@x.example,book a demo: today\nb@y.example,hi\n"[..],
-            b"Note: this is a list\nof things\n",
-            b"From, To, Subject\n",
-            b"hello there\n",
+            (
+                b"From: (Address),Body\na@x.example,book a demo: today\nb@y.example,hi\n",
+                false,
+            ),
+            (b"Note: this is a list\nof things\n", false),
+            (b"From, To, Subject\n", false),
+            (b"hello there\n", false),
         ];
-        for head in not_mail {
-            assert!(!opens_a_message(head), "{}", String::from_utf8_lossy(head));
+        for (head, mail) in heads {
+            assert_eq!(
+                opens_a_message(head),
+                mail,
+                "{}",
+                String::from_utf8_lossy(head)
+            );
         }
     }
 }
