@@ -648,10 +648,10 @@ fn decide(
         .first_exchange
         .get()
         .filter(|&e| first_pitch.is_some_and(|p| e < p)));
-    // A pitch more than a day before the connection date was not made after accepting (the
-    // date has no time of day, so within a day it was).
     let pitch_delay = match (first_pitch, accepted) {
-        (Some(p), Some(a)) if p >= a - 86_400 => Some((p - a).max(0)),
+        (Some(p), Some(a)) if crate::features::context::sent_after_connecting(p, a) => {
+            Some((p - a).max(0))
+        }
         _ => None,
     };
     let followups = f.unanswered.saturating_sub(1);

@@ -42,6 +42,13 @@ pub const CONTEXT_NAMES: [&str; 12] = [
 /// One context vector.
 pub type ContextVector = [f64; CONTEXT_NAMES.len()];
 
+/// Whether a message sent at `ts` came after connecting on `connected` (both Unix seconds): a
+/// message more than a day before the connection date (an InMail, a connection removed and
+/// made again) did not; within a day it did, the date having no time of day.
+pub fn sent_after_connecting(ts: i64, connected: i64) -> bool {
+    ts >= connected - 86_400
+}
+
 /// What the thread pass keeps of one message: where it sits, when, and which way it went.
 /// The connection date is kept per contact, in [`Threads`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -513,12 +520,8 @@ fn place_thread(
         }
         c.flags |= INCOMING;
         let invitation = r.is(ROW_INVITATION);
-        // A message sent more than a day before the connection date (an InMail, a
-        // connection removed and made again) was not sent after accepting: no timing from it.
-        // Within a day it was, the date having no time of day.
-        let after_connect = |ts: i64, conn: i64| ts >= conn - 86_400;
         if let (Some(ts), Some(conn)) = (r.time(), connected(&r)) {
-            if !invitation && after_connect(ts, conn) {
+            if !invitation && sent_after_connecting(ts, conn) {
                 let days = ((ts - conn) as f64 / 86_400.0).max(0.0);
                 c.days_after_connect = days.ln_1p();
                 if days <= 2.0 {
