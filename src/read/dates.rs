@@ -42,7 +42,7 @@ fn parse_any(value: &str) -> Option<i64> {
     if v.is_empty() {
         return None;
     }
-    if let Some(ts) = parse_linkedin(v)
+    if let Some(ts) = parse_iso_shaped(v)
         .or_else(|| parse_us_short(v))
         .or_else(|| parse_day_month(v))
     {
@@ -66,24 +66,38 @@ fn parse_any(value: &str) -> Option<i64> {
         .map(|dt| dt.timestamp())
 }
 
-/// `YYYY-MM-DD HH:MM:SS UTC` (every messages.csv since 2021) read digit by digit; `None` for
-/// anything else, which then goes through the general parsers.
-fn parse_linkedin(v: &str) -> Option<i64> {
+/// The ISO-shaped forms read digit by digit: `YYYY-MM-DD HH:MM:SS UTC` (every messages.csv
+/// since 2021), `YYYY-MM-DD HH:MM:SS`, `YYYY-MM-DDTHH:MM:SS[Z]` and `YYYY-MM-DD`, each with
+/// every field at its full width. `None` for anything else, which then goes through the
+/// general parsers (chrono with a format string, which reads the format again for every cell).
+fn parse_iso_shaped(v: &str) -> Option<i64> {
     let b = v.as_bytes();
-    if b.len() != 23 || &b[19..] != b" UTC" || b[4] != b'-' || b[7] != b'-' || b[10] != b' ' {
+    let time_at = match b.len() {
+        10 => None,
+        19 if b[10] == b' ' || b[10] == b'T' => Some(11),
+        20 if b[10] == b'T' && b[19] == b'Z' => Some(11),
+        23 if b[10] == b' ' && &b[19..] == b" UTC" => Some(11),
+        _ => return None,
+    };
+    if b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let num = |range: std::ops::Range<usize>| -> Option<u32> {
-        b[range].iter().try_fold(0u32, |n, &c| {
+    let num = |at: usize, width: usize| -> Option<u32> {
+        b[at..at + width].iter().try_fold(0u32, |n, &c| {
             c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
         })
     };
-    let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
-    let time = date.and_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)?;
-    Some(time.and_utc().timestamp())
+    let date = NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 2)?, num(8, 2)?)?;
+    let at = match time_at {
+        None => date.and_hms_opt(0, 0, 0)?,
+        Some(t) => {
+            if b[t + 2] != b':' || b[t + 5] != b':' {
+                return None;
+            }
+            date.and_hms_opt(num(t, 2)?, num(t + 3, 2)?, num(t + 6, 2)?)?
+        }
+    };
+    Some(at.and_utc().timestamp())
 }
 
 /// `s` as a number when it is all ASCII digits and its length is in `widths`.
@@ -269,26 +283,39 @@ mod tests {
     }
 
     #[test]
-    fn the_fast_linkedin_form_agrees_with_chrono_and_refuses_what_chrono_refuses() {
+    fn the_fast_iso_forms_agree_with_chrono_and_refuse_what_chrono_refuses() {
         for v in [
             "2022-09-08 18:08:14 UTC",
             "1999-12-31 23:59:59 UTC",
             "2024-02-29 00:00:00 UTC",
+            "2022-09-08 18:08:14",
+            "2022-09-08T18:08:14",
+            "2026-08-17",
+            "2024-02-29",
         ] {
-            let chrono = NaiveDateTime::parse_from_str(v, DATETIME_FORMATS[0])
-                .unwrap()
-                .and_utc()
-                .timestamp();
-            assert_eq!(parse_linkedin(v), Some(chrono), "{v}");
+            assert!(parse_iso_shaped(v).is_some(), "{v}");
+            assert_eq!(parse_iso_shaped(v), by_chrono(v), "{v}");
         }
+        let z = "2022-09-08T18:08:14Z";
+        let rfc3339 = DateTime::parse_from_rfc3339(z).unwrap().timestamp();
+        assert_eq!(parse_iso_shaped(z), Some(rfc3339));
         for v in [
             "2023-02-29 00:00:00 UTC",
             "2022-13-08 18:08:14 UTC",
             "2022-09-08 24:08:14 UTC",
             "2022-09-08 18:08:14 GMT",
             "2022-09-x8 18:08:14 UTC",
+            "2022-09-08T18:08:14 UTC",
+            "2022-09-08 18:08:14Z",
+            "2022-09-08 18-08-14",
+            "2023-02-29",
+            "2022/09/08",
         ] {
-            assert_eq!(parse_linkedin(v), None, "{v}");
+            assert_eq!(parse_iso_shaped(v), None, "{v}");
+        }
+        // What the fast path leaves (a leap second, short fields) still reads as before.
+        for v in ["2022-09-08 23:59:60", "2022-9-8", "2022-09-08 1:02:03"] {
+            assert_eq!(parse(v), by_chrono(v), "{v}");
         }
     }
 
