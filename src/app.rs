@@ -15,8 +15,9 @@ use crate::senders;
 /// Runs the parsed command line; returns the exit code on success paths.
 pub fn run(cli: Cli) -> Result<i32> {
     configure_threads(cli.threads)?;
+    // `--quiet` silences everything but errors: an unreadable row is still told.
     let say = |msg: &str| {
-        if !cli.quiet {
+        if !cli.quiet || msg.starts_with("error:") {
             report::to_stderr(msg);
         }
     };

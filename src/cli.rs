@@ -12,7 +12,8 @@ use crate::report::Format;
 
 const EXIT_CODES: &str = "Exit codes: 0 success; 1 unexpected failure; 2 bad command line; 3 an input \
 could not be read (also after scoring, when some rows were reported as unreadable); 4 a model file is \
-missing, damaged or of another format version; 5 the data cannot train a model; 6 eval --baseline found a regression.";
+missing, damaged or of another format version; 5 the data cannot train a model; 6 eval --baseline found a regression; \
+7 an output could not be written (a full disk, no permission).";
 
 /// Finds the collectors and hard sellers in a professional inbox.
 #[derive(Debug, Parser)]

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 /// Exit code: success.
 pub const EXIT_OK: i32 = 0;
-/// Exit code: an unexpected failure (a bug, or an I/O error writing output).
+/// Exit code: an unexpected failure (a bug).
 pub const EXIT_FAILURE: i32 = 1;
 /// Exit code: the command line was wrong (clap uses the same code).
 pub const EXIT_USAGE: i32 = 2;
@@ -20,6 +20,11 @@ pub const EXIT_MODEL: i32 = 4;
 pub const EXIT_TRAINING: i32 = 5;
 /// Exit code: `eval --baseline` found a metric below the recorded baseline.
 pub const EXIT_REGRESSION: i32 = 6;
+/// Exit code: an output (or a temporary file) could not be written: a full disk, no permission.
+pub const EXIT_OUTPUT: i32 = 7;
+
+/// The name an output error carries until [`Error::naming_output`] gives it the file's.
+pub const THIS_OUTPUT: &str = "<output>";
 
 /// Shorthand for results in this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -31,6 +36,14 @@ pub enum Error {
     #[error("{}: {source}", path.display())]
     Io {
         /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// An output or temporary file could not be written.
+    #[error("{}: could not write: {source}", path.display())]
+    Output {
+        /// The file (or [`THIS_OUTPUT`] before the writer's caller names it).
         path: PathBuf,
         /// What the operating system said.
         source: std::io::Error,
@@ -148,13 +161,14 @@ impl Error {
             Error::Model { .. } => EXIT_MODEL,
             Error::Usage(_) => EXIT_USAGE,
             Error::Regression { .. } => EXIT_REGRESSION,
+            Error::Output { .. } => EXIT_OUTPUT,
         }
     }
 
     /// Whether this is output to a reader that went away (`hardsell score … | head`): the
     /// reader has what it wanted, so it is not a failure.
     pub fn is_closed_pipe(&self) -> bool {
-        matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+        matches!(self, Error::Output { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
     }
 
     /// An I/O error on `path`.
@@ -162,6 +176,25 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    /// A failure to write the output `path` ([`THIS_OUTPUT`] when the writer does not know it).
+    pub fn output(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Output {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// This error, an output error without a file name given `path` as its name.
+    pub fn naming_output(self, path: &std::path::Path) -> Self {
+        match self {
+            Error::Output { path: p, source } if p.as_os_str() == THIS_OUTPUT => Error::Output {
+                path: path.into(),
+                source,
+            },
+            e => e,
         }
     }
 

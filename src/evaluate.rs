@@ -30,6 +30,9 @@ pub const BINARY_METRICS: [&str; 7] = [
 /// The metrics the gate compares.
 pub const GATED_METRICS: [&str; 3] = ["mcc", "f1", "roc_auc"];
 
+/// The most of a baseline read from a device or pipe (one is a few hundred bytes).
+const BASELINE_LIMIT: u64 = 64 << 20;
+
 /// Metrics of `model` on labeled `messages`; every label must be one the model knows.
 pub fn evaluate(model: &Model, messages: &[Message], source: &str) -> Result<Value> {
     // Context features need every row (the owner's unlabeled replies too); only labeled rows are measured.
@@ -122,7 +125,10 @@ impl Baseline {
                 std::io::Error::new(std::io::ErrorKind::InvalidData, message),
             )
         };
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let bytes =
+            crate::read::read_bounded(path, BASELINE_LIMIT).map_err(|e| Error::io(path, e))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| bad("the baseline is not UTF-8 text".to_string()))?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let v: Value = serde_json::from_str(text).map_err(|e| Error::BadRow {
             path: path.into(),

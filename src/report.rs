@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, THIS_OUTPUT};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -36,7 +36,7 @@ pub fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<()> {
-    produce_file(path, |w| write(w).map_err(|e| Error::io(path, e)))
+    produce_file(path, |w| write(w).map_err(|e| Error::output(path, e)))
 }
 
 /// Runs `work` against `path` and keeps what it wrote only when it succeeds:
@@ -47,9 +47,14 @@ pub fn write_atomically(
 /// - a device, FIFO or socket (`/dev/null`, `/dev/stdout`, a named pipe) is written in place,
 ///   as the shell's `>` would, never replaced by a file.
 pub fn produce_file<T>(path: &Path, work: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
+    write_file(path, work).map_err(|e| e.naming_output(path))
+}
+
+/// [`produce_file`], whose output errors may still be named [`THIS_OUTPUT`].
+fn write_file<T>(path: &Path, work: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
     if let Ok(meta) = std::fs::metadata(path) {
         if meta.is_dir() {
-            return Err(Error::io(
+            return Err(Error::output(
                 path,
                 io::Error::other("is a folder; name a file to write"),
             ));
@@ -58,10 +63,10 @@ pub fn produce_file<T>(path: &Path, work: impl FnOnce(&mut dyn Write) -> Result<
             let file = std::fs::OpenOptions::new()
                 .write(true)
                 .open(path)
-                .map_err(|e| Error::io(path, e))?;
+                .map_err(|e| Error::output(path, e))?;
             let mut buffered = io::BufWriter::new(file);
             let out = work(&mut buffered)?;
-            buffered.flush().map_err(|e| Error::io(path, e))?;
+            buffered.flush().map_err(|e| Error::output(path, e))?;
             return Ok(out);
         }
     }
@@ -74,21 +79,24 @@ pub fn produce_file<T>(path: &Path, work: impl FnOnce(&mut dyn Write) -> Result<
     let mut tmp = tempfile::Builder::new()
         .prefix(".hardsell-")
         .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
+        .map_err(|e| Error::output(dir, e))?;
     let out = {
         let mut buffered = io::BufWriter::new(tmp.as_file_mut());
         let out = work(&mut buffered)?;
-        buffered.flush().map_err(|e| Error::io(path, e))?;
+        buffered.flush().map_err(|e| Error::output(path, e))?;
         out
     };
-    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::output(path, e))?;
     #[cfg(unix)]
     {
         // Temporary files are created 0600; an output file should read like any other.
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644));
     }
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    tmp.persist(path)
+        .map_err(|e| Error::output(path, e.error))?;
     Ok(out)
 }
 
@@ -100,7 +108,7 @@ fn link_target(path: &Path) -> Result<PathBuf> {
     for _ in 0..40 {
         match std::fs::symlink_metadata(&target) {
             Ok(meta) if meta.file_type().is_symlink() => {
-                let next = std::fs::read_link(&target).map_err(|e| Error::io(&target, e))?;
+                let next = std::fs::read_link(&target).map_err(|e| Error::output(&target, e))?;
                 target = match target.parent() {
                     Some(dir) if next.is_relative() => dir.join(next),
                     _ => next,
@@ -109,7 +117,7 @@ fn link_target(path: &Path) -> Result<PathBuf> {
             _ => return Ok(target),
         }
     }
-    Err(Error::io(
+    Err(Error::output(
         path,
         io::Error::other("too many levels of symbolic links"),
     ))
@@ -118,30 +126,24 @@ fn link_target(path: &Path) -> Result<PathBuf> {
 /// Runs `write` against the sink: stdout directly (a closed pipe is success), a file atomically.
 pub fn to_sink(sink: &Sink, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
     produce(sink, |w| {
-        write(w).map_err(|e| Error::io(sink_name(sink), e))
+        write(w).map_err(|e| Error::output(THIS_OUTPUT, e))
     })
 }
 
 /// Runs `work` against the sink, keeping a file's output only when `work` succeeds (see
 /// [`produce_file`]). On stdout, a reader that went away (a closed pipe) is left to the
-/// caller: the error says so ([`Error::is_closed_pipe`]).
+/// caller: the error says so ([`Error::is_closed_pipe`]). Output errors `work` names
+/// [`THIS_OUTPUT`] are given the sink's name.
 pub fn produce<T>(sink: &Sink, work: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
     match sink {
         Sink::File(path) => produce_file(path, work),
         Sink::Stdout => {
             let stdout = io::stdout();
             let mut lock = io::BufWriter::new(stdout.lock());
-            let out = work(&mut lock)?;
-            lock.flush().map_err(|e| Error::io("<stdout>", e))?;
+            let out = work(&mut lock).map_err(|e| e.naming_output(Path::new("<stdout>")))?;
+            lock.flush().map_err(|e| Error::output("<stdout>", e))?;
             Ok(out)
         }
-    }
-}
-
-fn sink_name(sink: &Sink) -> PathBuf {
-    match sink {
-        Sink::File(path) => path.clone(),
-        Sink::Stdout => PathBuf::from("<stdout>"),
     }
 }
 

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, THIS_OUTPUT};
 use crate::features::{
     self,
     context::{self, Places, ThreadContext, Threads},
@@ -94,7 +94,7 @@ pub fn score_tables(model: &Model, cfg: &ScoreConfig, out: &mut dyn Write) -> Re
     let mut writer = RowWriter::new(cfg.format, out);
     writer
         .header(&ScoredMessage::csv_header(&model.labels))
-        .map_err(|e| Error::io("<output>", e))?;
+        .map_err(|e| Error::output(THIS_OUTPUT, e))?;
     let mut summary = ScoreSummary::default();
     let bar = crate::report::progress(cfg.progress);
     for path in &cfg.inputs {
@@ -129,7 +129,7 @@ pub fn score_tables(model: &Model, cfg: &ScoreConfig, out: &mut dyn Write) -> Re
             for bytes in render(model, cfg.format, &chunk, predictions)? {
                 writer
                     .rendered(&bytes)
-                    .map_err(|e| Error::io("<output>", e))?;
+                    .map_err(|e| Error::output(THIS_OUTPUT, e))?;
             }
             done += chunk.len();
             bar.inc(chunk.len() as u64);
@@ -142,7 +142,7 @@ pub fn score_tables(model: &Model, cfg: &ScoreConfig, out: &mut dyn Write) -> Re
         summary.read.merge(report);
     }
     bar.finish_and_clear();
-    writer.finish().map_err(|e| Error::io("<output>", e))?;
+    writer.finish().map_err(|e| Error::output(THIS_OUTPUT, e))?;
     Ok(summary)
 }
 
@@ -327,7 +327,7 @@ pub fn score_senders(
         Some(r) => {
             let mut w = RowWriter::new(r.format, r.out);
             w.header(&ScoredMessage::csv_header(&model.labels))
-                .map_err(|e| Error::io("<messages output>", e))?;
+                .map_err(|e| Error::output(THIS_OUTPUT, e))?;
             Some(w)
         }
         None => None,
@@ -351,7 +351,7 @@ pub fn score_senders(
         if let Some(w) = &mut writer {
             for bytes in render(model, w.format(), &chunk, predictions)? {
                 w.rendered(&bytes)
-                    .map_err(|e| Error::io("<messages output>", e))?;
+                    .map_err(|e| Error::output(THIS_OUTPUT, e))?;
             }
         }
         bar.inc(chunk.len() as u64);
@@ -365,7 +365,7 @@ pub fn score_senders(
     }
     drop(places);
     if let Some(w) = writer {
-        w.finish().map_err(|e| Error::io("<messages output>", e))?;
+        w.finish().map_err(|e| Error::output(THIS_OUTPUT, e))?;
     }
     result.reports = Some(book.reports(policy));
     Ok(result)
@@ -438,7 +438,7 @@ fn render(
             .map(|row| render_row(format, row, &[]))
             .collect::<std::io::Result<_>>(),
     };
-    rendered.map_err(|e| Error::io("<output>", e))
+    rendered.map_err(|e| Error::output(THIS_OUTPUT, e))
 }
 
 /// Rows of CSV output [`render`] writes as one piece.

@@ -573,3 +573,59 @@ fn an_export_whose_messages_were_written_twice_counts_each_message_once() {
         .expect_stderr("12 hard_sell, 12 collector");
     assert_eq!(sb.read("once.csv"), sb.read("twice.csv"));
 }
+
+#[test]
+fn a_row_running_on_past_16_mib_stops_on_its_line_even_with_quiet_and_from_a_pipe() {
+    // An unclosed quote followed by 17 MiB without a line break: read whole, this would be
+    // one ever-growing field; a device such as /dev/zero would never end at all.
+    let sb = Sandbox::new();
+    let mut table = String::from("id,text\n1,hello there\n2,\"open quote\n");
+    table.push_str(&"a".repeat(17 << 20));
+    sb.write("runaway.csv", &table);
+    let said = "runaway.csv:3: a row runs on past 16 MiB without ending";
+    let run = sb
+        .run(&["score", "-q", "runaway.csv"])
+        .expect_code(3)
+        .expect_stderr(said);
+    assert_eq!(run.stdout_text().lines().count(), 2, "header and row 1");
+    sb.run_with_stdin(&["score", "-q", "-"], table)
+        .expect_code(3)
+        .expect_stderr("-:3: a row runs on past 16 MiB");
+    sb.run(&[
+        "train",
+        "--data",
+        "runaway.csv",
+        "--label-column",
+        "id",
+        "--out",
+        "m.json",
+    ])
+    .expect_code(3)
+    .expect_stderr(said);
+    assert!(!sb.exists("m.json"));
+}
+
+#[cfg(unix)]
+#[test]
+fn an_endless_device_as_a_table_model_or_baseline_is_an_error_not_a_hang() {
+    let sb = Sandbox::new();
+    sb.write("t.csv", "text,label\nBuy now,spam\nSee you,ham\n");
+    sb.run(&["score", "/dev/zero"])
+        .expect_code(3)
+        .expect_stderr("/dev/zero:1: a row runs on past 16 MiB");
+    sb.run(&["score", "--model", "/dev/zero", "t.csv"])
+        .expect_code(4)
+        .expect_stderr("/dev/zero: cannot read the model file: it goes on past 1024 MiB");
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/models/default.json");
+    sb.run(&[
+        "eval",
+        "--model",
+        model,
+        "--data",
+        "t.csv",
+        "--baseline",
+        "/dev/zero",
+    ])
+    .expect_code(3)
+    .expect_stderr("/dev/zero: it goes on past 64 MiB");
+}

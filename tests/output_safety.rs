@@ -97,7 +97,8 @@ fn a_report_that_cannot_be_written_leaves_the_messages_file_as_it_was() {
         "-o",
         "/dev/full",
     ])
-    .expect_no_panic();
+    .expect_code(7)
+    .expect_stderr("/dev/full: could not write");
     assert_eq!(sb.read("m.csv"), b"old\n", "the messages file was replaced");
     let leftovers: Vec<_> = std::fs::read_dir(sb.path("."))
         .unwrap()
@@ -105,6 +106,62 @@ fn a_report_that_cannot_be_written_leaves_the_messages_file_as_it_was() {
         .filter(|e| e.file_name().to_string_lossy().starts_with(".hardsell-"))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn every_output_that_cannot_be_written_exits_7_naming_it() {
+    let sb = Sandbox::new();
+    sb.write("in.csv", messages_csv(3))
+        .write(
+            "senders.csv",
+            "sender,text\na@x.example,Book a demo today\n",
+        )
+        .write(
+            "labeled.csv",
+            "text,label\nBuy now,spam\nSee you,ham\nBuy today,spam\nLunch?,ham\n",
+        );
+    let full = "/dev/full";
+    let train_into = |out: &'static str| {
+        [
+            "train",
+            "-q",
+            "--data",
+            "labeled.csv",
+            "--cv",
+            "2",
+            "--out",
+            out,
+        ]
+    };
+    sb.run(&train_into("m.json")).expect_success();
+    let runs: [&[&str]; 4] = [
+        &["score", "-q", "in.csv", "-o", full],
+        &[
+            "score",
+            "-q",
+            "--senders",
+            "senders.csv",
+            "--messages-out",
+            full,
+        ],
+        &train_into(full),
+        &[
+            "eval",
+            "-q",
+            "--model",
+            "m.json",
+            "--data",
+            "labeled.csv",
+            "--write-baseline",
+            full,
+        ],
+    ];
+    for args in runs {
+        sb.run(args)
+            .expect_code(7)
+            .expect_stderr("/dev/full: could not write: No space left on device");
+    }
 }
 
 #[test]

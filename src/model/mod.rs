@@ -326,11 +326,14 @@ pub fn normalize(row: &mut [(u32, f32)]) {
 
 /// The largest weight, intercept or idf a model file may hold ([`Model::check`]).
 const MAX_MAGNITUDE: f64 = 1e6;
+/// The most of a model read from a device or pipe: far beyond any model `train` writes
+/// (the default one is 2 MB).
+const STREAMED_MODEL_LIMIT: u64 = 1 << 30;
 
 impl Model {
     /// Reads and checks a model file.
     pub fn load(path: &Path) -> Result<Model> {
-        let bytes = std::fs::read(path)
+        let bytes = crate::read::read_bounded(path, STREAMED_MODEL_LIMIT)
             .map_err(|e| Error::model(path, format!("cannot read the model file: {e}")))?;
         Self::from_json(&bytes, path)
     }

@@ -87,6 +87,26 @@ pub fn spanned_lines(record: &csv::ByteRecord, line: u64) -> String {
     }
 }
 
+/// The whole of a small file (a model, a baseline). A regular file is read as it is; a
+/// device or pipe (`<(zcat model.gz)`, `/dev/zero` by mistake) at most `limit` bytes, so one
+/// that never ends is an error instead of filling memory.
+pub fn read_bounded(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.is_file() {
+        return std::fs::read(path);
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::other(format!(
+            "it goes on past {} MiB without ending (a device or an endless stream?)",
+            limit >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
 /// `text` cut to its first [`MAX_TEXT_CHARS`] chars (only those are looked at), and whether
 /// it was longer.
 pub fn capped(text: &str) -> (&str, bool) {
@@ -173,7 +193,15 @@ struct Breaks {
     passed: u64,
     /// Nobody asks for lines (the reader counts its own): nothing is noted.
     off: bool,
+    /// Where the record being read starts ([`LineFix::next_row_at`]).
+    row_at: u64,
 }
+
+/// The longest row a table may have: a row that runs on past it (a quote never closed in a
+/// large file, a file that is not text, `/dev/zero`) stops the reading with an error on its
+/// line instead of filling memory. A message's text is read to its first
+/// [`MAX_TEXT_CHARS`] characters anyway.
+pub const MAX_ROW_BYTES: u64 = 16 << 20;
 
 impl LineFix {
     /// Stops noting line breaks, for a reader that counts its own lines.
@@ -187,22 +215,66 @@ impl LineFix {
     /// than the line breaks before its first byte that is not one. Records must be asked for
     /// in file order (the breaks before are let go).
     pub(crate) fn line(&self, start: u64) -> u64 {
-        let mut b = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        while b.ahead.front().is_some_and(|&(_, last)| last < start) {
-            b.ahead.pop_front();
-            b.passed += 1;
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).line(start)
+    }
+
+    /// Notes that the next record starts at byte `at` (the csv reader's position after a
+    /// record): a row running on from there past [`MAX_ROW_BYTES`] is an error.
+    pub(crate) fn next_row_at(&self, at: u64) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).row_at = at;
+    }
+}
+
+impl Breaks {
+    /// [`LineFix::line`].
+    fn line(&mut self, start: u64) -> u64 {
+        while self.ahead.front().is_some_and(|&(_, last)| last < start) {
+            self.ahead.pop_front();
+            self.passed += 1;
         }
         // The breaks the record was started on: the `\n` of a CRLF, blank lines.
         let mut at = start;
-        while let Some(&(first, last)) = b.ahead.front() {
+        while let Some(&(first, last)) = self.ahead.front() {
             if first > at {
                 break;
             }
-            b.ahead.pop_front();
-            b.passed += 1;
+            self.ahead.pop_front();
+            self.passed += 1;
             at = last + 1;
         }
-        b.passed + 1
+        self.passed + 1
+    }
+}
+
+/// A row longer than [`MAX_ROW_BYTES`], on its 1-based line.
+#[derive(Debug)]
+pub(crate) struct RunawayRow {
+    line: u64,
+}
+
+impl std::fmt::Display for RunawayRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "a row runs on past {} MiB without ending (a quote never closed, or a file that is \
+             not a text table); nothing after it was read",
+            MAX_ROW_BYTES >> 20
+        )
+    }
+}
+
+impl std::error::Error for RunawayRow {}
+
+/// The error for a failure to read the table `name`: a [`RunawayRow`] on its line, else
+/// what the system said.
+pub(crate) fn read_error(name: &str, io: std::io::Error) -> crate::error::Error {
+    match io.get_ref().and_then(|e| e.downcast_ref::<RunawayRow>()) {
+        Some(row) => crate::error::Error::BadRow {
+            path: name.into(),
+            line: row.line,
+            message: row.to_string(),
+        },
+        None => crate::error::Error::io(name, io),
     }
 }
 
@@ -264,6 +336,12 @@ impl<R: std::io::Read> std::io::Read for Counted<R> {
             }
         }
         self.offset += n as u64;
+        if self.offset - b.row_at > MAX_ROW_BYTES {
+            let start = b.row_at;
+            return Err(std::io::Error::other(RunawayRow {
+                line: b.line(start),
+            }));
+        }
         Ok(n)
     }
 }

@@ -159,18 +159,32 @@ pub struct TableReader {
     pub report: ReadReport,
 }
 
-/// A CSV file's path and length, for [`TableReader::open_quote`].
-struct Tail {
-    bytes: TailBytes,
-    len: u64,
+/// Where the bytes of a CSV source can be read again, for [`TableReader::open_quote`].
+enum Tail {
+    /// A regular file, opened again, and its length.
+    File(std::path::PathBuf, u64),
+    /// Standard input or a pipe: a copy of what has been read of it ([`Kept`]).
+    Memory(Copy),
 }
 
-/// Where the bytes behind a [`Tail`] can be read again.
-enum TailBytes {
-    /// A regular file, opened again.
-    File(std::path::PathBuf),
-    /// Standard input or a pipe, read whole first (such input is held in memory anyway).
-    Memory(std::sync::Arc<[u8]>),
+/// The bytes a [`Kept`] reader has passed on.
+type Copy = std::sync::Arc<std::sync::Mutex<Vec<u8>>>;
+
+/// A reader that keeps a copy of every byte it passes on: input that cannot be read again
+/// is held as it is read, not read whole first, so an endless one (`/dev/zero`) meets the
+/// row limit ([`super::MAX_ROW_BYTES`]) instead of filling memory before any row is read.
+struct Kept {
+    inner: Box<dyn Read + Send>,
+    copy: Copy,
+}
+
+impl Read for Kept {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut copy = self.copy.lock().unwrap_or_else(|p| p.into_inner());
+        copy.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
 }
 
 impl std::fmt::Debug for TableReader {
@@ -187,30 +201,27 @@ impl TableReader {
             .ok()
             .filter(|m| !stdin && m.is_file())
             .map(|m| m.len());
-        let mut input: Box<dyn Read + Send> = if stdin {
+        let input: Box<dyn Read + Send> = if stdin {
             Box::new(std::io::stdin())
         } else {
             Box::new(File::open(path).map_err(|e| Error::io(path, e))?)
         };
-        // Input that cannot be read again is read whole, so that its end can be looked at.
-        let (input, bytes, len): (Box<dyn Read + Send>, _, _) = if let Some(len) = file_len {
-            (input, TailBytes::File(path.to_path_buf()), len)
-        } else {
-            let mut all = Vec::new();
-            input
-                .read_to_end(&mut all)
-                .map_err(|e| Error::io(path, e))?;
-            let all: std::sync::Arc<[u8]> = all.into();
-            let len = all.len() as u64;
-            (
-                Box::new(std::io::Cursor::new(all.clone())),
-                TailBytes::Memory(all),
-                len,
-            )
+        // Input that cannot be read again is kept as it is read, so that its end can be
+        // looked at.
+        let (input, tail): (Box<dyn Read + Send>, _) = match file_len {
+            Some(len) => (input, Tail::File(path.to_path_buf(), len)),
+            None => {
+                let copy = Copy::default();
+                let kept = Kept {
+                    inner: input,
+                    copy: copy.clone(),
+                };
+                (Box::new(kept), Tail::Memory(copy))
+            }
         };
         let mut reader = Self::from_reader(&path.display().to_string(), input, opts)?;
         if matches!(reader.source, Source::Csv(_)) && opts.quoting {
-            reader.tail = Some(Tail { bytes, len });
+            reader.tail = Some(tail);
         }
         Ok(reader)
     }
@@ -350,9 +361,11 @@ impl TableReader {
     pub fn next_message(&mut self) -> Option<Result<Message>> {
         loop {
             let read = match &mut self.source {
-                Source::Csv(r) => r
-                    .read_byte_record(&mut self.record)
-                    .map_err(|e| csv_error(&self.name, self.delimiter, e)),
+                Source::Csv(r) => {
+                    let read = r.read_byte_record(&mut self.record);
+                    self.lines.next_row_at(r.position().byte());
+                    read.map_err(|e| csv_error(&self.name, self.delimiter, e))
+                }
                 Source::Jsonl(r, _) => r.read_record(&mut self.record),
             };
             self.tell_late_keys();
@@ -428,16 +441,21 @@ impl TableReader {
             return None;
         };
         let last = self.record.get(self.record.len().checked_sub(1)?)?;
-        if reader.position().byte() < tail.len || !last.iter().any(|&b| b == b'\n' || b == b'\r') {
+        let len = match tail {
+            Tail::File(_, len) => *len,
+            Tail::Memory(copy) => copy.lock().unwrap_or_else(|p| p.into_inner()).len() as u64,
+        };
+        if reader.position().byte() < len || !last.iter().any(|&b| b == b'\n' || b == b'\r') {
             return None;
         }
         let start = self.record.position()?.byte();
-        let open = match &tail.bytes {
-            TailBytes::File(path) => File::open(path).and_then(|mut f| {
+        let open = match tail {
+            Tail::File(path, _) => File::open(path).and_then(|mut f| {
                 std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(start))?;
                 super::ends_in_open_quote(f, self.delimiter, b'"')
             }),
-            TailBytes::Memory(all) => {
+            Tail::Memory(copy) => {
+                let all = copy.lock().unwrap_or_else(|p| p.into_inner());
                 let rest = all.get(start as usize..).unwrap_or_default();
                 super::ends_in_open_quote(rest, self.delimiter, b'"')
             }
@@ -698,7 +716,7 @@ pub fn read_all(path: &Path, opts: &TableOptions) -> Result<(Vec<Message>, ReadR
 fn csv_error(name: &str, delimiter: u8, e: csv::Error) -> Error {
     let line = e.position().map_or(0, |p| p.line());
     match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::io(name, io),
+        csv::ErrorKind::Io(io) => crate::read::read_error(name, io),
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
         } => Error::FieldCount {

@@ -156,7 +156,7 @@ impl<T: Record> Run<T> {
             Run::Disk(file, bytes) => match file.read_exact(bytes) {
                 Ok(()) => Ok(Some(T::get(bytes))),
                 Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
-                Err(e) => Err(temporary(e)),
+                Err(e) => Err(Error::io(temporary_files(), e)),
             },
         }
     }
@@ -254,9 +254,14 @@ impl<'a> Get<'a> {
     }
 }
 
-/// An error of the temporary files, named by their folder.
+/// A failure to write the temporary files, named by their folder.
 fn temporary(e: std::io::Error) -> Error {
-    Error::io(std::env::temp_dir().join("(temporary file)"), e)
+    Error::output(temporary_files(), e)
+}
+
+/// How errors name the temporary files: by their folder.
+fn temporary_files() -> std::path::PathBuf {
+    std::env::temp_dir().join("(temporary file)")
 }
 
 #[cfg(test)]

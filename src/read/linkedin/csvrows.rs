@@ -366,7 +366,9 @@ struct Splitter<'a, R: Read> {
 impl<R: Read> Splitter<'_, R> {
     /// Reads the next record into `record`; its line, or `None` at the end.
     fn next(&mut self, record: &mut ByteRecord) -> Result<Option<u64>> {
-        match self.reader.read_byte_record(record) {
+        let read = self.reader.read_byte_record(record);
+        self.lines.next_row_at(self.reader.position().byte());
+        match read {
             Ok(false) => Ok(None),
             Ok(true) => {
                 let line = record.position().map_or(0, |p| self.lines.line(p.byte()));
@@ -420,7 +422,7 @@ fn lossy_fields(record: &ByteRecord) -> Vec<(usize, String)> {
 fn csv_error(name: &str, lines_before: u64, e: csv::Error) -> Error {
     let line = e.position().map_or(0, |p| p.line()) + lines_before;
     match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::io(name, io),
+        csv::ErrorKind::Io(io) => crate::read::read_error(name, io),
         other => Error::BadRow {
             path: name.into(),
             line,
