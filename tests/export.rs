@@ -226,6 +226,65 @@ fn a_message_sent_long_before_connecting_is_not_called_a_pitch_after_accepting()
 }
 
 #[test]
+fn an_accepted_invitations_note_repeated_as_the_first_message_is_the_invitation_not_a_pitch() {
+    // LinkedIn copies an accepted invitation's note into messages.csv as the first message of
+    // the conversation, dated after the acceptance (FORMATS.md): read as a message, Daniel's
+    // note would be a second message sent hours after Sam accepted.
+    let mut export = Export::sam_rivera();
+    let note = export
+        .invitations
+        .iter()
+        .find(|i| i.inviter_url == REFERRED_URL)
+        .map(|i| i.note.clone())
+        .unwrap();
+    let echo = |date: &str| Message {
+        conversation: "2-REFERRED".into(),
+        title: String::new(),
+        from: "Daniel Okafor".into(),
+        from_url: REFERRED_URL.into(),
+        to: OWNER_NAME.into(),
+        to_urls: OWNER_URL.into(),
+        date: date.into(),
+        content: note.clone(),
+        folder: "INBOX".into(),
+    };
+    export.messages.insert(0, echo("2025-08-22 07:09:25 UTC"));
+    let mut daniel = export.connections[1].clone();
+    daniel.first = "Daniel".into();
+    daniel.last = "Okafor".into();
+    daniel.url = REFERRED_URL.into();
+    daniel.connected_on = "22 Aug 2025".into();
+    export.connections.push(daniel);
+    let sandbox = Sandbox::new();
+    export.write_folder(&sandbox, EXPORT);
+    let (run, rows) = score(&sandbox, EXPORT, &[]);
+    let run = run
+        .expect_stderr("note: left out 1 row(s)")
+        .expect_stderr("accepted invitations' notes, which LinkedIn repeats as the first message");
+    let row = sender(&run, &rows, REFERRED_URL);
+    expect_row(&run, row, row.verdict == "ok", "expected verdict ok");
+    expect_row(&run, row, row.messages == 1, "the invitation alone");
+    expect_row(
+        &run,
+        row,
+        !row.evidence.contains("after you accepted") && row.time_to_first_pitch.is_empty(),
+        "no pitch after accepting",
+    );
+
+    // The same text a second time, later, is a message of its own: only the first copy goes.
+    export.messages.insert(0, echo("2025-08-29 10:00:00 UTC"));
+    export.write_folder(&sandbox, EXPORT);
+    let (run, rows) = score(&sandbox, EXPORT, &[]);
+    let row = sender(&run, &rows, REFERRED_URL);
+    expect_row(
+        &run,
+        row,
+        row.messages == 2,
+        "the invitation and the later message",
+    );
+}
+
+#[test]
 fn a_friend_you_reply_to_is_ok() {
     let sandbox = sam_export();
     let (run, rows) = score(&sandbox, EXPORT, &[]);

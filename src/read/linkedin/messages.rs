@@ -59,6 +59,14 @@ pub(super) struct RawMessage {
     /// content bytes (read in every pass, with text or without): two rows with the same are
     /// one message written twice.
     pub fingerprint: u64,
+    /// A hash of CONTENT as written, trimmed ([`note_key`]; read in every pass): an accepted
+    /// invitation's note repeated in messages.csv has its note's.
+    pub content_key: u64,
+}
+
+/// The hash of a text as [`RawMessage::content_key`] takes it: its bytes, trimmed.
+pub(super) fn note_key(text: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(text.trim().as_bytes())
 }
 
 struct Layout {
@@ -228,6 +236,7 @@ fn parse_row(
     });
     Ok(RawMessage {
         fingerprint,
+        content_key: note_key(row.get(Some(layout.content))),
         id: row_id(file_name, row.line),
         conversation: row.get(layout.conversation).trim().to_string(),
         title: row.get(layout.title).trim().to_string(),

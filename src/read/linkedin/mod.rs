@@ -210,7 +210,8 @@ impl MessageStream for ExportStream {
         let mut report = self.connections_report.clone();
         let ctx = &self.context;
         // Rows without a date (an empty DATE or Sent At) are read, and counted in a warning;
-        // a message row that repeats an earlier one word for word is left out, with a note.
+        // a message row that repeats an earlier one word for word, or an accepted
+        // invitation's note, is left out, with a note.
         let mut noted = ReadReport::default();
         let mut met = std::collections::HashSet::new();
         let visit = &mut |(m, fingerprint): (Message, Option<u64>)| {
@@ -218,6 +219,14 @@ impl MessageStream for ExportStream {
                 noted.leave_out(&format!(
                     "{}: copies of a row read before (the same conversation, sender, date and \
                      text)",
+                    m.origin.file
+                ));
+                return Ok(());
+            }
+            if fingerprint.is_some_and(|f| ctx.is_echo(f)) {
+                noted.leave_out(&format!(
+                    "{}: accepted invitations' notes, which LinkedIn repeats as the first \
+                     message of the conversation (the invitation is read instead)",
                     m.origin.file
                 ));
                 return Ok(());

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::claims::{claimed_contact_in, KnownNames};
 use super::invitations::RawInvitation;
-use super::messages::RawMessage;
+use super::messages::{note_key, RawMessage};
 use super::owner::{Draft, Pass, RawRow, Scope};
 use super::text::plain_text;
 use super::{Connection, Owner};
@@ -33,6 +33,69 @@ pub(super) struct Context {
     /// Message rows that repeat an earlier one word for word (two exports joined end to end),
     /// by [`RawMessage::fingerprint`].
     copies: Copies,
+    /// Message rows that repeat an accepted invitation's note ([`Echoes`]), by fingerprint.
+    echoes: HashSet<u64>,
+}
+
+/// Accepted invitations' notes as messages.csv repeats them: LinkedIn copies the note of an
+/// accepted invitation into the conversation as its first message, dated at or after the
+/// acceptance (FORMATS.md, seen in four real exports). Read as a message, the note would be
+/// a second message "after connecting", a pitch the minute you accepted; it is the
+/// invitation itself, so the copy is left out.
+#[derive(Default)]
+struct Echoes {
+    /// Each invitation with a note, by [`echo_key`] of its sender, recipient and note: when
+    /// it was sent, and the earliest message row found repeating it (its date and fingerprint).
+    notes: HashMap<u64, (Option<i64>, Option<(i64, u64)>)>,
+}
+
+/// How long before an invitation's `Sent At` its note may be dated in messages.csv: the two
+/// files' clocks may differ by a time zone.
+const ECHO_SLACK: i64 = 86_400;
+
+/// The key of a note (or message text, by [`note_key`]) between two names (both files
+/// write a member's display name the same way).
+fn echo_key(from: &str, to: &str, text: u64) -> u64 {
+    let names = xxhash_rust::xxh3::xxh3_64_with_seed(to.trim().as_bytes(), text);
+    xxhash_rust::xxh3::xxh3_64_with_seed(from.trim().as_bytes(), names)
+}
+
+impl Echoes {
+    /// Notes an invitation's note, or a message row that repeats one (Invitations.csv is
+    /// read before messages.csv).
+    fn see(&mut self, row: RawRow<'_>) {
+        match row {
+            RawRow::Invitation(i) if !i.note.trim().is_empty() => {
+                let key = echo_key(&i.from, &i.to, note_key(&i.note));
+                self.notes.insert(key, (i.timestamp, None));
+            }
+            RawRow::Message(m) => {
+                let key = echo_key(&m.from, &m.to, m.content_key);
+                let Some((sent, echo)) = self.notes.get_mut(&key) else {
+                    return;
+                };
+                if let (Some(sent), Some(at)) = (*sent, m.timestamp) {
+                    if at < sent - ECHO_SLACK {
+                        return;
+                    }
+                }
+                // The earliest repeat is the copy; an undated one only when there is no other.
+                let at = m.timestamp.unwrap_or(i64::MAX);
+                if echo.is_none_or(|(first, _)| at < first) {
+                    *echo = Some((at, m.fingerprint));
+                }
+            }
+            RawRow::Invitation(_) => {}
+        }
+    }
+
+    /// The fingerprints of the message rows that are copies of a note.
+    fn found(self) -> HashSet<u64> {
+        self.notes
+            .into_values()
+            .filter_map(|(_, echo)| echo.map(|(_, fingerprint)| fingerprint))
+            .collect()
+    }
 }
 
 /// What the rows need of Connections.csv, hashed: built as the file streams by, so that the
@@ -182,17 +245,21 @@ impl Context {
             sponsored: HashSet::new(),
             connected: Connected::default(),
             copies: Copies::default(),
+            echoes: HashSet::new(),
         };
         let mut index = Index::default();
         let mut copy_keys: Vec<u32> = Vec::new();
+        let mut echoes = Echoes::default();
         pass(Scope::All, &mut |row| {
             owner.see(row);
             ctx.index_row(row, &mut index);
+            echoes.see(row);
             if let RawRow::Message(m) = row {
                 copy_keys.push(Copies::key(m.fingerprint));
             }
         })?;
         ctx.copies = Copies::new(copy_keys);
+        ctx.echoes = echoes.found();
         ctx.owner = owner.owner(pass)?;
         ctx.conversation_party = only_wanted(index.party, &index.wanted_conversations, &index.urls);
         ctx.name_url = only_wanted(index.named, &index.wanted_names, &index.urls);
@@ -205,6 +272,12 @@ impl Context {
     /// (`met` holds, per pass, the repeated fingerprints met so far).
     pub fn is_copy(&self, fingerprint: u64, met: &mut HashSet<u64>) -> bool {
         self.copies.is_copy(fingerprint, met)
+    }
+
+    /// Whether a message row with `fingerprint` is an accepted invitation's note repeated
+    /// ([`Echoes`]).
+    pub fn is_echo(&self, fingerprint: u64) -> bool {
+        self.echoes.contains(&fingerprint)
     }
 
     /// Indexes one row for the joins (while the owner's name may still be provisional: the
