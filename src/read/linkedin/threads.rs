@@ -44,9 +44,16 @@ pub(super) struct Context {
 /// invitation itself, so the copy is left out.
 #[derive(Default)]
 struct Echoes {
-    /// Each invitation with a note, by [`echo_key`] of its sender, recipient and note: when
-    /// it was sent, and the earliest message row found repeating it (its date and fingerprint).
-    notes: HashMap<u64, (Option<i64>, Option<(i64, u64)>)>,
+    /// Each invitation with a note, by [`echo_key`] of its sender, recipient and note.
+    notes: HashMap<u64, Note>,
+}
+
+/// An invitation's note as [`Echoes`] follows it.
+struct Note {
+    /// When the invitation was sent.
+    sent: Option<i64>,
+    /// The earliest message row found repeating it: its date and fingerprint.
+    echo: Option<(i64, u64)>,
 }
 
 /// How long before an invitation's `Sent At` its note may be dated in messages.csv: the two
@@ -67,11 +74,15 @@ impl Echoes {
         match row {
             RawRow::Invitation(i) if !i.note.trim().is_empty() => {
                 let key = echo_key(&i.from, &i.to, note_key(&i.note));
-                self.notes.insert(key, (i.timestamp, None));
+                let note = Note {
+                    sent: i.timestamp,
+                    echo: None,
+                };
+                self.notes.insert(key, note);
             }
             RawRow::Message(m) => {
                 let key = echo_key(&m.from, &m.to, m.content_key);
-                let Some((sent, echo)) = self.notes.get_mut(&key) else {
+                let Some(Note { sent, echo }) = self.notes.get_mut(&key) else {
                     return;
                 };
                 if let (Some(sent), Some(at)) = (*sent, m.timestamp) {
@@ -93,7 +104,7 @@ impl Echoes {
     fn found(self) -> HashSet<u64> {
         self.notes
             .into_values()
-            .filter_map(|(_, echo)| echo.map(|(_, fingerprint)| fingerprint))
+            .filter_map(|note| note.echo.map(|(_, fingerprint)| fingerprint))
             .collect()
     }
 }
