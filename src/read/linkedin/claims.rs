@@ -104,6 +104,55 @@ const NOT_NAMES: [&str; 40] = [
     "mi",
 ];
 
+/// Words that make a run of capitalised words an organisation, a place or an event rather
+/// than a person ("referred by the Maryland Tech Council mentoring program").
+const NOT_PEOPLE: [&str; 44] = [
+    "academy",
+    "agency",
+    "alliance",
+    "association",
+    "bank",
+    "board",
+    "bootcamp",
+    "capital",
+    "center",
+    "centre",
+    "chamber",
+    "club",
+    "college",
+    "committee",
+    "community",
+    "company",
+    "conference",
+    "consulting",
+    "corp",
+    "council",
+    "department",
+    "festival",
+    "forum",
+    "foundation",
+    "group",
+    "gmbh",
+    "hub",
+    "inc",
+    "institute",
+    "labs",
+    "llc",
+    "ltd",
+    "meetup",
+    "network",
+    "partners",
+    "program",
+    "programme",
+    "school",
+    "society",
+    "solutions",
+    "summit",
+    "team",
+    "university",
+    "ventures",
+];
+
 /// The first claimed contact in `text` and whether they are among `connections`
 /// (case-insensitive, NFC); names in `exclude` (the owner, the sender) do not count.
 pub fn claimed_contact(
@@ -149,6 +198,15 @@ pub fn claimed_contact_in(
     let excluded: Vec<String> = exclude.iter().map(|n| fold(n)).collect();
     for sentence in SENTENCE_END.split(text).filter(|s| CLAIM.is_match(s)) {
         for found in NAME.find_iter(sentence) {
+            let next_word = sentence[found.end()..].split_whitespace().next();
+            if found
+                .as_str()
+                .split_whitespace()
+                .chain(next_word)
+                .any(names_no_person)
+            {
+                continue;
+            }
             let Some(name) = candidate(found.as_str()) else {
                 continue;
             };
@@ -161,6 +219,14 @@ pub fn claimed_contact_in(
         }
     }
     None
+}
+
+/// Whether `word` (with any punctuation around it) marks an organisation ([`NOT_PEOPLE`]).
+fn names_no_person(word: &str) -> bool {
+    let word = word
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    NOT_PEOPLE.contains(&word.as_str())
 }
 
 /// Drops leading greeting words; keeps the first three words if at least two remain.
@@ -273,6 +339,27 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn an_organisation_is_not_a_claimed_person_but_a_person_beside_one_is() {
+        for text in [
+            "I was referred by the Maryland Tech Council mentoring program.",
+            "Our mutual friends at Data Council Berlin say hi.",
+            "Recommended by Acme Labs, Inc.",
+            "I was referred by the Baltimore Data Meetup organisers.",
+        ] {
+            assert_eq!(claimed_contact(text, &[], &[]), None, "{text}");
+        }
+        assert_eq!(
+            claimed_contact(
+                "Tom Baker from the Chamber of Commerce recommended I reach out.",
+                &[],
+                &[]
+            )
+            .map(|c| c.0),
+            Some("Tom Baker".into())
+        );
     }
 
     #[test]
