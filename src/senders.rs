@@ -819,12 +819,12 @@ fn is_collector(
     let empty_request =
         matches!(f.note, Some(Note::None | Note::Generic)) && !f.you_replied && f.pitches == 0;
     let by_model = f.best.flags(policy.model_cut()).1 && !f.you_replied;
+    // Strict: a request you never answered, unless it names a mutual contact you know.
+    let unanswered = f.note.is_some() && !f.you_replied && f.claim != Some(true);
     let flagged = match policy {
         Policy::Open => false_claim,
         Policy::Balanced => false_claim || by_model || (empty_request && f.from_sender <= 2),
-        Policy::Strict => {
-            false_claim || by_model || empty_request || (f.note.is_some() && !f.you_replied)
-        }
+        Policy::Strict => false_claim || by_model || empty_request || unanswered,
     };
     if !flagged {
         return false;
@@ -847,6 +847,9 @@ fn is_collector(
             f.best
                 .evidence("collector", f.best.collector, f.best.torn_collector, cut)
         });
+    }
+    if policy == Policy::Strict && !(false_claim || by_model || empty_request) {
+        evidence.add(|| "strict policy: a request you have not answered".into());
     }
     true
 }

@@ -518,6 +518,10 @@ fn strict_policy_flags_every_sender_balanced_flags_and_maybe_more() {
     if flagged(&default) != balanced {
         run.fail("balanced is the default policy");
     }
+    // Daniel names Priya, one of Sam's connections: a real mutual contact keeps him out.
+    if strict.contains(REFERRED_URL) {
+        run.fail("strict flags a sender whose mutual contact is among your connections");
+    }
 }
 
 #[test]
