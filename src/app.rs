@@ -138,13 +138,16 @@ fn run_eval(args: &EvalArgs, say: &dyn Fn(&str)) -> Result<i32> {
         inputs.extend(args.baseline.as_deref());
         check_outputs(&inputs, &[("--write-baseline", out)])?;
     }
-    // The baseline is checked before the work, and against the model after it.
+    // The baseline is checked before the work: its JSON, and the kind of model it is for.
     let baseline = args
         .baseline
         .as_deref()
         .map(|path| evaluate::Baseline::load(path, args.max_drop))
         .transpose()?;
     let model = Model::load(&args.model)?;
+    if let Some(baseline) = &baseline {
+        baseline.check_kind(&model)?;
+    }
     let opts = args.table.options(true)?;
     let (messages, read_report, found) = read_labeled(&args.data, &opts, &args.label_map)?;
     read_report.warnings().iter().for_each(|w| say(w));
@@ -172,8 +175,18 @@ fn run_eval(args: &EvalArgs, say: &dyn Fn(&str)) -> Result<i32> {
             say(&format!("ok {line}"));
         }
     }
-    // Written only when the gate (if any) passed: a failed run records nothing.
+    let unreadable = read_report.bad_rows.len();
+    // Written only when the gate (if any) passed on all the data: a failed run, or one that
+    // measured part of the data, records nothing.
     if let Some(path) = &args.write_baseline {
+        if unreadable > 0 {
+            say(&format!(
+                "{unreadable} input(s) could not be read (see the errors above): no baseline \
+                 written to {}, as metrics of part of the data would pass for the whole",
+                path.display()
+            ));
+            return Ok(EXIT_INPUT);
+        }
         if !undefined.is_empty() {
             return Err(Error::Training(format!(
                 "no baseline written to {}: {} cannot be worked out on {}",
@@ -184,6 +197,12 @@ fn run_eval(args: &EvalArgs, say: &dyn Fn(&str)) -> Result<i32> {
         }
         write_baseline(path, &metrics)?;
         say(&format!("wrote baseline {}", path.display()));
+    }
+    if unreadable > 0 {
+        say(&format!(
+            "{unreadable} input(s) could not be read and were left out (see the errors above)"
+        ));
+        return Ok(EXIT_INPUT);
     }
     Ok(EXIT_OK)
 }
@@ -334,6 +353,14 @@ fn check_outputs(inputs: &[&Path], outputs: &[(&str, &Path)]) -> Result<()> {
                 input.display()
             )));
         }
+        if let Some(folder) = inputs.iter().find(|input| inside(out, input)) {
+            return Err(Error::Usage(format!(
+                "{flag} {} is inside the input folder {}, whose files it could replace (an \
+                 export's messages.csv, a mail); write the output elsewhere",
+                out.display(),
+                folder.display()
+            )));
+        }
         if let Some((other, _)) = outputs[..i].iter().find(|(_, o)| same_file(o, out)) {
             return Err(Error::Usage(format!(
                 "{flag} and {other} both name {}; give each its own file",
@@ -342,6 +369,21 @@ fn check_outputs(inputs: &[&Path], outputs: &[(&str, &Path)]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether the file `out` would be written inside the folder `input` (at any depth).
+fn inside(out: &Path, input: &Path) -> bool {
+    if !input.is_dir() {
+        return false;
+    }
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match (std::fs::canonicalize(dir), std::fs::canonicalize(input)) {
+        (Ok(dir), Ok(input)) => dir.starts_with(input),
+        _ => false,
+    }
 }
 
 /// Whether two paths name one regular file (both existing), or would create one (neither does).

@@ -168,12 +168,9 @@ impl Baseline {
         })
     }
 
-    /// Fails with [`Error::Regression`] when a gated metric of `current` is more than
-    /// `max_drop` below this baseline, or cannot be worked out; and with an input error when
-    /// the baseline was recorded for another kind of model (another flagged label, or two
-    /// labels against several).
-    pub fn check(&self, model: &Model, current: &Value) -> Result<Vec<String>> {
-        let max_drop = self.max_drop;
+    /// Fails with an input error when the baseline was recorded for another kind of model
+    /// (another flagged label, or two labels against several): checked before the work.
+    pub fn check_kind(&self, model: &Model) -> Result<()> {
         let flagged = model.positive_index().map(|i| model.labels[i].as_str());
         if self.positive.as_deref() != flagged {
             let kind = |p: Option<&str>| match p {
@@ -193,6 +190,16 @@ impl Baseline {
                 ),
             ));
         }
+        Ok(())
+    }
+
+    /// Fails with [`Error::Regression`] when a gated metric of `current` is more than
+    /// `max_drop` below this baseline, or cannot be worked out; and with an input error when
+    /// the baseline was recorded for another kind of model (another flagged label, or two
+    /// labels against several).
+    pub fn check(&self, model: &Model, current: &Value) -> Result<Vec<String>> {
+        self.check_kind(model)?;
+        let max_drop = self.max_drop;
         let mut lines = Vec::new();
         let mut failures = Vec::new();
         for (name, &base) in GATED_METRICS.iter().zip(&self.values) {

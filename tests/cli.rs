@@ -1146,9 +1146,11 @@ fn a_baseline_of_another_kind_of_model_or_out_of_range_is_refused_before_the_wor
     let mut other = good.clone();
     other["positive"] = serde_json::json!("ham");
     sb.write_json("other.json", &other);
-    sb.run(&eval_args("noisy.csv", &["--baseline", "other.json"]))
+    let run = sb
+        .run(&eval_args("noisy.csv", &["--baseline", "other.json"]))
         .expect_code(3)
         .expect_stderr("other.json: the baseline was recorded for a two-label model flagging 'ham', but the model is a two-label model flagging 'spam'");
+    assert_eq!(run.stdout_text(), "", "refused before any metric was worked out");
     let mut multi = good.clone();
     multi.as_object_mut().unwrap().remove("positive");
     sb.write_json("multi.json", &multi);

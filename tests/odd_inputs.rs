@@ -86,7 +86,7 @@ fn a_table_arriving_through_a_pipe_is_read_once_and_scored_whole() {
 }
 
 #[test]
-fn training_on_raw_mail_with_an_unreadable_file_writes_the_model_and_exits_3() {
+fn raw_mail_with_an_unreadable_file_trains_exits_3_and_records_no_baseline() {
     let sb = Sandbox::new();
     for label in ["spam", "ham"] {
         std::fs::create_dir_all(sb.path(&format!("mail/{label}"))).unwrap();
@@ -113,6 +113,16 @@ fn training_on_raw_mail_with_an_unreadable_file_writes_the_model_and_exits_3() {
         sb.exists("m.json"),
         "the model of the readable mail was not written"
     );
+    // Metrics of part of the data would pass for the whole: printed, exit 3, not recorded.
+    let eval = ["eval", "--model", "m.json", "--data", "mail"];
+    let run = sb
+        .run(&[&eval[..], &["--write-baseline", "b.json"]].concat())
+        .expect_code(3)
+        .expect_stderr("empty.eml")
+        .expect_stderr("no baseline written to b.json");
+    assert!(run.stdout_text().contains("mcc"), "the metrics are printed");
+    assert!(!sb.exists("b.json"));
+    sb.run(&eval).expect_code(3);
 }
 
 #[test]

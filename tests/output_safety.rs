@@ -165,6 +165,31 @@ fn every_output_that_cannot_be_written_exits_7_naming_it() {
 }
 
 #[test]
+fn an_output_inside_an_input_folder_is_refused_and_the_folder_left_as_it_was() {
+    let sb = Sandbox::new();
+    let export = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample-export");
+    std::fs::create_dir_all(sb.path("export")).unwrap();
+    for name in ["messages.csv", "Invitations.csv", "Connections.csv"] {
+        std::fs::copy(export.join(name), sb.path("export").join(name)).unwrap();
+    }
+    let before = sb.read("export/Invitations.csv");
+    sb.run(&[
+        "score",
+        "export",
+        "--messages-out",
+        "export/Invitations.csv",
+    ])
+    .expect_code(2)
+    .expect_stderr("is inside the input folder export");
+    sb.run(&["score", "export", "-o", "export/report.csv"])
+        .expect_code(2);
+    assert_eq!(sb.read("export/Invitations.csv"), before);
+    assert!(!sb.exists("export/report.csv"));
+    sb.run(&["score", "-q", "export", "-o", "report.csv"])
+        .expect_success();
+}
+
+#[test]
 fn an_output_over_an_input_is_refused_before_anything_is_written() {
     let sb = Sandbox::new();
     let table = messages_csv(3);
