@@ -273,6 +273,13 @@ fn run_score(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
                 .into(),
         ));
     }
+    if args.policy.is_some() {
+        return Err(Error::Usage(
+            "--policy is for sender verdicts (an export, a mailbox, or a table with \
+             --senders); a table is scored one row per message, by the model alone"
+                .into(),
+        ));
+    }
     let model = load_model(args)?;
     let cfg = ScoreConfig {
         inputs: args.inputs.clone(),
@@ -530,7 +537,8 @@ fn score_senders(
     // The sender report is written before the messages file is put in place, so that a
     // failure to write it leaves an earlier messages file as it was.
     let run = |rows: Option<score::MessageRows<'_>>| {
-        let scored = score::score_senders(model, source, args.policy, rows, !quiet)?;
+        let policy = args.policy.unwrap_or(senders::Policy::Balanced);
+        let scored = score::score_senders(model, source, policy, rows, !quiet)?;
         let reports = scored.reports.as_ref().expect("scoring judged the senders");
         let sink = output_sink(args.output.as_deref());
         report::to_sink(&sink, |w| {

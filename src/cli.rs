@@ -180,12 +180,14 @@ pub struct ScoreArgs {
     /// Output file [default: standard output].
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// Contributing features listed per flagged message.
+    /// Contributing features listed per flagged message: the N strongest of the combiner's,
+    /// plus up to 3 n-grams of the text (0: none).
     #[arg(long, default_value_t = 5)]
     pub reasons: usize,
-    /// For an export: how eager flagging is (open networker … only people you know).
-    #[arg(long, value_enum, default_value = "balanced")]
-    pub policy: crate::senders::Policy,
+    /// For sender verdicts (an export, a mailbox, `--senders`): how eager flagging is (open
+    /// networker … only people you know) [default: balanced].
+    #[arg(long, value_enum)]
+    pub policy: Option<crate::senders::Policy>,
     /// For an export or a mailbox: you, as a profile URL, address or name [default: found in
     /// the input]; with `--senders`, the rows sent by you (a table without a `direction`
     /// column, such as Outlook's CSV export of Inbox and Sent Items together).

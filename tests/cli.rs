@@ -1150,7 +1150,11 @@ fn a_baseline_of_another_kind_of_model_or_out_of_range_is_refused_before_the_wor
         .run(&eval_args("noisy.csv", &["--baseline", "other.json"]))
         .expect_code(3)
         .expect_stderr("other.json: the baseline was recorded for a two-label model flagging 'ham', but the model is a two-label model flagging 'spam'");
-    assert_eq!(run.stdout_text(), "", "refused before any metric was worked out");
+    assert_eq!(
+        run.stdout_text(),
+        "",
+        "refused before any metric was worked out"
+    );
     let mut multi = good.clone();
     multi.as_object_mut().unwrap().remove("positive");
     sb.write_json("multi.json", &multi);

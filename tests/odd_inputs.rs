@@ -385,6 +385,9 @@ fn an_export_among_other_inputs_an_input_twice_or_export_flags_on_a_table_are_re
     sb.run(&["score", "t.csv", "--me", "Jordan"])
         .expect_code(2)
         .expect_stderr("--me is for an export or a mailbox");
+    sb.run(&["score", "t.csv", "--policy", "strict"])
+        .expect_code(2)
+        .expect_stderr("--policy is for sender verdicts");
 }
 
 /// A one-message mail file from `sender` with `id` as its Message-ID.
@@ -638,4 +641,24 @@ fn an_endless_device_as_a_table_model_or_baseline_is_an_error_not_a_hang() {
     ])
     .expect_code(3)
     .expect_stderr("/dev/zero: it goes on past 64 MiB");
+}
+
+#[test]
+fn dates_without_a_conversation_or_sender_column_are_said_to_be_unused() {
+    let sb = Sandbox::new();
+    sb.write(
+        "t.csv",
+        "text,label,timestamp\nhello,ham,2024-01-01\nbuy now,spam,soon\n",
+    );
+    sb.run(&["score", "t.csv"]).expect_success().expect_stderr(
+        "warning: t.csv: column(s) timestamp not used: timing and follow-ups need a \
+         conversation_id",
+    );
+    sb.write(
+        "c.csv",
+        "text,conversation_id,timestamp\nhello,c1,2024-01-01\nbuy now,c2,2024-01-02\n",
+    );
+    sb.run(&["score", "c.csv"])
+        .expect_success()
+        .expect_no_stderr("not used");
 }

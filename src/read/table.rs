@@ -98,6 +98,26 @@ struct Columns {
 }
 
 impl Columns {
+    /// The warning for context columns (dates, direction, kind) that are read only with a
+    /// thread to put them in, when the table has no conversation or sender column.
+    fn unused_context(&self, name: &str, header: &[String]) -> Option<String> {
+        if self.conversation.is_some() || self.contact.is_some() {
+            return None;
+        }
+        let named: Vec<&str> = [self.timestamp, self.direction, self.kind, self.connected_on]
+            .into_iter()
+            .flatten()
+            .filter_map(|i| header.get(i).map(String::as_str))
+            .collect();
+        (!named.is_empty()).then(|| {
+            format!(
+                "{name}: column(s) {} not used: timing and follow-ups need a conversation_id \
+                 (or thread_id) or a sender column to put each row in its thread",
+                named.join(", ")
+            )
+        })
+    }
+
     /// Every column the reader uses, to renumber them.
     fn used_mut(&mut self) -> impl Iterator<Item = &mut usize> {
         let optional = [
@@ -266,6 +286,8 @@ impl TableReader {
                 ..opts.clone()
             };
             let mut cols = resolve_columns(name, &rows.header, rows.header.len(), &opts)?;
+            let mut report = ReadReport::default();
+            report.notes.extend(cols.unused_context(name, &rows.header));
             rows.narrow(&cols.narrow());
             rows.require(cols.text);
             return Ok(TableReader {
@@ -279,7 +301,7 @@ impl TableReader {
                 lines,
                 delimiter: b',',
                 tail: None,
-                report: ReadReport::default(),
+                report,
             });
         }
         // A file named .tsv is split at tabs, whatever its first rows hold.
@@ -341,6 +363,7 @@ impl TableReader {
         }
         let width = first_width.unwrap_or(header.len());
         let cols = resolve_columns(name, &header, width, opts)?;
+        report.notes.extend(cols.unused_context(name, &header));
         Ok(TableReader {
             name: name.into(),
             source: Source::Csv(reader),
