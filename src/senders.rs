@@ -368,6 +368,7 @@ impl SenderBook {
         }
         let pitch = c[const { cues::cue_index("pitch_language") }] > 0.0
             && c[const { cues::cue_index("call_to_action") }] > 0.0;
+        f.pitch_words |= pitch;
         if s.hard_sell >= 0.5 || pitch {
             f.pitches += 1;
             // The earliest known time of a pitch.
@@ -548,6 +549,7 @@ impl Default for Facts {
             you_replied: false,
             opt_out: false,
             website_only: false,
+            pitch_words: false,
             bulk: true,
             automated: false,
         }
@@ -599,6 +601,8 @@ struct Facts {
     you_replied: bool,
     opt_out: bool,
     website_only: bool,
+    /// A message of theirs has pitch language and a call to action (not only a model score).
+    pitch_words: bool,
     /// Every message from them is bulk mail (List-Unsubscribe, List-Id or Precedence: bulk).
     bulk: bool,
     /// The sender address is an automated one (no-reply, notifications).
@@ -627,8 +631,38 @@ impl Evidence {
 /// A sender's verdict and what it was judged on.
 struct Decision {
     verdict: Verdict,
-    pitch_delay: Option<i64>,
+    pitch_delay: Option<Delay>,
     followups: u32,
+}
+
+/// The time from accepting (or the first exchange) to the first pitch.
+#[derive(Debug, Clone, Copy)]
+struct Delay {
+    seconds: i64,
+    /// Measured from a date without a time of day (Connections.csv's `Connected On`): only
+    /// the calendar days are known, not the hours.
+    from_a_date: bool,
+}
+
+impl Delay {
+    /// `3 h` (`45 min`, `2 d`); from a date, the calendar days: `same day`, `1 d`, `3 d`.
+    fn column(self) -> String {
+        match (self.from_a_date, self.seconds / 86_400) {
+            (true, 0) => "same day".into(),
+            (true, days) => format!("{days} d"),
+            (false, _) => human_duration(self.seconds),
+        }
+    }
+
+    /// `3 h after`; from a date, `the day`, `the day after`, `3 d after`.
+    fn after(self) -> String {
+        match (self.from_a_date, self.seconds / 86_400) {
+            (true, 0) => "the day".into(),
+            (true, 1) => "the day after".into(),
+            (true, days) => format!("{days} d after"),
+            (false, _) => format!("{} after", human_duration(self.seconds)),
+        }
+    }
 }
 
 /// The verdict on one sender (`None` when they wrote nothing), with its reasons in `evidence`.
@@ -648,9 +682,13 @@ fn decide(
         .first_exchange
         .get()
         .filter(|&e| first_pitch.is_some_and(|p| e < p)));
+    let from_a_date = f.connected_on.get().is_some_and(|c| c % 86_400 == 0);
     let pitch_delay = match (first_pitch, accepted) {
         (Some(p), Some(a)) if crate::features::context::sent_after_connecting(p, a) => {
-            Some((p - a).max(0))
+            Some(Delay {
+                seconds: (p - a).max(0),
+                from_a_date,
+            })
         }
         _ => None,
     };
@@ -723,7 +761,7 @@ fn judge(contact: &Sender, text: &SenderText, policy: Policy) -> Option<SenderRe
             .get()
             .map(|t| dates::format(t)[..10].to_string())
             .unwrap_or_default(),
-        time_to_first_pitch: pitch_delay.map(human_duration).unwrap_or_default(),
+        time_to_first_pitch: pitch_delay.map(Delay::column).unwrap_or_default(),
         unanswered_followups: followups as usize,
         you_replied: f.you_replied,
         invitation_note: f.note.map_or("", Note::as_str).to_string(),
@@ -745,12 +783,12 @@ fn score(f: &Facts, verdict: Verdict) -> f64 {
 
 fn is_hard_sell(
     f: &Facts,
-    pitch_delay: Option<i64>,
+    pitch_delay: Option<Delay>,
     followups: u32,
     policy: Policy,
     evidence: &mut Evidence,
 ) -> bool {
-    let quick = pitch_delay.is_some_and(|d| d <= 2 * 86_400);
+    let quick = pitch_delay.is_some_and(|d| d.seconds <= 2 * 86_400);
     let chasing = followups >= 2 && !f.you_replied;
     // A hard sell happens after connecting: someone who only ever sent an invitation is not one.
     let by_model = f.best.flags(policy.model_cut()).0 && f.from_sender > f.invitations;
@@ -763,19 +801,22 @@ fn is_hard_sell(
     if !(by_model || by_behaviour) {
         return false;
     }
+    // "Pitched" when their words pitch; a message only the model rates a hard sell is
+    // told as that (the model's figure follows).
+    let pitched = if f.pitch_words {
+        "pitched"
+    } else {
+        "a message the model rates a hard sell"
+    };
     if let Some(d) = pitch_delay {
         evidence.add(|| {
-            format!(
-                "pitched {} after you {}",
-                human_duration(d),
-                if f.connected_on.get().is_some() {
-                    "accepted"
-                } else {
-                    "first talked"
-                }
-            )
+            let since = match f.connected_on.get() {
+                Some(_) => "you accepted",
+                None => "you first talked",
+            };
+            format!("{pitched} {} {since}", d.after())
         });
-    } else if f.pitches > 0 {
+    } else if f.pitches > 0 && f.pitch_words {
         evidence.add(|| "pitched".into());
     }
     if followups > 0 {
@@ -793,7 +834,8 @@ fn is_hard_sell(
             format!("{followups} follow-up(s){span}, {replied}")
         });
     }
-    if !f.opt_out {
+    // Chasing without a way to say no: told of those who wrote more than once.
+    if !f.opt_out && followups > 0 {
         evidence.add(|| "no way to opt out".into());
     }
     if f.website_only {
@@ -892,5 +934,69 @@ mod tests {
         assert_eq!(of(0.1, 0.6, 0.3).flags(0.5), (true, false));
         // The stricter cut of the open policy is not reached by a torn 98 % either way.
         assert_eq!(of(0.49, 0.4914, 0.0186).flags(0.99), (false, false));
+    }
+
+    #[test]
+    fn a_delay_from_a_date_is_told_in_calendar_days_and_one_from_a_time_in_hours() {
+        let told = |seconds, from_a_date| {
+            let d = Delay {
+                seconds,
+                from_a_date,
+            };
+            (d.column(), d.after())
+        };
+        let day = 86_400;
+        assert_eq!(told(3_600, true), ("same day".into(), "the day".into()));
+        assert_eq!(told(day + 5, true), ("1 d".into(), "the day after".into()));
+        assert_eq!(told(3 * day + 7, true), ("3 d".into(), "3 d after".into()));
+        assert_eq!(told(2_700, false), ("45 min".into(), "45 min after".into()));
+        assert_eq!(
+            told(day + 3_600, false),
+            ("25 h".into(), "25 h after".into())
+        );
+    }
+
+    /// The evidence of a hard sell judged on `f` (a pitch 2 h into the accepting day).
+    fn hard_sell_evidence(f: &Facts) -> String {
+        let mut evidence = Evidence(Some(Vec::new()));
+        let delay = Delay {
+            seconds: 7_200,
+            from_a_date: true,
+        };
+        let followups = f.unanswered.saturating_sub(1);
+        assert!(is_hard_sell(
+            f,
+            Some(delay),
+            followups,
+            Policy::Balanced,
+            &mut evidence
+        ));
+        evidence.0.unwrap().join("; ")
+    }
+
+    #[test]
+    fn pitched_is_said_of_pitching_words_and_no_opt_out_of_those_who_wrote_again() {
+        let mut f = Facts {
+            from_sender: 2,
+            invitations: 1,
+            pitches: 1,
+            connected_on: Time::new(Some(1_700_006_400)),
+            ..Facts::default()
+        };
+        f.best.max(&of(0.05, 0.9, 0.05));
+        let by_model = hard_sell_evidence(&f);
+        assert!(
+            by_model.starts_with("a message the model rates a hard sell the day you accepted"),
+            "{by_model}"
+        );
+        assert!(!by_model.contains("opt out"), "one message: {by_model}");
+        f.pitch_words = true;
+        f.unanswered = 3;
+        let chasing = hard_sell_evidence(&f);
+        assert!(
+            chasing.starts_with("pitched the day you accepted; 2 follow-up(s)"),
+            "{chasing}"
+        );
+        assert!(chasing.contains("no way to opt out"), "{chasing}");
     }
 }

@@ -147,7 +147,7 @@ fn a_stranger_who_invites_without_a_note_and_never_writes_is_a_collector() {
 }
 
 #[test]
-fn a_seller_who_pitches_an_hour_after_acceptance_and_follows_up_unanswered_is_a_hard_sell() {
+fn a_seller_who_pitches_the_day_of_acceptance_and_follows_up_unanswered_is_a_hard_sell() {
     let sandbox = sam_export();
     let (run, rows) = score(&sandbox, EXPORT, &[]);
     let row = sender(&run, &rows, SELLER_URL);
@@ -163,11 +163,12 @@ fn a_seller_who_pitches_an_hour_after_acceptance_and_follows_up_unanswered_is_a_
         row.connected_on == "2025-08-12",
         "connected_on from Connections.csv",
     );
+    // Connected On is a date: the pitch an hour into it is told in calendar days.
     expect_row(
         &run,
         row,
-        row.time_to_first_pitch == "1 h",
-        "pitched 1 h after accepting",
+        row.time_to_first_pitch == "same day",
+        "pitched the day of accepting",
     );
     expect_row(
         &run,
@@ -188,7 +189,12 @@ fn a_seller_who_pitches_an_hour_after_acceptance_and_follows_up_unanswered_is_a_
         row.score >= 0.5 && row.score <= 1.0,
         "score of a flag is 0.5..1",
     );
-    for needle in ["follow-up", "never replied", "opt out"] {
+    for needle in [
+        "pitched the day you accepted",
+        "follow-up",
+        "never replied",
+        "opt out",
+    ] {
         expect_row(
             &run,
             row,
