@@ -142,11 +142,15 @@ fn a_linkedin_invitation_mail_with_the_default_note_is_a_collector() {
 }
 
 #[test]
-fn a_takeout_mbox_is_read_with_its_owner() {
+fn a_takeout_mbox_is_read_with_its_owner_and_a_me_no_mail_names_is_refused() {
     let sb = Sandbox::new();
-    sb.run(&["score", &fixture("gmail-takeout-mbox/takeout-sample.mbox")])
+    let mbox = fixture("gmail-takeout-mbox/takeout-sample.mbox");
+    sb.run(&["score", &mbox])
         .expect_success()
         .expect_stderr("you: ");
+    sb.run(&["score", &mbox, "--me", "typo@example.org"])
+        .expect_code(2)
+        .expect_stderr("--me typo@example.org: no message is from or to that address");
 }
 
 #[test]

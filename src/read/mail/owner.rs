@@ -22,11 +22,35 @@ pub(super) struct OwnerTally {
     sent_from: HashMap<String, usize>,
     /// Every To and Cc address, as often as it occurs.
     recipients: HashMap<String, usize>,
+    /// The address `--me` gives (lower-case), and whether a message is from or to it.
+    me: Option<String>,
+    me_seen: bool,
+}
+
+/// `--me` as an address: trimmed, without `mailto:` or angle brackets, lower-case.
+fn me_address(me: &str) -> String {
+    me.trim()
+        .trim_start_matches("mailto:")
+        .trim_matches(['<', '>'])
+        .to_lowercase()
 }
 
 impl OwnerTally {
+    /// A tally that also looks for `me` (`--me`) among the senders and recipients.
+    pub(super) fn looking_for(me: Option<&str>) -> Self {
+        OwnerTally {
+            me: me.map(me_address),
+            ..OwnerTally::default()
+        }
+    }
+
     /// Counts the addresses of one message.
     pub(super) fn add(&mut self, mail: &ParsedMail) {
+        if let Some(me) = self.me.as_deref().filter(|_| !self.me_seen) {
+            self.me_seen = mail.from.address == me
+                || mail.recipients.iter().any(|p| p.address == me)
+                || mail.delivered_to.iter().any(|a| a == me);
+        }
         let mut delivered = mail.delivered_to.clone();
         delivered.sort();
         delivered.dedup();
@@ -46,14 +70,19 @@ impl OwnerTally {
 
     /// The owner's addresses, lower-case, most used first: `me` when given; else the
     /// Delivered-To addresses on at least a tenth of the messages that have one, then the From
-    /// of Gmail `Sent` mail; else the most common To address.
-    pub(super) fn owner(self, me: Option<&str>) -> Vec<String> {
+    /// of Gmail `Sent` mail; else the most common To address. An error when `me` is an address
+    /// no message was from or to (a typo would make you a sender of your own).
+    pub(super) fn owner(self, me: Option<&str>) -> Result<Vec<String>, String> {
         if let Some(me) = me {
-            let me = me
-                .trim()
-                .trim_start_matches("mailto:")
-                .trim_matches(['<', '>']);
-            return vec![me.to_lowercase()];
+            let address = me_address(me);
+            let checked = self.me.as_deref() == Some(address.as_str());
+            if checked && !self.me_seen && address.contains('@') {
+                return Err(format!(
+                    "--me {me}: no message is from or to that address; give yours as the \
+                     mail shows it (or leave --me out to find it)"
+                ));
+            }
+            return Ok(vec![address]);
         }
         let floor = OWNER_SHARE * self.with_delivered as f64;
         let mut owner: Vec<String> = ranked(self.delivered)
@@ -70,7 +99,7 @@ impl OwnerTally {
             let to = ranked(self.recipients);
             owner.extend(to.into_iter().next().map(|(address, _)| address));
         }
-        owner
+        Ok(owner)
     }
 }
 
@@ -103,9 +132,9 @@ mod tests {
     }
 
     fn owner(me: Option<&str>, mails: &[ParsedMail]) -> Vec<String> {
-        let mut tally = OwnerTally::default();
+        let mut tally = OwnerTally::looking_for(me);
         mails.iter().for_each(|m| tally.add(m));
-        tally.owner(me)
+        tally.owner(me).unwrap()
     }
 
     #[test]
@@ -142,5 +171,22 @@ mod tests {
             &[],
         ));
         assert_eq!(owner(None, &mails), ["me@b.com"]);
+    }
+
+    #[test]
+    fn a_me_address_no_message_is_from_or_to_is_refused() {
+        let mails = [mail("a@x.com", "me@b.com", &[], &[])];
+        let tally = |me| {
+            let mut tally = OwnerTally::looking_for(me);
+            mails.iter().for_each(|m| tally.add(m));
+            tally.owner(me)
+        };
+        assert_eq!(tally(Some("ME@b.com")), Ok(vec!["me@b.com".to_string()]));
+        assert_eq!(tally(Some("a@x.com")), Ok(vec!["a@x.com".to_string()]));
+        let typo = tally(Some("me@bb.com")).unwrap_err();
+        assert!(
+            typo.starts_with("--me me@bb.com: no message is from or to"),
+            "{typo}"
+        );
     }
 }

@@ -80,7 +80,7 @@ impl MailStream {
             folders: Default::default(),
             copies: Copies::default(),
         };
-        let mut owner = OwnerTally::default();
+        let mut owner = OwnerTally::looking_for(me);
         let mut indexer = ThreadIndexer::default();
         let mut messages = 0;
         let mut copy_keys: Vec<u32> = Vec::new();
@@ -101,7 +101,9 @@ impl MailStream {
                 Ok(())
             },
         )?;
-        stream.owner = owner.owner(me);
+        stream.owner = owner
+            .owner(me)
+            .map_err(|m| Error::Usage(format!("{}: {m}", path.display())))?;
         stream.index = indexer.finish();
         stream.messages = messages;
         stream.copies = Copies::new(copy_keys);
