@@ -460,11 +460,10 @@ fn run_score_export(path: &Path, args: &ScoreArgs, quiet: bool, say: &dyn Fn(&st
         open_while_loading(args, || linkedin::open_export(path, args.me.as_deref()))?;
     let model = &model;
     let owner = export.owner();
-    let you = format!(
-        "{} {}",
-        owner.name,
-        owner.profile_url.as_deref().unwrap_or("")
-    );
+    let you = match &owner.profile_url {
+        Some(url) => format!("{} {url}", owner.name),
+        None => owner.name.clone(),
+    };
     let code = score_senders(model, &export, &you, args, quiet, say)?;
     if let Some((from, to)) = export.invitations_window {
         say(&format!(

@@ -62,8 +62,9 @@ pub struct TuneCandidate {
     pub f1: f64,
     /// Buckets its text model keeps.
     pub text_buckets: usize,
-    /// The earlier candidate (index) with the same hashed text and alpha, whose fits it
-    /// shares: a character limit no message reaches changes nothing.
+    /// The earlier candidate (its 0-based index in `candidates`; the progress lines number
+    /// them from 1) with the same hashed text and alpha, whose fits it shares: a character
+    /// limit no message reaches changes nothing.
     pub same_as: Option<usize>,
 }
 

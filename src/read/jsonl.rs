@@ -145,7 +145,15 @@ impl JsonlRows {
         match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(obj)) => Ok(obj),
             Ok(_) => Err(bad("not a JSON object".into())),
-            Err(e) => Err(bad(format!("invalid JSON at column {}: {e}", e.column()))),
+            Err(e) => {
+                // serde_json says where as "at line 1 column N": the line is the file's here.
+                let what = e.to_string();
+                let what = what.split(" at line ").next().unwrap_or(&what).to_string();
+                Err(bad(format!(
+                    "invalid JSON at column {}: {what}",
+                    e.column()
+                )))
+            }
         }
     }
 
@@ -299,7 +307,7 @@ mod tests {
             got[1]
                 .as_ref()
                 .unwrap_err()
-                .contains("t.jsonl:2: invalid JSON"),
+                .ends_with("t.jsonl:2: invalid JSON at column 2: key must be a string"),
             "{got:?}"
         );
         assert!(got[2]
