@@ -56,7 +56,8 @@ pub struct TableArgs {
     /// Column holding a row id [default: `id` when present, else file:line].
     #[arg(long)]
     pub id_column: Option<String>,
-    /// Field delimiter: one character, or `tab` [default: sniffed from the first line].
+    /// Field delimiter: one character, or `tab` [default: tab for a .tsv file, else sniffed from
+    /// the first 20 rows].
     #[arg(long)]
     pub delimiter: Option<String>,
     /// The file has no header row; name columns by number.
@@ -198,9 +199,9 @@ pub struct ScoreArgs {
     #[arg(long)]
     pub messages_out: Option<PathBuf>,
     /// For one CSV/TSV/JSON Lines file whose rows name their sender (a `contact_profile_url`,
-    /// `sender`, `from` or Outlook `From: (Address)` column; `conversation_id`, `direction`,
-    /// `timestamp` when present): one verdict per sender, as for an export, instead of one
-    /// row per message.
+    /// `sender_profile_url`, `sender`, `from` or Outlook `From: (Address)` column;
+    /// `conversation_id`, `direction`, `timestamp`, `kind`, `connected_on` when present): one
+    /// verdict per sender, as for an export, instead of one row per message.
     #[arg(long)]
     pub senders: bool,
 }

@@ -2,8 +2,8 @@
 //! without a header.
 //!
 //! Columns are found by header name (or by 1-based number with `--no-header`); the delimiter
-//! is sniffed from the first line unless given. Invalid UTF-8 is replaced with U+FFFD and
-//! counted (never silently). A row with the wrong number of fields is an error naming
+//! is sniffed from the first 20 rows unless given (tab for a `.tsv`). Invalid UTF-8 is
+//! replaced with U+FFFD and counted (never silently). A row with the wrong number of fields is an error naming
 //! `path:line`; the caller decides whether that stops the run (train) or is counted (score).
 //! Optional context columns (`conversation_id`, `direction`, `kind`, `contact_profile_url`,
 //! `timestamp`, `connected_on`, `contact_is_connection`) are picked up by name when present.
@@ -38,7 +38,7 @@ pub struct TableOptions {
     pub subject: Option<ColumnRef>,
     /// The id column; `None` uses `id` when present, else `<file>:<line>`.
     pub id: Option<ColumnRef>,
-    /// Field delimiter; `None` sniffs it from the first line.
+    /// Field delimiter; `None` sniffs it from the first 20 rows ([`sniff_delimiter`]).
     pub delimiter: Option<u8>,
     /// Whether the first row is a header (default true).
     pub has_header: bool,
