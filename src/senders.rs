@@ -354,8 +354,10 @@ impl SenderBook {
                 f.generic_note = NO_TEXT;
                 f.note = Some(if m.text.trim().is_empty() {
                     Note::None
-                } else if c[const { cues::cue_index("generic_opener") }] > 0.0
-                    && (c[const { cues::cue_index("words") }] < 25.0 || headers.linkedin_invitation)
+                } else if (c[const { cues::cue_index("generic_opener") }] > 0.0
+                    && (c[const { cues::cue_index("words") }] < 25.0
+                        || headers.linkedin_invitation))
+                    || c[const { cues::cue_index("words") }] <= GREETING_WORDS
                 {
                     let note = m.text.split_whitespace().collect::<Vec<_>>().join(" ");
                     f.generic_note = seen.push(&note.chars().take(60).collect::<String>());
@@ -555,6 +557,10 @@ impl Default for Facts {
         }
     }
 }
+
+/// A note of at most this many words ("Hi", "Hello Sam!") is a greeting, not a note: it gives
+/// no basis for a relationship, as a generic one does not.
+const GREETING_WORDS: f64 = 3.0;
 
 /// What an invitation's note is like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -147,6 +147,27 @@ fn a_stranger_who_invites_without_a_note_and_never_writes_is_a_collector() {
 }
 
 #[test]
+fn a_note_that_is_only_a_greeting_is_a_generic_note() {
+    let mut export = Export::sam_rivera();
+    let jordan = (export.invitations.iter_mut())
+        .find(|i| i.inviter_url == STRANGER_URL)
+        .unwrap();
+    jordan.note = "Hi Sam!".into();
+    let sandbox = Sandbox::new();
+    export.write_folder(&sandbox, EXPORT);
+    let (run, rows) = score(&sandbox, EXPORT, &[]);
+    let row = sender(&run, &rows, STRANGER_URL);
+    expect_row(&run, row, row.invitation_note == "generic", "a greeting");
+    expect_row(&run, row, row.verdict == "collector", "expected collector");
+    expect_row(
+        &run,
+        row,
+        row.evidence.contains("generic note: \"Hi Sam!\""),
+        "the note quoted",
+    );
+}
+
+#[test]
 fn a_seller_who_pitches_the_day_of_acceptance_and_follows_up_unanswered_is_a_hard_sell() {
     let sandbox = sam_export();
     let (run, rows) = score(&sandbox, EXPORT, &[]);
