@@ -538,6 +538,12 @@ fn score_senders(
     let run = |rows: Option<score::MessageRows<'_>>| {
         let policy = args.policy.unwrap_or(senders::Policy::Balanced);
         let scored = score::score_senders(model, source, policy, rows, !quiet)?;
+        if let Some(me) = &scored.read.me_unseen {
+            return Err(Error::Usage(format!(
+                "--me {me}: no row is from or to it; give yourself as the sender column \
+                 names you (or leave --me out)"
+            )));
+        }
         let reports = scored.reports.as_ref().expect("scoring judged the senders");
         let sink = output_sink(args.output.as_deref());
         report::to_sink(&sink, |w| {

@@ -256,6 +256,7 @@ fn drain(
     }
     let mut report = std::mem::take(&mut reader.report);
     report.bad_rows.extend(bad);
+    report.me_unseen = reader.me_unseen().map(String::from);
     Ok(report)
 }
 

@@ -755,6 +755,18 @@ fn score_senders_reads_an_outlook_csv_export_by_sender_address_and_says_it_is_un
     let theirs = replied_to(&[]);
     assert_eq!(theirs.len(), 3);
     assert_eq!(theirs["Pat Seller"], "false");
+    // A --me no row is from or to (a typo) would make you a sender of your own.
+    sb.run(&[
+        "score",
+        "--senders",
+        "--text-column",
+        "Body",
+        "outlook.csv",
+        "--me",
+        "jordan@exmple.org",
+    ])
+    .expect_code(2)
+    .expect_stderr("--me jordan@exmple.org: no row is from or to it");
 }
 
 #[test]

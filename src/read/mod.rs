@@ -550,6 +550,8 @@ pub struct ReadReport {
     pub first_unnamed: Option<Origin>,
     /// Other warnings, each whole (`path:line: what was not read`).
     pub notes: Vec<String>,
+    /// `--me` when no row of a table was from or to it (a typo, most likely).
+    pub me_unseen: Option<String>,
 }
 
 impl ReadReport {
@@ -569,6 +571,7 @@ impl ReadReport {
             self.first_cut = other.first_cut;
         }
         self.notes.extend(other.notes);
+        self.me_unseen = self.me_unseen.take().or(other.me_unseen);
         self.unnamed_parties += other.unnamed_parties;
         if self.first_unnamed.is_none() {
             self.first_unnamed = other.first_unnamed;

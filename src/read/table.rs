@@ -167,6 +167,8 @@ pub struct TableReader {
     cols: Columns,
     /// [`TableOptions::me`], trimmed, and its party key.
     me: Option<(String, String)>,
+    /// Whether a row was from or to `me` (a `--me` no row names is a typo: [`Self::me_unseen`]).
+    me_seen: std::cell::Cell<bool>,
     width: usize,
     record: ByteRecord,
     /// Corrects the csv crate's line numbers in files with CRLF or CR line breaks.
@@ -252,6 +254,12 @@ impl TableReader {
         self.cols.conversation.is_some() || self.cols.contact.is_some()
     }
 
+    /// `--me` when no row read so far was from or to it.
+    pub fn me_unseen(&self) -> Option<&str> {
+        let (me, _) = self.me.as_ref()?;
+        (!self.me_seen.get()).then_some(me.as_str())
+    }
+
     /// True when the table has a timestamp column.
     pub fn has_timestamps(&self) -> bool {
         self.cols.timestamp.is_some()
@@ -295,6 +303,7 @@ impl TableReader {
                 width: rows.header.len(),
                 header: Vec::new(),
                 me: opts.you().map(|me| (me.to_string(), party(me).0)),
+                me_seen: std::cell::Cell::new(false),
                 source: Source::Jsonl(rows, Box::new(opts)),
                 cols,
                 record: ByteRecord::new(),
@@ -371,6 +380,7 @@ impl TableReader {
             header,
             cols,
             me: opts.you().map(|me| (me.to_string(), party(me).0)),
+            me_seen: std::cell::Cell::new(false),
             record: ByteRecord::new(),
             lines,
             delimiter,
@@ -590,6 +600,11 @@ impl TableReader {
         let mut name = named(from_name, shown);
         let mine = (self.me.as_ref())
             .is_some_and(|(me, key)| contact == *key || name.trim().eq_ignore_ascii_case(me));
+        if let Some((_, key)) = self.me.as_ref().filter(|_| !self.me_seen.get()) {
+            let seen = mine
+                || (!key.is_empty() && field(c.recipient).to_lowercase().contains(key.as_str()));
+            self.me_seen.set(seen);
+        }
         if mine && c.recipient.is_some() {
             // Your row is in the thread of the first party it went to.
             let to = field(c.recipient);
