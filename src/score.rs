@@ -158,7 +158,7 @@ enum TableRows<'a> {
     /// A file, opened afresh for each pass.
     File(TableStream<'a>),
     /// Read once and held (standard input, a pipe).
-    Held(Held),
+    Held(Box<Held>),
 }
 
 impl<'a> SenderTable<'a> {
@@ -181,7 +181,7 @@ impl<'a> SenderTable<'a> {
                     messages.push(m);
                     Ok(())
                 })?;
-                TableRows::Held(Held(messages, report))
+                TableRows::Held(Box::new(Held(messages, report)))
             }
             false => TableRows::File(TableStream { path, options }),
         };
