@@ -383,7 +383,9 @@ fn inside(out: &Path, input: &Path) -> bool {
     if !input.is_dir() {
         return false;
     }
-    let dir = match out.parent() {
+    // Where the output really goes: a link is followed, as writing follows it.
+    let target = report::link_target(out).unwrap_or_else(|_| out.to_path_buf());
+    let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };

@@ -79,7 +79,12 @@ fn write_file<T>(path: &Path, work: impl FnOnce(&mut dyn Write) -> Result<T>) ->
     let mut tmp = tempfile::Builder::new()
         .prefix(".hardsell-")
         .tempfile_in(dir)
-        .map_err(|e| Error::output(dir, e))?;
+        .map_err(|e| {
+            // tempfile names its own random file, which never came to be: name the output.
+            let why = io::Error::from(e.kind());
+            let what = format!("cannot create a file in {}: {why}", dir.display());
+            Error::output(path, io::Error::new(e.kind(), what))
+        })?;
     let out = {
         let mut buffered = io::BufWriter::new(tmp.as_file_mut());
         let out = work(&mut buffered)?;
@@ -102,7 +107,7 @@ fn write_file<T>(path: &Path, work: impl FnOnce(&mut dyn Write) -> Result<T>) ->
 
 /// The file a path names once symbolic links are followed (the path itself when it is not a
 /// link; a dangling link's target, to be created).
-fn link_target(path: &Path) -> Result<PathBuf> {
+pub(crate) fn link_target(path: &Path) -> Result<PathBuf> {
     let mut target = path.to_path_buf();
     // A bounded walk: a loop of links ends in an error, as opening it would.
     for _ in 0..40 {

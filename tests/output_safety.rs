@@ -183,6 +183,15 @@ fn an_output_inside_an_input_folder_is_refused_and_the_folder_left_as_it_was() {
     .expect_stderr("is inside the input folder export");
     sb.run(&["score", "export", "-o", "export/report.csv"])
         .expect_code(2);
+    // Nor through a link that points into the folder.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("export/Invitations.csv", sb.path("report.csv")).unwrap();
+        sb.run(&["score", "export", "-o", "report.csv"])
+            .expect_code(2)
+            .expect_stderr("is inside the input folder export");
+        std::fs::remove_file(sb.path("report.csv")).unwrap();
+    }
     assert_eq!(sb.read("export/Invitations.csv"), before);
     assert!(!sb.exists("export/report.csv"));
     sb.run(&["score", "-q", "export", "-o", "report.csv"])
