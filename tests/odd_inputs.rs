@@ -616,6 +616,31 @@ fn a_row_running_on_past_16_mib_stops_on_its_line_even_with_quiet_and_from_a_pip
     .expect_code(3)
     .expect_stderr(said);
     assert!(!sb.exists("m.json"));
+
+    // The first row after the header is told on its own line.
+    let first = format!("id,text\n1,\"open quote\n{}", "a".repeat(17 << 20));
+    sb.write("first.csv", first);
+    sb.run(&["score", "-q", "first.csv"])
+        .expect_code(3)
+        .expect_stderr("first.csv:2: a row runs on past 16 MiB");
+}
+
+#[test]
+fn a_row_just_under_16_mib_is_read_with_every_row_after_it() {
+    let sb = Sandbox::new();
+    let mut table = String::from("id,text\n1,hello there\n2,\"");
+    table.push_str(&"a".repeat((16 << 20) - 1_000));
+    table.push_str("\"\n");
+    for i in 3..2_000 {
+        table.push_str(&format!("{i},see you at lunch {i}\n"));
+    }
+    sb.write("big.csv", &table);
+    let run = sb.run(&["score", "-q", "big.csv"]).expect_success();
+    assert_eq!(
+        run.stdout_text().lines().count(),
+        2_000,
+        "header and 1,999 rows"
+    );
 }
 
 #[cfg(unix)]
@@ -626,9 +651,18 @@ fn an_endless_device_as_a_table_model_or_baseline_is_an_error_not_a_hang() {
     sb.run(&["score", "/dev/zero"])
         .expect_code(3)
         .expect_stderr("/dev/zero:1: a row runs on past 16 MiB");
+    std::os::unix::fs::symlink("/dev/zero", sb.path("zero.jsonl")).unwrap();
+    sb.run(&["score", "zero.jsonl"])
+        .expect_code(3)
+        .expect_stderr("zero.jsonl:1: a row runs on past 16 MiB");
+    copy_sample_export(&sb, &["Connections.csv"]);
+    std::os::unix::fs::symlink("/dev/zero", sb.path("export/Connections.csv")).unwrap();
+    sb.run(&["score", "export"])
+        .expect_code(3)
+        .expect_stderr("Connections.csv: no 'First Name,Last Name,...' header");
     sb.run(&["score", "--model", "/dev/zero", "t.csv"])
         .expect_code(4)
-        .expect_stderr("/dev/zero: cannot read the model file: it goes on past 1024 MiB");
+        .expect_stderr("/dev/zero: cannot read the model file: it goes on past 256 MiB");
     let model = concat!(env!("CARGO_MANIFEST_DIR"), "/models/default.json");
     sb.run(&[
         "eval",

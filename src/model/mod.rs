@@ -328,7 +328,7 @@ pub fn normalize(row: &mut [(u32, f32)]) {
 const MAX_MAGNITUDE: f64 = 1e6;
 /// The most of a model read from a device or pipe: far beyond any model `train` writes
 /// (the default one is 2 MB).
-const STREAMED_MODEL_LIMIT: u64 = 1 << 30;
+const STREAMED_MODEL_LIMIT: u64 = 256 << 20;
 
 impl Model {
     /// Reads and checks a model file.

@@ -16,6 +16,7 @@ use csv::{ByteRecord, Position};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::read::{RunawayRow, MAX_ROW_BYTES};
 
 /// How many lines are read ahead to learn the keys (fewer when they hold more than
 /// [`LOOK_AHEAD_BYTES`]).
@@ -50,6 +51,8 @@ pub struct JsonlRows {
     /// The column every object must have (the text): one without it is a bad row, not an
     /// empty message.
     required: Option<usize>,
+    /// A line ran on past [`MAX_ROW_BYTES`]: nothing more is read.
+    stopped: bool,
 }
 
 impl JsonlRows {
@@ -68,6 +71,7 @@ impl JsonlRows {
             seen: HashSet::new(),
             fresh_late: Vec::new(),
             required: None,
+            stopped: false,
         };
         let (mut bytes, mut objects, mut first_bad) = (0, 0, None);
         while rows.pending.len() < LOOK_AHEAD && bytes < LOOK_AHEAD_BYTES {
@@ -118,15 +122,27 @@ impl JsonlRows {
     /// The next non-blank line, trimmed and without a byte order mark, with its number.
     fn next_line(&mut self) -> Result<Option<(u64, String)>> {
         loop {
+            if self.stopped {
+                return Ok(None);
+            }
             self.buf.clear();
-            let n = self
-                .lines
+            let n = (&mut self.lines)
+                .take(MAX_ROW_BYTES + 1)
                 .read_until(b'\n', &mut self.buf)
                 .map_err(|e| Error::io(&self.name, e))?;
             if n == 0 {
                 return Ok(None);
             }
             self.line += 1;
+            if self.buf.len() as u64 > MAX_ROW_BYTES && self.buf.last() != Some(&b'\n') {
+                // Its end may never come (`/dev/zero`): reading stops here.
+                self.stopped = true;
+                return Err(Error::BadRow {
+                    path: self.name.as_str().into(),
+                    line: self.line,
+                    message: RunawayRow { line: self.line }.to_string(),
+                });
+            }
             let text = String::from_utf8_lossy(&self.buf);
             let text = text.trim().trim_start_matches('\u{feff}');
             if !text.is_empty() {

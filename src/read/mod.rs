@@ -246,6 +246,11 @@ impl Breaks {
     }
 }
 
+/// Bytes the readers above a [`Counted`] may hold past the row being parsed (a table's 256 KiB
+/// buffer and the csv crate's; an export file's 64 + 64 KiB): allowed for, so that no row
+/// shorter than [`MAX_ROW_BYTES`] is refused.
+const READ_AHEAD: u64 = 1 << 20;
+
 /// A row longer than [`MAX_ROW_BYTES`], on its 1-based line.
 #[derive(Debug)]
 pub(crate) struct RunawayRow {
@@ -336,7 +341,7 @@ impl<R: std::io::Read> std::io::Read for Counted<R> {
             }
         }
         self.offset += n as u64;
-        if self.offset - b.row_at > MAX_ROW_BYTES {
+        if self.offset - b.row_at > MAX_ROW_BYTES + READ_AHEAD {
             let start = b.row_at;
             return Err(std::io::Error::other(RunawayRow {
                 line: b.line(start),

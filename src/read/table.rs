@@ -341,7 +341,10 @@ impl TableReader {
         let header: Vec<String> = if opts.has_header {
             let h = reader
                 .byte_headers()
-                .map_err(|e| csv_error(name, delimiter, e))?;
+                .map_err(|e| csv_error(name, delimiter, e))?
+                .clone();
+            // The first row starts after the header: a runaway one is told on its own line.
+            lines.next_row_at(reader.position().byte());
             // A column name with invalid UTF-8 will not match: said like any replaced field.
             if h.iter().any(|f| std::str::from_utf8(f).is_err()) {
                 report.lossy_rows += 1;

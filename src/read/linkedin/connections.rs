@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Read};
 use super::csvrows::{each_row, Outcome, Row, Table};
 use super::{normalize_profile_url, Connection};
 use crate::error::{Error, Result};
-use crate::read::{dates, ReadReport};
+use crate::read::{dates, ReadReport, MAX_ROW_BYTES};
 
 /// How many lines may precede the header (the preamble is 3 lines; leave room for edits).
 const HEADER_SCAN_LINES: usize = 15;
@@ -36,8 +36,11 @@ pub(super) fn each_connection<R: Read>(
 ) -> Result<ReadReport> {
     let mut input = BufReader::new(input);
     let mut head = Vec::new();
+    // The first lines, up to the row limit in all: the file may be a device that never ends.
     for _ in 0..HEADER_SCAN_LINES {
-        let n = input
+        let room = MAX_ROW_BYTES.saturating_sub(head.len() as u64);
+        let n = (&mut input)
+            .take(room)
             .read_until(b'\n', &mut head)
             .map_err(|e| Error::io(display, e))?;
         if n == 0 {
@@ -51,11 +54,20 @@ pub(super) fn each_connection<R: Read>(
     };
     let mut report = ReadReport::default();
     let Some((offset, lines_before)) = find_header(&head) else {
-        let mut rest = Vec::new();
-        input
-            .read_to_end(&mut rest)
-            .map_err(|e| Error::io(display, e))?;
-        if blank(&head) && blank(&rest) {
+        // Blank to its end? Read on only while it is, and a megabyte at a time.
+        let mut rest_blank = blank(&head);
+        while rest_blank {
+            let mut rest = Vec::new();
+            let n = (&mut input)
+                .take(1 << 20)
+                .read_to_end(&mut rest)
+                .map_err(|e| Error::io(display, e))?;
+            if n == 0 {
+                break;
+            }
+            rest_blank = blank(&rest);
+        }
+        if rest_blank {
             return Ok(report);
         }
         return Err(Error::Export {

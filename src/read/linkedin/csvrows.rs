@@ -422,7 +422,19 @@ fn lossy_fields(record: &ByteRecord) -> Vec<(usize, String)> {
 fn csv_error(name: &str, lines_before: u64, e: csv::Error) -> Error {
     let line = e.position().map_or(0, |p| p.line()) + lines_before;
     match e.into_kind() {
-        csv::ErrorKind::Io(io) => crate::read::read_error(name, io),
+        csv::ErrorKind::Io(io) => match crate::read::read_error(name, io) {
+            // A runaway row is told on its line of the file, past the lines skipped before.
+            Error::BadRow {
+                path,
+                line,
+                message,
+            } => Error::BadRow {
+                path,
+                line: line + lines_before,
+                message,
+            },
+            e => e,
+        },
         other => Error::BadRow {
             path: name.into(),
             line,
