@@ -275,13 +275,15 @@ fn an_accepted_invitations_note_repeated_as_the_first_message_is_the_invitation_
         content: note.clone(),
         folder: "INBOX".into(),
     };
+    let connect_daniel = |export: &mut Export| {
+        let mut daniel = export.connections[1].clone();
+        (daniel.first, daniel.last) = ("Daniel".into(), "Okafor".into());
+        daniel.url = REFERRED_URL.into();
+        daniel.connected_on = "22 Aug 2025".into();
+        export.connections.push(daniel);
+    };
     export.messages.insert(0, echo("2025-08-22 07:09:25 UTC"));
-    let mut daniel = export.connections[1].clone();
-    daniel.first = "Daniel".into();
-    daniel.last = "Okafor".into();
-    daniel.url = REFERRED_URL.into();
-    daniel.connected_on = "22 Aug 2025".into();
-    export.connections.push(daniel);
+    connect_daniel(&mut export);
     let sandbox = Sandbox::new();
     export.write_folder(&sandbox, EXPORT);
     let (run, rows) = score(&sandbox, EXPORT, &[]);
@@ -297,18 +299,33 @@ fn an_accepted_invitations_note_repeated_as_the_first_message_is_the_invitation_
         !row.evidence.contains("after you accepted") && row.time_to_first_pitch.is_empty(),
         "no pitch after accepting",
     );
+    // How many messages the report gives the sender with `url`.
+    let messages_of = |export: &Export, url: &str| {
+        export.write_folder(&sandbox, EXPORT);
+        let (run, rows) = score(&sandbox, EXPORT, &[]);
+        sender(&run, &rows, url).messages
+    };
 
-    // The same text a second time, later, is a message of its own: only the first copy goes.
+    // The same text a second time, a week later, is a message of its own.
     export.messages.insert(0, echo("2025-08-29 10:00:00 UTC"));
-    export.write_folder(&sandbox, EXPORT);
-    let (run, rows) = score(&sandbox, EXPORT, &[]);
-    let row = sender(&run, &rows, REFERRED_URL);
-    expect_row(
-        &run,
-        row,
-        row.messages == 2,
-        "the invitation and the later message",
+    assert_eq!(messages_of(&export, REFERRED_URL), 2, "and the later one");
+
+    // Not accepted (not among the connections): no copy, every message is one.
+    export.connections.pop();
+    assert_eq!(
+        messages_of(&export, REFERRED_URL),
+        3,
+        "a pending invitation"
     );
+
+    // A namesake with another profile URL writing the same words is someone else.
+    let mut export = Export::sam_rivera();
+    let namesake = "https://www.linkedin.com/in/daniel-okafor-2";
+    let mut other = echo("2025-08-22 07:09:25 UTC");
+    other.from_url = namesake.into();
+    export.messages.insert(0, other);
+    connect_daniel(&mut export);
+    assert_eq!(messages_of(&export, namesake), 1, "the namesake's message");
 }
 
 #[test]

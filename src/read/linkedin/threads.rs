@@ -33,6 +33,8 @@ pub(super) struct Context {
     /// Message rows that repeat an earlier one word for word (two exports joined end to end),
     /// by [`RawMessage::fingerprint`].
     copies: Copies,
+    /// Invitations' notes and the rows that may repeat them, until the connections are known.
+    pending_echoes: Echoes,
     /// Message rows that repeat an accepted invitation's note ([`Echoes`]), by fingerprint.
     echoes: HashSet<u64>,
 }
@@ -41,27 +43,38 @@ pub(super) struct Context {
 /// accepted invitation into the conversation as its first message, dated at or after the
 /// acceptance (FORMATS.md, seen in four real exports). Read as a message, the note would be
 /// a second message "after connecting", a pitch the minute you accepted; it is the
-/// invitation itself, so the copy is left out.
+/// invitation itself, so the copy is left out. The rows pass before the connections are
+/// known: each note's candidate copies are gathered, and judged once they are
+/// ([`Echoes::found`]).
 #[derive(Default)]
 struct Echoes {
-    /// Each invitation with a note, by [`echo_key`] of its sender, recipient and note.
-    notes: HashMap<u64, Note>,
+    /// Each invitation with a note, by [`echo_key`] of its two parties' profile URLs when it
+    /// has both, and of their names, with the note's text.
+    keys: HashMap<u64, usize>,
+    notes: Vec<Note>,
 }
 
 /// An invitation's note as [`Echoes`] follows it.
 struct Note {
-    /// When the invitation was sent.
+    /// The other party (not the owner): their profile URL, else their folded name, hashed,
+    /// to find when you connected.
+    other_url: Option<u64>,
+    other_name: u64,
+    /// The invitation names both parties' URLs: a message is matched to it by URL alone.
+    by_url: bool,
+    /// When the invitation was sent: its copy is not older (but for clocks in other zones).
     sent: Option<i64>,
-    /// The earliest message row found repeating it: its date and fingerprint.
-    echo: Option<(i64, u64)>,
+    /// The message rows repeating the note's text between the two: date and fingerprint.
+    copies: Vec<(Option<i64>, u64)>,
 }
 
-/// How long before an invitation's `Sent At` its note may be dated in messages.csv: the two
-/// files' clocks may differ by a time zone.
-const ECHO_SLACK: i64 = 86_400;
+/// How long before the connection date a note's copy may be dated (a date without a time of
+/// day, and clocks in other time zones), and how long after it.
+const ECHO_BEFORE: i64 = 86_400;
+const ECHO_AFTER: i64 = 3 * 86_400;
 
-/// The key of a note (or message text, by [`note_key`]) between two names (both files
-/// write a member's display name the same way).
+/// The key of a note (or message text, by [`note_key`]) between two parties, by URL or by
+/// name (both files write a member's display name the same way).
 fn echo_key(from: &str, to: &str, text: u64) -> u64 {
     let names = xxhash_rust::xxh3::xxh3_64_with_seed(to.trim().as_bytes(), text);
     xxhash_rust::xxh3::xxh3_64_with_seed(from.trim().as_bytes(), names)
@@ -73,39 +86,61 @@ impl Echoes {
     fn see(&mut self, row: RawRow<'_>) {
         match row {
             RawRow::Invitation(i) if !i.note.trim().is_empty() => {
-                let key = echo_key(&i.from, &i.to, note_key(&i.note));
-                let note = Note {
+                let text = note_key(&i.note);
+                let (other_name, other_url) = i.other_party();
+                let urls = i.inviter_url.as_deref().zip(i.invitee_url.as_deref());
+                let index = self.notes.len();
+                self.notes.push(Note {
+                    other_url: other_url.map(hash),
+                    other_name: hash(&fold(other_name)),
+                    by_url: urls.is_some(),
                     sent: i.timestamp,
-                    echo: None,
-                };
-                self.notes.insert(key, note);
+                    copies: Vec::new(),
+                });
+                self.keys.insert(echo_key(&i.from, &i.to, text), index);
+                if let Some((from, to)) = urls {
+                    self.keys.insert(echo_key(from, to, text), index);
+                }
             }
             RawRow::Message(m) => {
-                let key = echo_key(&m.from, &m.to, m.content_key);
-                let Some(Note { sent, echo }) = self.notes.get_mut(&key) else {
-                    return;
+                let by_url = (m.sender_url.as_deref())
+                    .zip(m.recipient_urls.first())
+                    .and_then(|(from, to)| self.keys.get(&echo_key(from, to, m.content_key)));
+                let by_name = || {
+                    let key = echo_key(&m.from, &m.to, m.content_key);
+                    self.keys.get(&key).filter(|&&i| !self.notes[i].by_url)
                 };
-                if let (Some(sent), Some(at)) = (*sent, m.timestamp) {
-                    if at < sent - ECHO_SLACK {
-                        return;
-                    }
-                }
-                // The earliest repeat is the copy; an undated one only when there is no other.
-                let at = m.timestamp.unwrap_or(i64::MAX);
-                if echo.is_none_or(|(first, _)| at < first) {
-                    *echo = Some((at, m.fingerprint));
+                if let Some(&i) = by_url.or_else(by_name) {
+                    self.notes[i].copies.push((m.timestamp, m.fingerprint));
                 }
             }
             RawRow::Invitation(_) => {}
         }
     }
 
-    /// The fingerprints of the message rows that are copies of a note.
-    fn found(self) -> HashSet<u64> {
-        self.notes
-            .into_values()
-            .filter_map(|note| note.echo.map(|(_, fingerprint)| fingerprint))
-            .collect()
+    /// The fingerprints of the message rows that are copies of an accepted invitation's
+    /// note: of each note whose other party is among the connections, the earliest copy dated
+    /// from a day before the connection date (and the invitation) to three days after it,
+    /// else an undated one. An
+    /// invitation not accepted has no copy: a message with its text is a message.
+    fn found(self, connected: &Connected) -> HashSet<u64> {
+        let mut found = HashSet::new();
+        for note in self.notes {
+            let Some(on) = connected.date_of(note.other_url, note.other_name) else {
+                continue;
+            };
+            let from = (on - ECHO_BEFORE).max(note.sent.map_or(i64::MIN, |t| t - ECHO_BEFORE));
+            let window = from..=on + ECHO_AFTER;
+            let dated = (note.copies.iter())
+                .filter_map(|&(at, f)| Some((at?, f)))
+                .filter(|(at, _)| window.contains(at))
+                .min();
+            let undated = note.copies.iter().find(|(at, _)| at.is_none());
+            if let Some(f) = dated.map(|(_, f)| f).or(undated.map(|&(_, f)| f)) {
+                found.insert(f);
+            }
+        }
+        found
     }
 }
 
@@ -147,6 +182,15 @@ impl Connected {
         } else if let Some(by_name) = self.by_name.as_mut().filter(|_| !c.name.is_empty()) {
             by_name.insert(folded, date);
         }
+    }
+
+    /// When the connection with this profile URL (else folded name, when the connections
+    /// have no URLs), both hashed, was made.
+    fn date_of(&self, url: Option<u64>, name: u64) -> Option<i64> {
+        if let Some(date) = url.and_then(|u| self.by_url.get(&u)) {
+            return Some(*date);
+        }
+        self.by_name.as_ref()?.get(&name).copied()
     }
 
     /// Whether a folded name is a connection's.
@@ -256,6 +300,7 @@ impl Context {
             sponsored: HashSet::new(),
             connected: Connected::default(),
             copies: Copies::default(),
+            pending_echoes: Echoes::default(),
             echoes: HashSet::new(),
         };
         let mut index = Index::default();
@@ -270,7 +315,7 @@ impl Context {
             }
         })?;
         ctx.copies = Copies::new(copy_keys);
-        ctx.echoes = echoes.found();
+        ctx.pending_echoes = echoes;
         ctx.owner = owner.owner(pass)?;
         ctx.conversation_party = only_wanted(index.party, &index.wanted_conversations, &index.urls);
         ctx.name_url = only_wanted(index.named, &index.wanted_names, &index.urls);
@@ -331,7 +376,8 @@ impl Context {
     }
 
     /// The context joined with the connections too.
-    pub fn with_connections(self, connected: Connected) -> Self {
+    pub fn with_connections(mut self, connected: Connected) -> Self {
+        self.echoes = std::mem::take(&mut self.pending_echoes).found(&connected);
         Context { connected, ..self }
     }
 
