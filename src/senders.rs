@@ -651,18 +651,21 @@ struct Delay {
 }
 
 impl Delay {
-    /// `3 h` (`45 min`, `2 d`); from a date, the calendar days: `same day`, `1 d`, `3 d`.
+    /// `3 h` (`45 min`, `2 d`); from a date, the calendar days: `day before`, `same day`,
+    /// `1 d`, `3 d`.
     fn column(self) -> String {
-        match (self.from_a_date, self.seconds / 86_400) {
+        match (self.from_a_date, self.seconds.div_euclid(86_400)) {
+            (true, ..0) => "day before".into(),
             (true, 0) => "same day".into(),
             (true, days) => format!("{days} d"),
             (false, _) => human_duration(self.seconds),
         }
     }
 
-    /// `3 h after`; from a date, `the day`, `the day after`, `3 d after`.
+    /// `3 h after`; from a date, `the day before`, `the day`, `the day after`, `3 d after`.
     fn after(self) -> String {
-        match (self.from_a_date, self.seconds / 86_400) {
+        match (self.from_a_date, self.seconds.div_euclid(86_400)) {
+            (true, ..0) => "the day before".into(),
             (true, 0) => "the day".into(),
             (true, 1) => "the day after".into(),
             (true, days) => format!("{days} d after"),
@@ -691,8 +694,9 @@ fn decide(
     let from_a_date = f.connected_on.get().is_some_and(|c| c % 86_400 == 0);
     let pitch_delay = match (first_pitch, accepted) {
         (Some(p), Some(a)) if crate::features::context::sent_after_connecting(p, a) => {
+            // From a date, a pitch the evening before (another time zone) is the day before.
             Some(Delay {
-                seconds: (p - a).max(0),
+                seconds: if from_a_date { p - a } else { (p - a).max(0) },
                 from_a_date,
             })
         }
@@ -953,6 +957,8 @@ mod tests {
         };
         let day = 86_400;
         assert_eq!(told(3_600, true), ("same day".into(), "the day".into()));
+        let before = ("day before".into(), "the day before".into());
+        assert_eq!(told(-4 * 3_600, true), before);
         assert_eq!(told(day + 5, true), ("1 d".into(), "the day after".into()));
         assert_eq!(told(3 * day + 7, true), ("3 d".into(), "3 d after".into()));
         assert_eq!(told(2_700, false), ("45 min".into(), "45 min after".into()));

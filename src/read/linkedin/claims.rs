@@ -198,13 +198,7 @@ pub fn claimed_contact_in(
     let excluded: Vec<String> = exclude.iter().map(|n| fold(n)).collect();
     for sentence in SENTENCE_END.split(text).filter(|s| CLAIM.is_match(s)) {
         for found in NAME.find_iter(sentence) {
-            let next_word = sentence[found.end()..].split_whitespace().next();
-            if found
-                .as_str()
-                .split_whitespace()
-                .chain(next_word)
-                .any(names_no_person)
-            {
+            if organisation(found.as_str(), &sentence[found.end()..]) {
                 continue;
             }
             let Some(name) = candidate(found.as_str()) else {
@@ -221,12 +215,34 @@ pub fn claimed_contact_in(
     None
 }
 
-/// Whether `word` (with any punctuation around it) marks an organisation ([`NOT_PEOPLE`]).
-fn names_no_person(word: &str) -> bool {
-    let word = word
-        .trim_matches(|c: char| !c.is_alphanumeric())
-        .to_lowercase();
-    NOT_PEOPLE.contains(&word.as_str())
+/// Whether the capitalised words `run`, followed by `after`, name an organisation: a word of
+/// [`NOT_PEOPLE`] in a run of three or more ("Maryland Tech Council") or ending one of two
+/// ("Acme Labs"), unless it is also a common surname ("Tom Bank"); or the word right after
+/// the run, when it is part of the same name: capitalised, after a single space ("Data
+/// Council Berlin", "Baltimore Data Meetup").
+fn organisation(run: &str, after: &str) -> bool {
+    let marks = |word: &str| {
+        let word = word
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
+        NOT_PEOPLE.contains(&word.as_str())
+    };
+    let words: Vec<&str> = run.split_whitespace().collect();
+    let in_run = match words.as_slice() {
+        [first, second] => marks(first) || (marks(second) && !looks_like_a_surname(second)),
+        all => all.iter().any(|w| marks(w)),
+    };
+    let next = after
+        .strip_prefix(' ')
+        .and_then(|rest| rest.split_whitespace().next())
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase));
+    in_run || next.is_some_and(marks)
+}
+
+/// Marker words that are also common surnames: ending a two-word run, they end a person's name.
+fn looks_like_a_surname(word: &str) -> bool {
+    const SURNAMES: [&str; 6] = ["bank", "board", "capital", "center", "college", "hub"];
+    SURNAMES.contains(&word.to_lowercase().as_str())
 }
 
 /// Drops leading greeting words; keeps the first three words if at least two remain.
@@ -351,15 +367,23 @@ mod tests {
         ] {
             assert_eq!(claimed_contact(text, &[], &[]), None, "{text}");
         }
-        assert_eq!(
-            claimed_contact(
+        for (text, name) in [
+            (
                 "Tom Baker from the Chamber of Commerce recommended I reach out.",
-                &[],
-                &[]
-            )
-            .map(|c| c.0),
-            Some("Tom Baker".into())
-        );
+                "Tom Baker",
+            ),
+            (
+                "Our mutual friend Tom Bank suggested I reach out.",
+                "Tom Bank",
+            ),
+            (
+                "I was referred by Anna Lee (Program Director at Acme).",
+                "Anna Lee",
+            ),
+        ] {
+            let found = claimed_contact(text, &[], &[]).map(|c| c.0);
+            assert_eq!(found.as_deref(), Some(name), "{text}");
+        }
     }
 
     #[test]

@@ -27,9 +27,16 @@ pub(super) struct OwnerTally {
     me_seen: bool,
 }
 
-/// `--me` as an address: trimmed, without `mailto:` or angle brackets, lower-case.
+/// `--me` as an address: the one in angle brackets when there are (`Jane Doe <jane@x.org>`),
+/// trimmed, without `mailto:`, lower-case.
 fn me_address(me: &str) -> String {
-    me.trim()
+    let bracketed = me
+        .split_once('<')
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .map(|(address, _)| address);
+    bracketed
+        .unwrap_or(me)
+        .trim()
         .trim_start_matches("mailto:")
         .trim_matches(['<', '>'])
         .to_lowercase()
@@ -183,6 +190,8 @@ mod tests {
         };
         assert_eq!(tally(Some("ME@b.com")), Ok(vec!["me@b.com".to_string()]));
         assert_eq!(tally(Some("a@x.com")), Ok(vec!["a@x.com".to_string()]));
+        let named = tally(Some("Me Myself <Me@b.com>"));
+        assert_eq!(named, Ok(vec!["me@b.com".to_string()]));
         let typo = tally(Some("me@bb.com")).unwrap_err();
         assert!(
             typo.starts_with("--me me@bb.com: no message is from or to"),
