@@ -311,9 +311,17 @@ impl SenderBook {
         let (Some(t), Some(writer)) = (&m.thread, place.writer()) else {
             return;
         };
-        let Some(sender) = self.senders.get_mut(writer as usize).filter(|_| t.incoming) else {
+        let Some(sender) = self.senders.get_mut(writer as usize) else {
             return;
         };
+        if !t.incoming {
+            // Your own message: only whether it says no is kept.
+            if let Some(time) = t.timestamp.filter(|_| declines(&m.text)) {
+                let f = &mut sender.facts;
+                f.declined = Time::new(Some(f.declined.get().map_or(time, |d| d.min(time))));
+            }
+            return;
+        }
         let seen = &mut self.text;
         let f = &mut sender.facts;
         if f.key == NO_TEXT {
@@ -322,6 +330,9 @@ impl SenderBook {
             f.automated = AUTOMATED.iter().any(|a| t.contact.contains(a));
         }
         let time = t.timestamp.unwrap_or(NO_TIME);
+        if let Some(at) = t.timestamp {
+            f.last_from_them = Time::new(Some(f.last_from_them.get().map_or(at, |l| l.max(at))));
+        }
         let s = signals(&self.labels, p);
         // The latest name stands (a later row at the same time is later). A row that names
         // the sender only by its key names it only while no row has, whatever the times: an
@@ -552,10 +563,42 @@ impl Default for Facts {
             opt_out: false,
             website_only: false,
             pitch_words: false,
+            declined: Time::default(),
+            last_from_them: Time::default(),
             bulk: true,
             automated: false,
         }
     }
+}
+
+/// Phrases by which you decline (English, Spanish, German, French), in lower case.
+const DECLINES: [&str; 14] = [
+    "not interested",
+    "no thanks",
+    "no thank you",
+    "not looking",
+    "please stop",
+    "please remove me",
+    "stop messaging",
+    "stop contacting",
+    "not at this time",
+    "no me interesa",
+    "kein interesse",
+    "nicht interessiert",
+    "pas intéressé",
+    "pas intéressée",
+];
+
+/// Whether your message `text` declines (says no to an offer).
+fn declines(text: &str) -> bool {
+    static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+        std::sync::LazyLock::new(|| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(DECLINES)
+                .expect("fixed phrases")
+        });
+    FINDER.is_match(text)
 }
 
 /// A note of at most this many words ("Hi", "Hello Sam!") is a greeting, not a note: it gives
@@ -609,6 +652,9 @@ struct Facts {
     website_only: bool,
     /// A message of theirs has pitch language and a call to action (not only a model score).
     pitch_words: bool,
+    /// When you first declined ("not interested", "no thanks"), and their latest message.
+    declined: Time,
+    last_from_them: Time,
     /// Every message from them is bulk mail (List-Unsubscribe, List-Id or Precedence: bulk).
     bulk: bool,
     /// The sender address is an automated one (no-reply, notifications).
@@ -843,6 +889,11 @@ fn is_hard_sell(
             };
             format!("{followups} follow-up(s){span}, {replied}")
         });
+    }
+    if let (Some(no), Some(last)) = (f.declined.get(), f.last_from_them.get()) {
+        if last > no {
+            evidence.add(|| "kept writing after you declined".into());
+        }
     }
     // Chasing without a way to say no: told of those who wrote more than once.
     if !f.opt_out && followups > 0 {

@@ -226,6 +226,34 @@ fn a_seller_who_pitches_the_day_of_acceptance_and_follows_up_unanswered_is_a_har
 }
 
 #[test]
+fn a_seller_who_keeps_writing_after_you_declined_is_told_so() {
+    let mut export = Export::sam_rivera();
+    // Sam says no the day after the first pitch; Kevin follows up three more times.
+    export.messages.push(from_sam(
+        SELLER_CONVERSATION,
+        "Kevin Marsh",
+        SELLER_URL,
+        "2025-08-13 09:00:00 UTC",
+        "Thanks Kevin, but we're not interested at the moment.",
+    ));
+    let sandbox = Sandbox::new();
+    export.write_folder(&sandbox, EXPORT);
+    let (run, rows) = score(&sandbox, EXPORT, &[]);
+    let row = sender(&run, &rows, SELLER_URL);
+    expect_row(&run, row, row.verdict == "hard_sell", "still a hard sell");
+    expect_row(
+        &run,
+        row,
+        row.evidence.contains("kept writing after you declined"),
+        "told that they went on after a no",
+    );
+    // Without the no, it is not said.
+    let (run, rows) = score(&sam_export(), EXPORT, &[]);
+    let row = sender(&run, &rows, SELLER_URL);
+    expect_row(&run, row, !row.evidence.contains("declined"), "no decline");
+}
+
+#[test]
 fn a_message_sent_long_before_connecting_is_not_called_a_pitch_after_accepting() {
     let sandbox = Sandbox::new();
     sandbox.write(

@@ -142,7 +142,7 @@ fn to_sam(conversation: &str, from: &str, from_url: &str, date: &str, content: &
 }
 
 /// A message from Sam to a contact (LinkedIn files the owner's messages in INBOX too).
-fn from_sam(conversation: &str, to: &str, to_url: &str, date: &str, content: &str) -> Message {
+pub fn from_sam(conversation: &str, to: &str, to_url: &str, date: &str, content: &str) -> Message {
     Message {
         conversation: conversation.into(),
         title: String::new(),
