@@ -696,3 +696,21 @@ fn dates_without_a_conversation_or_sender_column_are_said_to_be_unused() {
         .expect_success()
         .expect_no_stderr("not used");
 }
+
+#[test]
+fn a_quote_never_closed_at_the_end_of_a_long_pipe_is_still_found() {
+    // 15 MB of rows before it: the copy of piped input keeps only the last few megabytes.
+    let sb = Sandbox::new();
+    let mut table = String::from("id,text\n");
+    let rows = 300_000;
+    for i in 0..rows {
+        table.push_str(&format!("{i},see you at lunch on the terrace, table {i}\n"));
+    }
+    table.push_str("x,\"this quote is never closed\nand more\n");
+    sb.run_with_stdin(&["score", "-q", "-"], table)
+        .expect_code(3)
+        .expect_stderr(&format!(
+            "-:{}: a quoted field on this row is never closed",
+            rows + 2
+        ));
+}

@@ -218,6 +218,11 @@ impl LineFix {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).line(start)
     }
 
+    /// Where the record being read starts ([`Self::next_row_at`]).
+    pub(crate) fn row_at(&self) -> u64 {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).row_at
+    }
+
     /// Notes that the next record starts at byte `at` (the csv reader's position after a
     /// record): a row running on from there past [`MAX_ROW_BYTES`] is an error.
     pub(crate) fn next_row_at(&self, at: u64) {

@@ -189,22 +189,61 @@ enum Tail {
     Memory(Copy),
 }
 
-/// The bytes a [`Kept`] reader has passed on.
-type Copy = std::sync::Arc<std::sync::Mutex<Vec<u8>>>;
+/// The bytes a [`Kept`] reader has passed on, from the start of the row being read (less a
+/// margin): what [`TableReader::open_quote`] may look at again.
+type Copy = std::sync::Arc<std::sync::Mutex<KeptBytes>>;
 
-/// A reader that keeps a copy of every byte it passes on: input that cannot be read again
-/// is held as it is read, not read whole first, so an endless one (`/dev/zero`) meets the
-/// row limit ([`super::MAX_ROW_BYTES`]) instead of filling memory before any row is read.
+/// The bytes kept, and where they start in the input.
+#[derive(Debug, Default)]
+struct KeptBytes {
+    start: u64,
+    bytes: Vec<u8>,
+    /// Nothing is kept (a JSON Lines source, or a table read without quoting).
+    off: bool,
+}
+
+impl KeptBytes {
+    /// How many bytes have been read in all.
+    fn len(&self) -> u64 {
+        self.start + self.bytes.len() as u64
+    }
+
+    /// The bytes from `at` on (none when they were let go).
+    fn from(&self, at: u64) -> &[u8] {
+        let skip = at.checked_sub(self.start).unwrap_or(u64::MAX);
+        self.bytes.get(skip as usize..).unwrap_or_default()
+    }
+}
+
+/// A reader that keeps a copy of the bytes it passes on from the row being read: input that
+/// cannot be read again is held as it is read, not read whole first, so that memory stays
+/// flat whatever its length, and an endless one (`/dev/zero`) meets the row limit
+/// ([`super::MAX_ROW_BYTES`]) instead of filling memory before any row is read.
 struct Kept {
     inner: Box<dyn Read + Send>,
     copy: Copy,
+    /// Where the row being read starts ([`super::LineFix::row_at`]).
+    lines: super::LineFix,
 }
+
+/// Bytes kept before the row being read: more than the readers above hold.
+const KEPT_MARGIN: u64 = 4 << 20;
 
 impl Read for Kept {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut copy = self.copy.lock().unwrap_or_else(|p| p.into_inner());
-        copy.extend_from_slice(&buf[..n]);
+        if copy.off {
+            return Ok(n);
+        }
+        copy.bytes.extend_from_slice(&buf[..n]);
+        // Let go of what lies well before the row being read, a few megabytes at a time.
+        let keep_from = self.lines.row_at().saturating_sub(KEPT_MARGIN);
+        if keep_from >= copy.start + KEPT_MARGIN {
+            let drop = ((keep_from - copy.start) as usize).min(copy.bytes.len());
+            copy.bytes.drain(..drop);
+            copy.start += drop as u64;
+        }
         Ok(n)
     }
 }
@@ -230,6 +269,7 @@ impl TableReader {
         };
         // Input that cannot be read again is kept as it is read, so that its end can be
         // looked at.
+        let lines = super::LineFix::default();
         let (input, tail): (Box<dyn Read + Send>, _) = match file_len {
             Some(len) => (input, Tail::File(path.to_path_buf(), len)),
             None => {
@@ -237,13 +277,21 @@ impl TableReader {
                 let kept = Kept {
                     inner: input,
                     copy: copy.clone(),
+                    lines: lines.clone(),
                 };
                 (Box::new(kept), Tail::Memory(copy))
             }
         };
-        let mut reader = Self::from_reader(&path.display().to_string(), input, opts)?;
+        let name = path.display().to_string();
+        let mut reader = Self::with_lines(&name, input, opts, lines)?;
         if matches!(reader.source, Source::Csv(_)) && opts.quoting {
             reader.tail = Some(tail);
+        } else if let Tail::Memory(copy) = tail {
+            let mut copy = copy.lock().unwrap_or_else(|p| p.into_inner());
+            *copy = KeptBytes {
+                off: true,
+                ..KeptBytes::default()
+            };
         }
         Ok(reader)
     }
@@ -271,7 +319,16 @@ impl TableReader {
         input: Box<dyn Read + Send>,
         opts: &TableOptions,
     ) -> Result<Self> {
-        let lines = super::LineFix::default();
+        Self::with_lines(name, input, opts, super::LineFix::default())
+    }
+
+    /// [`Self::from_reader`], noting line breaks and rows for `lines`.
+    fn with_lines(
+        name: &str,
+        input: Box<dyn Read + Send>,
+        opts: &TableOptions,
+        lines: super::LineFix,
+    ) -> Result<Self> {
         let input = super::LineBoms::new(BufReader::with_capacity(1 << 16, input));
         let input: Box<dyn Read + Send> = Box::new(super::Counted::new(input, &lines));
         let mut buffered = BufReader::with_capacity(1 << 18, input);
@@ -479,7 +536,7 @@ impl TableReader {
         let last = self.record.get(self.record.len().checked_sub(1)?)?;
         let len = match tail {
             Tail::File(_, len) => *len,
-            Tail::Memory(copy) => copy.lock().unwrap_or_else(|p| p.into_inner()).len() as u64,
+            Tail::Memory(copy) => copy.lock().unwrap_or_else(|p| p.into_inner()).len(),
         };
         if reader.position().byte() < len || !last.iter().any(|&b| b == b'\n' || b == b'\r') {
             return None;
@@ -491,9 +548,8 @@ impl TableReader {
                 super::ends_in_open_quote(f, self.delimiter, b'"')
             }),
             Tail::Memory(copy) => {
-                let all = copy.lock().unwrap_or_else(|p| p.into_inner());
-                let rest = all.get(start as usize..).unwrap_or_default();
-                super::ends_in_open_quote(rest, self.delimiter, b'"')
+                let kept = copy.lock().unwrap_or_else(|p| p.into_inner());
+                super::ends_in_open_quote(kept.from(start), self.delimiter, b'"')
             }
         };
         if !matches!(open, Ok(true)) {
