@@ -635,27 +635,39 @@ fn me_that_names_no_one_in_the_export_is_refused_not_made_a_sender() {
 }
 
 #[test]
-fn connections_saved_again_with_every_field_quoted_give_the_same_report() {
+fn connections_saved_again_quoted_or_with_semicolons_or_tabs_give_the_same_report() {
     let sandbox = sam_export();
     let plain = sandbox.run(&["score", EXPORT]).expect_success();
     let path = format!("{EXPORT}/Connections.csv");
     let text = String::from_utf8(sandbox.read(&path)).expect("UTF-8");
-    // As pandas or R write it again: every field quoted, the "Notes:" preamble kept.
     let at = text.find("First Name,").expect("header");
-    let mut w = csv::WriterBuilder::new()
-        .quote_style(csv::QuoteStyle::Always)
-        .from_writer(text.as_bytes()[..at].to_vec());
-    let mut rows = csv::Reader::from_reader(&text.as_bytes()[at..]);
-    w.write_record(rows.headers().expect("header"))
-        .expect("write");
-    for record in rows.records() {
-        w.write_record(&record.expect("a record")).expect("write");
+    // As pandas or R write it again (every field quoted), or a spreadsheet in a locale whose
+    // decimal mark is a comma (semicolons) or as tab-separated text: the "Notes:" kept.
+    for (quote, delimiter, header) in [
+        (
+            csv::QuoteStyle::Always,
+            b',',
+            "\"First Name\",\"Last Name\"",
+        ),
+        (csv::QuoteStyle::Necessary, b';', "First Name;Last Name"),
+        (csv::QuoteStyle::Necessary, b'\t', "First Name\tLast Name"),
+    ] {
+        let mut w = csv::WriterBuilder::new()
+            .quote_style(quote)
+            .delimiter(delimiter)
+            .from_writer(text.as_bytes()[..at].to_vec());
+        let mut rows = csv::Reader::from_reader(&text.as_bytes()[at..]);
+        w.write_record(rows.headers().expect("header"))
+            .expect("write");
+        for record in rows.records() {
+            w.write_record(&record.expect("a record")).expect("write");
+        }
+        let saved = String::from_utf8(w.into_inner().expect("flush")).expect("UTF-8");
+        assert!(saved.contains(header), "{saved}");
+        sandbox.write(&path, saved);
+        let again = sandbox.run(&["score", EXPORT]).expect_success();
+        assert_eq!(again.stdout_text(), plain.stdout_text(), "{header}");
     }
-    let quoted = String::from_utf8(w.into_inner().expect("flush")).expect("UTF-8");
-    assert!(quoted.contains("\"First Name\",\"Last Name\""), "{quoted}");
-    sandbox.write(&path, quoted);
-    let again = sandbox.run(&["score", EXPORT]).expect_success();
-    assert_eq!(again.stdout_text(), plain.stdout_text());
 }
 
 #[test]

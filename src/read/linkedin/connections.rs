@@ -117,8 +117,16 @@ fn find_header(bytes: &[u8]) -> Option<(usize, u64)> {
 }
 
 /// How the header line begins, in any case: as LinkedIn writes it, or quoted, as a
-/// spreadsheet or a data frame library saves it again.
-const FIRST: [&[u8]; 2] = [b"first name,", b"\"first name\","];
+/// spreadsheet or a data frame library saves it again, with commas, or with the semicolons
+/// or tabs of a spreadsheet in a locale whose decimal mark is a comma.
+const FIRST: [&[u8]; 6] = [
+    b"first name,",
+    b"\"first name\",",
+    b"first name;",
+    b"\"first name\";",
+    b"first name\t",
+    b"\"first name\"\t",
+];
 
 /// The bytes of the byte order marks, then the whitespace, that open `line`, counted in the
 /// raw bytes (an invalid byte, which a lossy copy would widen to three, ends them).

@@ -198,11 +198,13 @@ pub(super) fn each_row<R: Read, L: Sync, T: Send>(
     if let Some(e) = crate::read::utf16_error(name, head) {
         return Err(e);
     }
+    let delimiter = header_delimiter(head);
     let mut split = Splitter {
         name,
         lines_before,
         lines,
         reader: csv::ReaderBuilder::new()
+            .delimiter(delimiter)
             .flexible(true)
             .has_headers(false)
             .buffer_capacity(1 << 16)
@@ -352,6 +354,19 @@ pub(super) fn row_id(file_name: &str, line: u64) -> String {
     id.push(':');
     write!(id, "{line}").expect("a String takes any text");
     id
+}
+
+/// The delimiter of an export file, told by its header line: a comma as LinkedIn writes it,
+/// else the semicolon or tab a spreadsheet saved it with, whichever the header has most of.
+fn header_delimiter(head: &[u8]) -> u8 {
+    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let count = |d: u8| line.iter().filter(|&&b| b == d).count();
+    [b';', b'\t']
+        .into_iter()
+        .map(|d| (count(d), d))
+        .filter(|&(n, _)| n > count(b','))
+        .max()
+        .map_or(b',', |(_, d)| d)
 }
 
 /// Splits a CSV file into records, each with the line it starts on.
