@@ -570,19 +570,22 @@ fn labels_typed_two_ways_are_one_and_labels_differing_only_in_case_are_refused()
 }
 
 #[test]
-fn an_export_whose_messages_were_written_twice_counts_each_message_once() {
+fn an_export_whose_messages_and_invitations_were_written_twice_counts_each_once() {
     let sb = Sandbox::new();
     copy_sample_export(&sb, &[]);
     sb.run(&["score", "export", "-o", "once.csv"])
         .expect_success();
-    let messages = String::from_utf8(sb.read("export/messages.csv")).unwrap();
-    let body = messages.split_once('\n').unwrap().1;
-    sb.write("export/messages.csv", format!("{messages}{body}"));
+    for file in ["messages.csv", "Invitations.csv"] {
+        let path = format!("export/{file}");
+        let rows = String::from_utf8(sb.read(&path)).unwrap();
+        let body = rows.split_once('\n').unwrap().1.to_string();
+        sb.write(&path, format!("{rows}{body}"));
+    }
+    // The sample export's 121 message rows and 36 invitations, each written a second time.
     sb.run(&["score", "export", "-o", "twice.csv"])
         .expect_success()
-        .expect_stderr(
-            "note: left out 121 row(s): export/messages.csv: copies of a row read before",
-        )
+        .expect_stderr("note: left out 121 row(s): export/messages.csv: copies of a row read")
+        .expect_stderr("note: left out 36 row(s): export/Invitations.csv: copies of a row read")
         .expect_stderr("12 hard_sell, 12 collector");
     assert_eq!(sb.read("once.csv"), sb.read("twice.csv"));
 }

@@ -23,6 +23,9 @@ pub(super) struct RawInvitation {
     pub outgoing: bool,
     pub inviter_url: Option<String>,
     pub invitee_url: Option<String>,
+    /// A hash of the row's fields as written: two rows with the same are one invitation
+    /// written twice (two files joined end to end).
+    pub fingerprint: u64,
 }
 
 impl RawInvitation {
@@ -151,7 +154,19 @@ fn parse_row(
             .filter(|s| !s.is_empty())
             .map(normalize_profile_url)
     };
+    let fingerprint = [
+        Some(layout.from),
+        Some(layout.to),
+        Some(layout.sent_at),
+        Some(layout.direction),
+        layout.message,
+    ]
+    .into_iter()
+    .fold(0x1_u64, |seed, idx| {
+        xxhash_rust::xxh3::xxh3_64_with_seed(row.get(idx).as_bytes(), seed)
+    });
     Ok(RawInvitation {
+        fingerprint,
         id: row_id(file_name, row.line),
         from: row.get(Some(layout.from)).trim().to_string(),
         to: row.get(Some(layout.to)).trim().to_string(),

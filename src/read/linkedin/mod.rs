@@ -217,8 +217,8 @@ impl MessageStream for ExportStream {
         let visit = &mut |(m, fingerprint): (Message, Option<u64>)| {
             if fingerprint.is_some_and(|f| ctx.is_copy(f, &mut met)) {
                 noted.leave_out(&format!(
-                    "{}: copies of a row read before (the same conversation, sender, date and \
-                     text)",
+                    "{}: copies of a row read before (the same parties, date and text: two \
+                     files joined end to end)",
                     m.origin.file
                 ));
                 return Ok(());
@@ -247,7 +247,8 @@ impl MessageStream for ExportStream {
                     if !text {
                         i.note.clear();
                     }
-                    (ctx.invitation(i), None)
+                    let fingerprint = i.fingerprint;
+                    (ctx.invitation(i), Some(fingerprint))
                 },
                 message: |m: RawMessage| {
                     let fingerprint = m.fingerprint;

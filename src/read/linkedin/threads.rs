@@ -310,9 +310,10 @@ impl Context {
             owner.see(row);
             ctx.index_row(row, &mut index);
             echoes.see(row);
-            if let RawRow::Message(m) = row {
-                copy_keys.push(Copies::key(m.fingerprint));
-            }
+            copy_keys.push(Copies::key(match row {
+                RawRow::Message(m) => m.fingerprint,
+                RawRow::Invitation(i) => i.fingerprint,
+            }));
         })?;
         ctx.copies = Copies::new(copy_keys);
         ctx.pending_echoes = echoes;
