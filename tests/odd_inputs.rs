@@ -466,6 +466,12 @@ fn an_export_nested_three_folders_deep_is_found_and_two_exports_side_by_side_are
     sb.run(&["score", "two", "-o", "senders.csv"])
         .expect_code(3)
         .expect_stderr("two messages.csv files, a/messages.csv and b/messages.csv");
+    // A folder of neither: both are named as what it lacks.
+    sb.write("notes/todo.txt", "call Sam");
+    sb.run(&["score", "notes"]).expect_code(3).expect_stderr(
+        "notes: no messages.csv (looked up to 4 folders deep) and no mail (*.mbox, *.eml, a \
+         maildir); found: todo.txt",
+    );
 }
 
 #[test]

@@ -271,8 +271,9 @@ fn missing_messages(path: &Path, found: &[Candidate]) -> Error {
     Error::Export {
         path: path.into(),
         message: format!(
-            "no messages.csv (looked up to {MAX_DEPTH} folders deep); found: {listing}. \
-             Is this a LinkedIn data export (Basic_/Complete_LinkedInDataExport_*.zip)?"
+            "no messages.csv (looked up to {MAX_DEPTH} folders deep) and no mail (*.mbox, \
+             *.eml, a maildir); found: {listing}. Give a LinkedIn data export \
+             (Basic_/Complete_LinkedInDataExport_*.zip or its folder), a mailbox, or tables"
         ),
     }
 }
