@@ -708,6 +708,15 @@ impl Delay {
         }
     }
 
+    /// Whether the pitch came within two days of accepting: counted in calendar days from a
+    /// date, as the evidence tells it ("2 d after" is within, whatever the hour).
+    fn within_two_days(self) -> bool {
+        match self.from_a_date {
+            true => self.seconds.div_euclid(86_400) <= 2,
+            false => self.seconds <= 2 * 86_400,
+        }
+    }
+
     /// `3 h after`; from a date, `the day before`, `the day`, `the day after`, `3 d after`.
     fn after(self) -> String {
         match (self.from_a_date, self.seconds.div_euclid(86_400)) {
@@ -844,7 +853,7 @@ fn is_hard_sell(
     policy: Policy,
     evidence: &mut Evidence,
 ) -> bool {
-    let quick = pitch_delay.is_some_and(|d| d.seconds <= 2 * 86_400);
+    let quick = pitch_delay.is_some_and(Delay::within_two_days);
     let chasing = followups >= 2 && !f.you_replied;
     // A hard sell happens after connecting: someone who only ever sent an invitation is not one.
     let by_model = f.best.flags(policy.model_cut()).0 && f.from_sender > f.invitations;
