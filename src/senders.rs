@@ -1026,6 +1026,12 @@ mod tests {
             told(day + 3_600, false),
             ("25 h".into(), "25 h after".into())
         );
+        // "2 d after" is within two days, whatever the hour, when only the date is known.
+        let late = |from_a_date| Delay {
+            seconds: 3 * day - 3_600,
+            from_a_date,
+        };
+        assert!(late(true).within_two_days() && !late(false).within_two_days());
     }
 
     /// The evidence of a hard sell judged on `f` (a pitch 2 h into the accepting day).
