@@ -254,14 +254,15 @@ impl<'a> Get<'a> {
     }
 }
 
-/// A failure to write the temporary files, named by their folder.
+/// A failure to write the temporary files, named by their folder, with what to do.
 fn temporary(e: std::io::Error) -> Error {
-    Error::output(temporary_files(), e)
+    let hint = format!("{e}; set TMPDIR to a writable folder with room");
+    Error::output(temporary_files(), std::io::Error::new(e.kind(), hint))
 }
 
 /// How errors name the temporary files: by their folder.
 fn temporary_files() -> std::path::PathBuf {
-    std::env::temp_dir().join("(temporary file)")
+    std::env::temp_dir().join("hardsell's temporary files")
 }
 
 #[cfg(test)]
