@@ -626,6 +626,25 @@ fn a_row_running_on_past_16_mib_stops_on_its_line_even_with_quiet_and_from_a_pip
     .expect_stderr(said);
     assert!(!sb.exists("m.json"));
 
+    // In an export, the file ends at such a row, reported, and the rest is judged as usual.
+    copy_sample_export(&sb, &[]);
+    let mut messages = String::from_utf8(sb.read("export/messages.csv")).unwrap();
+    let lines = messages.lines().count();
+    messages.push_str("c-runaway,,Ann,,Jordan,,2026-01-01 00:00:00 UTC,,\"open");
+    messages.push_str(&"a".repeat(17 << 20));
+    sb.write("export/messages.csv", messages);
+    let run = sb
+        .run(&["score", "-q", "export"])
+        .expect_code(3)
+        .expect_stderr(&format!(
+            "export/messages.csv:{}: a row runs on past 16 MiB",
+            lines + 1
+        ));
+    assert!(
+        run.stdout_text().lines().count() > 40,
+        "the senders are judged"
+    );
+
     // The first row after the header is told on its own line.
     let first = format!("id,text\n1,\"open quote\n{}", "a".repeat(17 << 20));
     sb.write("first.csv", first);

@@ -275,6 +275,11 @@ impl std::fmt::Display for RunawayRow {
 
 impl std::error::Error for RunawayRow {}
 
+/// Whether a read failed on a [`RunawayRow`].
+pub(crate) fn is_runaway(io: &std::io::Error) -> bool {
+    io.get_ref().is_some_and(|e| e.is::<RunawayRow>())
+}
+
 /// The error for a failure to read the table `name`: a [`RunawayRow`] on its line, else
 /// what the system said.
 pub(crate) fn read_error(name: &str, io: std::io::Error) -> crate::error::Error {

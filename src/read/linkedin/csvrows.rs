@@ -209,6 +209,7 @@ pub(super) fn each_row<R: Read, L: Sync, T: Send>(
             .has_headers(false)
             .buffer_capacity(1 << 16)
             .from_reader(buffered),
+        stopped: None,
     };
     let mut table = Table {
         name: name.into(),
@@ -216,6 +217,10 @@ pub(super) fn each_row<R: Read, L: Sync, T: Send>(
     };
     let mut first = ByteRecord::new();
     let Some(header_line) = split.next(&mut first)? else {
+        // A header that never ends is no header: the file cannot be read at all.
+        if let Some(e) = split.stopped.take() {
+            return Err(e);
+        }
         layout(&table)?;
         return Ok(table);
     };
@@ -343,6 +348,7 @@ pub(super) fn each_row<R: Read, L: Sync, T: Send>(
     if let Some((n, outcomes)) = waiting {
         take(&batches[at][..n], outcomes)?;
     }
+    report.bad_rows.extend(split.stopped.map(|e| e.to_string()));
     Ok(table)
 }
 
@@ -376,11 +382,16 @@ struct Splitter<'a, R: Read> {
     /// Corrects the csv crate's line numbers in files with CRLF or CR line breaks.
     lines: LineFix,
     reader: csv::Reader<BufReader<Counted<R>>>,
+    /// A row ran on past the row limit: the file ends there, and this is its error.
+    stopped: Option<Error>,
 }
 
 impl<R: Read> Splitter<'_, R> {
     /// Reads the next record into `record`; its line, or `None` at the end.
     fn next(&mut self, record: &mut ByteRecord) -> Result<Option<u64>> {
+        if self.stopped.is_some() {
+            return Ok(None);
+        }
         let read = self.reader.read_byte_record(record);
         self.lines.next_row_at(self.reader.position().byte());
         match read {
@@ -389,7 +400,17 @@ impl<R: Read> Splitter<'_, R> {
                 let line = record.position().map_or(0, |p| self.lines.line(p.byte()));
                 Ok(Some(line + self.lines_before))
             }
-            Err(e) => Err(csv_error(self.name, self.lines_before, e)),
+            Err(e) => {
+                let runaway =
+                    matches!(e.kind(), csv::ErrorKind::Io(io) if crate::read::is_runaway(io));
+                let error = csv_error(self.name, self.lines_before, e);
+                if !runaway {
+                    return Err(error);
+                }
+                // The file ends at a row that never does: a bad row, as a table's is.
+                self.stopped = Some(error);
+                Ok(None)
+            }
         }
     }
 
