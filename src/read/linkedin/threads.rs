@@ -121,12 +121,12 @@ impl Echoes {
     /// The fingerprints of the message rows that are copies of an accepted invitation's
     /// note: of each note whose other party is among the connections, the earliest copy dated
     /// from a day before the connection date (and the invitation) to three days after it,
-    /// else an undated one. An
-    /// invitation not accepted has no copy: a message with its text is a message.
+    /// else an undated one. An invitation not accepted has no copy: a message with its text
+    /// is a message.
     fn found(self, connected: &Connected) -> HashSet<u64> {
         let mut found = HashSet::new();
         for note in self.notes {
-            let Some(on) = connected.date_of(note.other_url, note.other_name) else {
+            let Some(on) = connected.date_of(note.other_url, || note.other_name) else {
                 continue;
             };
             let from = (on - ECHO_BEFORE).max(note.sent.map_or(i64::MIN, |t| t - ECHO_BEFORE));
@@ -184,13 +184,13 @@ impl Connected {
         }
     }
 
-    /// When the connection with this profile URL (else folded name, when the connections
-    /// have no URLs), both hashed, was made.
-    fn date_of(&self, url: Option<u64>, name: u64) -> Option<i64> {
-        if let Some(date) = url.and_then(|u| self.by_url.get(&u)) {
-            return Some(*date);
+    /// When the connection with this profile URL (or, when no connection has a URL, this
+    /// folded name), both hashed, was made.
+    fn date_of(&self, url: Option<u64>, name: impl FnOnce() -> u64) -> Option<i64> {
+        match &self.by_name {
+            Some(by_name) => by_name.get(&name()).copied(),
+            None => self.by_url.get(&url?).copied(),
         }
-        self.by_name.as_ref()?.get(&name).copied()
     }
 
     /// Whether a folded name is a connection's.
@@ -471,10 +471,7 @@ impl Context {
     }
 
     fn connected_on(&self, party: &Party) -> Option<i64> {
-        if let Some(by_name) = &self.connected.by_name {
-            return by_name.get(&hash(&fold(&party.name))).copied();
-        }
-        self.connected.by_url.get(&hash(&party.key)).copied()
+        (self.connected).date_of(Some(hash(&party.key)), || hash(&fold(&party.name)))
     }
 
     fn thread(&self, party: Party, incoming: bool, text: &str, timestamp: Option<i64>) -> Thread {
