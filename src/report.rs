@@ -80,8 +80,10 @@ fn write_file<T>(path: &Path, work: impl FnOnce(&mut dyn Write) -> Result<T>) ->
         .prefix(".hardsell-")
         .tempfile_in(dir)
         .map_err(|e| {
-            // tempfile names its own random file, which never came to be: name the output.
-            let why = io::Error::from(e.kind());
+            // tempfile names its own random file, which never came to be: name the output,
+            // and keep what the system said.
+            let said = e.to_string();
+            let why = said.split(" at path ").next().unwrap_or(&said);
             let what = format!("cannot create a file in {}: {why}", dir.display());
             Error::output(path, io::Error::new(e.kind(), what))
         })?;

@@ -368,7 +368,8 @@ impl SenderBook {
                 } else if (c[const { cues::cue_index("generic_opener") }] > 0.0
                     && (c[const { cues::cue_index("words") }] < 25.0
                         || headers.linkedin_invitation))
-                    || c[const { cues::cue_index("words") }] <= GREETING_WORDS
+                    || (is_greeting(&m.text, c[const { cues::cue_index("words") }])
+                        && t.claimed_contact != Some(true))
                 {
                     let note = m.text.split_whitespace().collect::<Vec<_>>().join(" ");
                     f.generic_note = seen.push(&note.chars().take(60).collect::<String>());
@@ -604,6 +605,12 @@ fn declines(text: &str) -> bool {
 /// A note of at most this many words ("Hi", "Hello Sam!") is a greeting, not a note: it gives
 /// no basis for a relationship, as a generic one does not.
 const GREETING_WORDS: f64 = 3.0;
+
+/// Whether a note of `words` words is only a greeting: at most [`GREETING_WORDS`] words and
+/// at most 20 letters or digits (a note in Chinese or Japanese has no spaces between words).
+fn is_greeting(note: &str, words: f64) -> bool {
+    words <= GREETING_WORDS && note.chars().filter(|c| c.is_alphanumeric()).count() <= 20
+}
 
 /// What an invitation's note is like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -928,8 +935,11 @@ fn is_collector(
     evidence: &mut Evidence,
 ) -> bool {
     let false_claim = f.claim == Some(false);
-    let empty_request =
-        matches!(f.note, Some(Note::None | Note::Generic)) && !f.you_replied && f.pitches == 0;
+    // A request naming a mutual contact you know is not empty, whatever its words.
+    let empty_request = matches!(f.note, Some(Note::None | Note::Generic))
+        && !f.you_replied
+        && f.pitches == 0
+        && f.claim != Some(true);
     let by_model = f.best.flags(policy.model_cut()).1 && !f.you_replied;
     // Strict: a request you never answered, unless it names a mutual contact you know.
     let unanswered = f.note.is_some() && !f.you_replied && f.claim != Some(true);
@@ -1004,6 +1014,15 @@ mod tests {
         assert_eq!(of(0.1, 0.6, 0.3).flags(0.5), (true, false));
         // The stricter cut of the open policy is not reached by a torn 98 % either way.
         assert_eq!(of(0.49, 0.4914, 0.0186).flags(0.99), (false, false));
+    }
+
+    #[test]
+    fn a_greeting_is_a_few_short_words_in_any_script() {
+        assert!(is_greeting("Hi", 1.0) && is_greeting("Hello Sam!", 2.0));
+        assert!(!is_greeting("Great talk on parsers today", 5.0));
+        // No spaces between words, but a real note.
+        let chinese = "您好，我们上周在上海的数据库会议上聊过流式解析器，很高兴认识你。";
+        assert!(!is_greeting(chinese, 1.0));
     }
 
     #[test]

@@ -767,6 +767,17 @@ fn score_senders_reads_an_outlook_csv_export_by_sender_address_and_says_it_is_un
     ])
     .expect_code(2)
     .expect_stderr("--me jordan@exmple.org: no row is from or to it");
+    // Part of an address is not the address.
+    sb.run(&[
+        "score",
+        "--senders",
+        "--text-column",
+        "Body",
+        "outlook.csv",
+        "--me",
+        "dan@example.org",
+    ])
+    .expect_code(2);
 }
 
 #[test]

@@ -226,6 +226,28 @@ fn a_seller_who_pitches_the_day_of_acceptance_and_follows_up_unanswered_is_a_har
 }
 
 #[test]
+fn namesakes_inviting_in_the_same_minute_are_two_senders_not_a_copy() {
+    let mut export = Export::sam_rivera();
+    let jordan = (export.invitations.iter())
+        .find(|i| i.inviter_url == STRANGER_URL)
+        .cloned()
+        .unwrap();
+    let namesake = "https://www.linkedin.com/in/jordan-blake-2";
+    export.invitations.push(Invitation {
+        inviter_url: namesake.into(),
+        ..jordan
+    });
+    let sandbox = Sandbox::new();
+    export.write_folder(&sandbox, EXPORT);
+    let (run, rows) = score(&sandbox, EXPORT, &[]);
+    let run = run.expect_no_stderr("copies of a row");
+    for url in [STRANGER_URL, namesake] {
+        let row = sender(&run, &rows, url);
+        expect_row(&run, row, row.messages == 1, "each their own invitation");
+    }
+}
+
+#[test]
 fn a_seller_who_keeps_writing_after_you_declined_is_told_so() {
     let mut export = Export::sam_rivera();
     // Sam says no the day after the first pitch; Kevin follows up three more times.

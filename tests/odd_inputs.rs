@@ -645,6 +645,18 @@ fn a_row_running_on_past_16_mib_stops_on_its_line_even_with_quiet_and_from_a_pip
         "the senders are judged"
     );
 
+    // A JSON Lines line as long, among those read ahead: the lines before it are scored.
+    let long = format!(
+        "{{\"text\":\"hello there\"}}\n{{\"text\":\"{}\"}}\n{{\"text\":\"more\"}}\n",
+        "a".repeat(17 << 20)
+    );
+    sb.write("long.jsonl", long);
+    let run = sb
+        .run(&["score", "-q", "long.jsonl"])
+        .expect_code(3)
+        .expect_stderr("long.jsonl:2: a row runs on past 16 MiB");
+    assert_eq!(run.stdout_text().lines().count(), 2, "header and line 1");
+
     // The first row after the header is told on its own line.
     let first = format!("id,text\n1,\"open quote\n{}", "a".repeat(17 << 20));
     sb.write("first.csv", first);

@@ -2,12 +2,12 @@
 //!
 //! `YYYY-MM-DD HH:MM:SS UTC` (LinkedIn since 2021), ISO `YYYY-MM-DDTHH:MM:SS[Z|±hh:mm]`,
 //! `M/D/YY, h:mm AM` (LinkedIn 2018 and Invitations), `DD Mon YYYY` (Connections),
-//! `d-Mon-yy` and `M/D/YYYY H:MM` (spreadsheet re-saves), `YYYY-MM-DD`, and RFC 2822 mail
+//! `d-Mon-yy` and `M/D/YYYY h:mm AM` (spreadsheet re-saves), `YYYY-MM-DD`, and RFC 2822 mail
 //! dates. Times without a zone are taken as UTC.
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike};
 
-const DATETIME_FORMATS: [&str; 13] = [
+const DATETIME_FORMATS: [&str; 10] = [
     "%Y-%m-%d %H:%M:%S UTC",
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S",
@@ -15,14 +15,13 @@ const DATETIME_FORMATS: [&str; 13] = [
     "%m/%d/%y, %I:%M %p",
     "%m/%d/%Y, %I:%M %p",
     "%Y/%m/%d %H:%M:%S UTC",
-    // Invitations.csv saved again by a spreadsheet (US month-first dates, as LinkedIn's).
-    // A two-digit year first: `%Y` would read "22" as the year 22.
-    "%m/%d/%y %H:%M",
-    "%m/%d/%Y %H:%M",
+    // Invitations.csv saved again by a spreadsheet in a US locale, which keeps LinkedIn's
+    // month-first dates with AM/PM (a two-digit year first: `%Y` would read "22" as the year
+    // 22). A 24-hour `D/M/YYYY H:MM` is not read: day-first locales write it too, and
+    // 01/03/2024 would silently become 3 January.
     "%m/%d/%y %I:%M %p",
     "%m/%d/%Y %I:%M %p",
     "%Y-%m-%d %H:%M",
-    "%m/%d/%Y %H:%M:%S",
 ];
 
 const DATE_FORMATS: [&str; 4] = ["%d %b %Y", "%d-%b-%y", "%Y-%m-%d", "%m/%d/%y"];
@@ -290,16 +289,11 @@ mod tests {
         assert_eq!(parse("yesterday"), None);
         // Invitations.csv's "9/8/22, 6:08 PM" as a spreadsheet saves it again.
         let at = Some(day + 18 * 3600 + 8 * 60);
-        for resaved in [
-            "9/8/2022 18:08",
-            "9/8/22 18:08",
-            "9/8/2022 6:08 PM",
-            "9/8/22 6:08 PM",
-            "2022-09-08 18:08",
-        ] {
+        for resaved in ["9/8/2022 6:08 PM", "9/8/22 6:08 PM", "2022-09-08 18:08"] {
             assert_eq!(parse(resaved), at, "{resaved}");
         }
-        assert_eq!(parse("9/8/2022 18:08:14"), at.map(|t| t + 14));
+        // Day first or month first? Not guessed: refused, so a row is reported, not misdated.
+        assert_eq!(parse("01/03/2024 10:00"), None);
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub struct JsonlRows {
     required: Option<usize>,
     /// A line ran on past [`MAX_ROW_BYTES`]: nothing more is read.
     stopped: bool,
+    /// That line's error, met while reading ahead: returned after the lines before it.
+    deferred: Option<Error>,
 }
 
 impl JsonlRows {
@@ -72,10 +74,20 @@ impl JsonlRows {
             fresh_late: Vec::new(),
             required: None,
             stopped: false,
+            deferred: None,
         };
         let (mut bytes, mut objects, mut first_bad) = (0, 0, None);
         while rows.pending.len() < LOOK_AHEAD && bytes < LOOK_AHEAD_BYTES {
-            let Some((line, text)) = rows.next_line()? else {
+            // A line that runs on past the row limit ends the look-ahead: the lines before it
+            // are read, and it is reported in its turn.
+            let next = match rows.next_line() {
+                Err(e @ Error::BadRow { .. }) => {
+                    rows.deferred = Some(e);
+                    break;
+                }
+                next => next?,
+            };
+            let Some((line, text)) = next else {
                 break;
             };
             bytes += text.len();
@@ -97,7 +109,8 @@ impl JsonlRows {
             rows.pending.push_back((line, text));
         }
         if objects == 0 {
-            return Err(first_bad.unwrap_or(Error::EmptyFile { path: name.into() }));
+            let first = rows.deferred.take().or(first_bad);
+            return Err(first.unwrap_or(Error::EmptyFile { path: name.into() }));
         }
         rows.looked_ahead = rows.pending.len();
         Ok(rows)
@@ -208,6 +221,7 @@ impl JsonlRows {
     pub fn read_record(&mut self, record: &mut ByteRecord) -> Result<bool> {
         let (line, obj) = match self.pending.pop_front() {
             Some((line, text)) => (line, self.parse(line, &text)?),
+            None if self.deferred.is_some() => return Err(self.deferred.take().expect("some")),
             None => match self.next_line()? {
                 Some((line, text)) => {
                     let obj = self.parse(line, &text)?;

@@ -660,8 +660,8 @@ impl TableReader {
         let mine = (self.me.as_ref())
             .is_some_and(|(me, key)| contact == *key || name.trim().eq_ignore_ascii_case(me));
         if let Some((_, key)) = self.me.as_ref().filter(|_| !self.me_seen.get()) {
-            let seen = mine
-                || (!key.is_empty() && field(c.recipient).to_lowercase().contains(key.as_str()));
+            let to = field(c.recipient);
+            let seen = mine || (!key.is_empty() && parties(&to).iter().any(|p| party(p).0 == *key));
             self.me_seen.set(seen);
         }
         if mine && c.recipient.is_some() {
@@ -766,6 +766,11 @@ fn named(column: String, shown: &str) -> String {
 /// brackets (`"Doe, Jane" <jane@x.example>`) separates nothing. A list whose quotes do not
 /// pair is split as if it had none.
 fn first_party(list: &str) -> &str {
+    parties(list).into_iter().next().unwrap_or("")
+}
+
+/// Every party of a list of them, as [`first_party`] splits it.
+fn parties(list: &str) -> Vec<&str> {
     let parts = |separators: &[char]| {
         split_outside(list, separators, true).or_else(|| split_outside(list, separators, false))
     };
@@ -774,10 +779,11 @@ fn first_party(list: &str) -> &str {
         true => by_semicolon,
         false => parts(&[';', ',']).unwrap_or_default(),
     };
-    let first = parts
+    parts
         .into_iter()
-        .map(|p| p.trim_matches(|c: char| c.is_whitespace() || c == ','));
-    first.into_iter().find(|p| !p.is_empty()).unwrap_or("")
+        .map(|p| p.trim_matches(|c: char| c.is_whitespace() || c == ','))
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
 /// `list` split on `separators` outside angle brackets and (when `quotes`) double quotes;

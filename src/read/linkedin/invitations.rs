@@ -160,6 +160,8 @@ fn parse_row(
         Some(layout.sent_at),
         Some(layout.direction),
         layout.message,
+        layout.inviter,
+        layout.invitee,
     ]
     .into_iter()
     .fold(0x1_u64, |seed, idx| {

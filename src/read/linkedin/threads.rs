@@ -103,8 +103,13 @@ impl Echoes {
                 }
             }
             RawRow::Message(m) => {
+                // Only a one-to-one row can be the copy (a group's names never match either).
+                let one_to = m
+                    .recipient_urls
+                    .first()
+                    .filter(|_| m.recipient_urls.len() == 1);
                 let by_url = (m.sender_url.as_deref())
-                    .zip(m.recipient_urls.first())
+                    .zip(one_to)
                     .and_then(|(from, to)| self.keys.get(&echo_key(from, to, m.content_key)));
                 let by_name = || {
                     let key = echo_key(&m.from, &m.to, m.content_key);
@@ -124,8 +129,29 @@ impl Echoes {
     /// else an undated one. An invitation not accepted has no copy: a message with its text
     /// is a message.
     fn found(self, connected: &Connected) -> HashSet<u64> {
+        // Of several invitations between the two, the accepted one is the latest sent by the
+        // time of connecting (an undated one only when none is dated).
+        let mut accepted: HashMap<(Option<u64>, u64), (usize, i64)> = HashMap::new();
+        for (i, note) in self.notes.iter().enumerate() {
+            let Some(on) = connected.date_of(note.other_url, || note.other_name) else {
+                continue;
+            };
+            let sent = note.sent.unwrap_or(i64::MIN);
+            if sent > on + ECHO_AFTER {
+                continue;
+            }
+            let party = (note.other_url, note.other_name);
+            let latest = accepted.entry(party).or_insert((i, sent));
+            if sent > latest.1 {
+                *latest = (i, sent);
+            }
+        }
         let mut found = HashSet::new();
-        for note in self.notes {
+        let mut notes: Vec<Option<Note>> = self.notes.into_iter().map(Some).collect();
+        for (i, _) in accepted.into_values() {
+            let Some(note) = notes[i].take() else {
+                continue;
+            };
             let Some(on) = connected.date_of(note.other_url, || note.other_name) else {
                 continue;
             };
