@@ -155,7 +155,7 @@ enum Source {
     Csv(csv::Reader<BufReader<Box<dyn Read + Send>>>),
     /// JSON Lines, with the options its columns were resolved by (to tell whether a key first
     /// seen late would have been read).
-    Jsonl(JsonlRows, Box<TableOptions>),
+    Jsonl(Box<JsonlRows>, Box<TableOptions>),
 }
 
 /// Streams [`Message`]s out of a delimited file or JSON Lines.
@@ -361,7 +361,7 @@ impl TableReader {
                 header: Vec::new(),
                 me: opts.you().map(|me| (me.to_string(), party(me).0)),
                 me_seen: std::cell::Cell::new(false),
-                source: Source::Jsonl(rows, Box::new(opts)),
+                source: Source::Jsonl(Box::new(rows), Box::new(opts)),
                 cols,
                 record: ByteRecord::new(),
                 lines,
