@@ -376,6 +376,38 @@ fn an_accepted_invitations_note_repeated_as_the_first_message_is_the_invitation_
     export.messages.insert(0, other);
     connect_daniel(&mut export);
     assert_eq!(messages_of(&export, namesake), 1, "the namesake's message");
+
+    // The same words to a group, earlier, are a message; the one-to-one copy is the copy.
+    let mut export = Export::sam_rivera();
+    let mut group = echo("2025-08-22 06:00:00 UTC");
+    group.conversation = "2-GROUP".into();
+    group.to = format!("{OWNER_NAME}, Kim Lee");
+    group.to_urls = format!("{OWNER_URL},https://www.linkedin.com/in/kim-lee");
+    export.messages.insert(0, group);
+    export.messages.insert(0, echo("2025-08-22 07:09:25 UTC"));
+    connect_daniel(&mut export);
+    assert_eq!(
+        messages_of(&export, REFERRED_URL),
+        2,
+        "the invitation and the group's"
+    );
+    sandbox
+        .run(&[
+            "score",
+            "-q",
+            EXPORT,
+            "-o",
+            "r.csv",
+            "--messages-out",
+            "m.csv",
+        ])
+        .expect_success();
+    let rows = String::from_utf8(sandbox.read("m.csv")).unwrap();
+    // messages.csv:2 is the copy (left out), messages.csv:3 the group's (kept).
+    assert!(
+        !rows.contains("messages.csv:2,") && rows.contains("messages.csv:3,"),
+        "{rows}"
+    );
 }
 
 #[test]
