@@ -754,3 +754,18 @@ fn a_quote_never_closed_at_the_end_of_a_long_pipe_is_still_found() {
             rows + 2
         ));
 }
+
+#[test]
+fn a_quote_never_closed_after_byte_order_marks_is_still_found_from_a_file_or_a_pipe() {
+    // A mark opening the file, and one opening a line (files joined byte for byte): the
+    // csv reader counts positions without them, the file's length with them.
+    let sb = Sandbox::new();
+    let table = "\u{feff}id,text\n1,hello there\n\u{feff}2,\"this quote is never closed\n3,more\n";
+    sb.write("boms.csv", table);
+    sb.run(&["score", "-q", "boms.csv"])
+        .expect_code(3)
+        .expect_stderr("boms.csv:3: a quoted field on this row is never closed");
+    sb.run_with_stdin(&["score", "-q", "-"], table)
+        .expect_code(3)
+        .expect_stderr("-:3: a quoted field on this row is never closed");
+}

@@ -371,6 +371,8 @@ pub(crate) struct LineBoms<R> {
     line_start: bool,
     /// Bytes that looked like the start of a mark and were not one, given back first.
     pending: Vec<u8>,
+    /// Bytes of marks taken out so far ([`LineBoms::removed`]).
+    removed: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// The UTF-8 byte order mark.
@@ -383,7 +385,14 @@ impl<R: std::io::BufRead> LineBoms<R> {
             inner,
             line_start: true,
             pending: Vec::new(),
+            removed: Default::default(),
         }
+    }
+
+    /// A count of the bytes of marks taken out so far, to be read while the reader is in use:
+    /// what lies between the positions of the input and those of what is read from it.
+    pub(crate) fn removed(&self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+        self.removed.clone()
     }
 
     /// Consumes a mark at the start of what is left, even one split across reads, and says
@@ -399,6 +408,8 @@ impl<R: std::io::BufRead> LineBoms<R> {
             self.inner.consume(n);
             seen += n;
             if seen == BOM.len() {
+                let marks = &self.removed;
+                marks.fetch_add(BOM.len() as u64, std::sync::atomic::Ordering::Relaxed);
                 return Ok(true);
             }
         }

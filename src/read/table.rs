@@ -177,6 +177,8 @@ pub struct TableReader {
     /// The file behind a CSV source, to look again at a last row that may hold an unclosed
     /// quote ([`super::ends_in_open_quote`]); `None` for standard input and JSON Lines.
     tail: Option<Tail>,
+    /// Bytes of byte order marks taken out of the input so far ([`super::LineBoms::removed`]).
+    marks: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Warnings gathered so far.
     pub report: ReadReport,
 }
@@ -269,21 +271,15 @@ impl TableReader {
         };
         // Input that cannot be read again is kept as it is read, so that its end can be
         // looked at.
-        let lines = super::LineFix::default();
-        let (input, tail): (Box<dyn Read + Send>, _) = match file_len {
-            Some(len) => (input, Tail::File(path.to_path_buf(), len)),
+        let (keep, tail) = match file_len {
+            Some(len) => (None, Tail::File(path.to_path_buf(), len)),
             None => {
                 let copy = Copy::default();
-                let kept = Kept {
-                    inner: input,
-                    copy: copy.clone(),
-                    lines: lines.clone(),
-                };
-                (Box::new(kept), Tail::Memory(copy))
+                (Some(copy.clone()), Tail::Memory(copy))
             }
         };
         let name = path.display().to_string();
-        let mut reader = Self::with_lines(&name, input, opts, lines)?;
+        let mut reader = Self::with_lines(&name, input, opts, keep)?;
         if matches!(reader.source, Source::Csv(_)) && opts.quoting {
             reader.tail = Some(tail);
         } else if let Tail::Memory(copy) = tail {
@@ -319,17 +315,29 @@ impl TableReader {
         input: Box<dyn Read + Send>,
         opts: &TableOptions,
     ) -> Result<Self> {
-        Self::with_lines(name, input, opts, super::LineFix::default())
+        Self::with_lines(name, input, opts, None)
     }
 
-    /// [`Self::from_reader`], noting line breaks and rows for `lines`.
+    /// [`Self::from_reader`], keeping into `keep` a copy of the bytes as the csv reader sees
+    /// them (byte order marks taken out), for input that cannot be read again.
     fn with_lines(
         name: &str,
         input: Box<dyn Read + Send>,
         opts: &TableOptions,
-        lines: super::LineFix,
+        keep: Option<Copy>,
     ) -> Result<Self> {
-        let input = super::LineBoms::new(BufReader::with_capacity(1 << 16, input));
+        let lines = super::LineFix::default();
+        let boms = super::LineBoms::new(BufReader::with_capacity(1 << 16, input));
+        let marks = boms.removed();
+        let mut input: Box<dyn Read + Send> = Box::new(boms);
+        if let Some(copy) = keep {
+            let lines = lines.clone();
+            input = Box::new(Kept {
+                inner: input,
+                copy,
+                lines,
+            });
+        }
         let input: Box<dyn Read + Send> = Box::new(super::Counted::new(input, &lines));
         let mut buffered = BufReader::with_capacity(1 << 18, input);
         let head = buffered.fill_buf().map_err(|e| Error::io(name, e))?;
@@ -367,6 +375,7 @@ impl TableReader {
                 lines,
                 delimiter: b',',
                 tail: None,
+                marks,
                 report,
             });
         }
@@ -445,6 +454,7 @@ impl TableReader {
             lines,
             delimiter,
             tail: None,
+            marks,
             report,
         })
     }
@@ -534,17 +544,21 @@ impl TableReader {
             return None;
         };
         let last = self.record.get(self.record.len().checked_sub(1)?)?;
+        // The input's length as the csv reader counts (marks taken out): past the last row,
+        // every mark has been met.
         let len = match tail {
-            Tail::File(_, len) => *len,
+            Tail::File(_, len) => len - self.marks.load(std::sync::atomic::Ordering::Relaxed),
             Tail::Memory(copy) => copy.lock().unwrap_or_else(|p| p.into_inner()).len(),
         };
         if reader.position().byte() < len || !last.iter().any(|&b| b == b'\n' || b == b'\r') {
             return None;
         }
+        // Where the row starts, as the csv reader counts: byte order marks taken out.
         let start = self.record.position()?.byte();
         let open = match tail {
-            Tail::File(path, _) => File::open(path).and_then(|mut f| {
-                std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(start))?;
+            Tail::File(path, _) => File::open(path).and_then(|f| {
+                let mut f = super::LineBoms::new(BufReader::new(f));
+                std::io::copy(&mut (&mut f).take(start), &mut std::io::sink())?;
                 super::ends_in_open_quote(f, self.delimiter, b'"')
             }),
             Tail::Memory(copy) => {
