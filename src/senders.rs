@@ -317,8 +317,7 @@ impl SenderBook {
         if !t.incoming {
             // Your own message: only whether it says no is kept.
             if let Some(time) = t.timestamp.filter(|_| declines(&m.text)) {
-                let f = &mut sender.facts;
-                f.declined = Time::new(Some(f.declined.get().map_or(time, |d| d.min(time))));
+                sender.facts.declined.earliest(time);
             }
             return;
         }
@@ -331,7 +330,7 @@ impl SenderBook {
         }
         let time = t.timestamp.unwrap_or(NO_TIME);
         if let Some(at) = t.timestamp {
-            f.last_from_them = Time::new(Some(f.last_from_them.get().map_or(at, |l| l.max(at))));
+            f.last_from_them.latest(at);
         }
         let s = signals(&self.labels, p);
         // The latest name stands (a later row at the same time is later). A row that names
@@ -531,6 +530,16 @@ impl Time {
 
     fn get(self) -> Option<i64> {
         (self.0 != NO_TIME).then_some(self.0)
+    }
+
+    /// Keeps the earlier of this time and `t`.
+    fn earliest(&mut self, t: i64) {
+        *self = Time(self.get().map_or(t, |have| have.min(t)));
+    }
+
+    /// Keeps the later of this time and `t`.
+    fn latest(&mut self, t: i64) {
+        *self = Time(self.get().map_or(t, |have| have.max(t)));
     }
 
     /// Keeps the first time known: takes `t` while none is.
