@@ -329,9 +329,6 @@ impl SenderBook {
             f.automated = AUTOMATED.iter().any(|a| t.contact.contains(a));
         }
         let time = t.timestamp.unwrap_or(NO_TIME);
-        if let Some(at) = t.timestamp {
-            f.last_from_them.latest(at);
-        }
         let s = signals(&self.labels, p);
         // The latest name stands (a later row at the same time is later). A row that names
         // the sender only by its key names it only while no row has, whatever the times: an
@@ -384,11 +381,14 @@ impl SenderBook {
         f.pitch_words |= pitch;
         if s.hard_sell >= 0.5 || pitch {
             f.pitches += 1;
-            // The earliest known time of a pitch.
+            // The earliest known time of a pitch, and the latest.
             f.first_pitch = Time::new(match (f.first_pitch.get(), t.timestamp) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             });
+            if let Some(at) = t.timestamp {
+                f.last_pitch.latest(at);
+            }
         }
     }
 
@@ -574,7 +574,7 @@ impl Default for Facts {
             website_only: false,
             pitch_words: false,
             declined: Time::default(),
-            last_from_them: Time::default(),
+            last_pitch: Time::default(),
             bulk: true,
             automated: false,
         }
@@ -599,7 +599,9 @@ const DECLINES: [&str; 14] = [
     "pas intéressée",
 ];
 
-/// Whether your message `text` declines (says no to an offer).
+/// Whether your message `text` declines (says no to an offer): a phrase of [`DECLINES`] as
+/// words of their own ("no thanks", not "no thanksgiving"), not followed by a word that turns
+/// it round ("no thanks needed", "not looking forward").
 fn declines(text: &str) -> bool {
     static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
         std::sync::LazyLock::new(|| {
@@ -608,7 +610,21 @@ fn declines(text: &str) -> bool {
                 .build(DECLINES)
                 .expect("fixed phrases")
         });
-    FINDER.is_match(text)
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    FINDER.find_iter(text).any(|m| {
+        let (before, after) = (&text[..m.start()], &text[m.end()..]);
+        let next = after
+            .trim_start()
+            .split(|c: char| !c.is_alphanumeric())
+            .next();
+        !word(before.chars().next_back())
+            && !word(after.chars().next())
+            && !next.is_some_and(|w| {
+                ["needed", "forward"]
+                    .iter()
+                    .any(|t| w.eq_ignore_ascii_case(t))
+            })
+    })
 }
 
 /// A note of at most this many words ("Hi", "Hello Sam!") is a greeting, not a note: it gives
@@ -668,9 +684,9 @@ struct Facts {
     website_only: bool,
     /// A message of theirs has pitch language and a call to action (not only a model score).
     pitch_words: bool,
-    /// When you first declined ("not interested", "no thanks"), and their latest message.
+    /// When you first declined ("not interested", "no thanks"), and their latest pitch.
     declined: Time,
-    last_from_them: Time,
+    last_pitch: Time,
     /// Every message from them is bulk mail (List-Unsubscribe, List-Id or Precedence: bulk).
     bulk: bool,
     /// The sender address is an automated one (no-reply, notifications).
@@ -915,9 +931,9 @@ fn is_hard_sell(
             format!("{followups} follow-up(s){span}, {replied}")
         });
     }
-    if let (Some(no), Some(last)) = (f.declined.get(), f.last_from_them.get()) {
+    if let (Some(no), Some(last)) = (f.declined.get(), f.last_pitch.get()) {
         if last > no {
-            evidence.add(|| "kept writing after you declined".into());
+            evidence.add(|| "kept pitching after you declined".into());
         }
     }
     // Chasing without a way to say no: told of those who wrote more than once.
@@ -1023,6 +1039,17 @@ mod tests {
         assert_eq!(of(0.1, 0.6, 0.3).flags(0.5), (true, false));
         // The stricter cut of the open policy is not reached by a torn 98 % either way.
         assert_eq!(of(0.49, 0.4914, 0.0186).flags(0.99), (false, false));
+    }
+
+    #[test]
+    fn a_decline_is_a_phrase_of_its_own_words() {
+        assert!(declines(
+            "Thanks Kevin, but we're NOT interested at the moment."
+        ));
+        assert!(declines("No thanks."));
+        assert!(!declines("No thanks needed!"));
+        assert!(!declines("I'm not looking forward to Monday"));
+        assert!(declines("Merci, mais pas intéressé."));
     }
 
     #[test]

@@ -266,7 +266,7 @@ fn a_seller_who_keeps_writing_after_you_declined_is_told_so() {
     expect_row(
         &run,
         row,
-        row.evidence.contains("kept writing after you declined"),
+        row.evidence.contains("kept pitching after you declined"),
         "told that they went on after a no",
     );
     // Without the no, it is not said.
