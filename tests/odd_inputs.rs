@@ -769,3 +769,27 @@ fn a_quote_never_closed_after_byte_order_marks_is_still_found_from_a_file_or_a_p
         .expect_code(3)
         .expect_stderr("-:3: a quoted field on this row is never closed");
 }
+
+#[test]
+fn a_note_copy_is_found_in_the_2022_layout_whose_invitations_name_no_url() {
+    // 5-column Invitations.csv (names only) beside a Connections.csv with URLs: the note's
+    // sender is joined to their URL through the messages, as their rows are.
+    let sb = Sandbox::new();
+    sb.write("export/Invitations.csv", r#"From,To,Sent At,Message,Direction
+Sam Seller,Alex Owner,"3/1/22, 10:00 AM","Hi Alex, I saw your talk at RustConf on streaming parsers and would love to connect and compare notes.",INCOMING
+"#)
+        .write("export/messages.csv", r#"CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,DATE,SUBJECT,CONTENT,FOLDER
+c9,,Alex Owner,https://www.linkedin.com/in/alex-owner,Pat Friend,2022-01-05 09:00:00 UTC,,Lunch on Friday?,INBOX
+c9,,Pat Friend,https://www.linkedin.com/in/pat-friend,Alex Owner,2022-01-05 10:00:00 UTC,,"Sure, see you then.",INBOX
+c8,,Alex Owner,https://www.linkedin.com/in/alex-owner,Lee Friend,2022-01-06 09:00:00 UTC,,Are you at the meetup?,INBOX
+c8,,Lee Friend,https://www.linkedin.com/in/lee-friend,Alex Owner,2022-01-06 10:00:00 UTC,,Yes,INBOX
+c1,,Sam Seller,https://www.linkedin.com/in/sam-seller,Alex Owner,2022-03-02 09:00:00 UTC,,"Hi Alex, I saw your talk at RustConf on streaming parsers and would love to connect and compare notes.",INBOX
+c1,,Sam Seller,https://www.linkedin.com/in/sam-seller,Alex Owner,2022-03-02 10:00:00 UTC,,"We build lead gen tools, can I book 15 minutes this week to show you a demo? Visit our website.",INBOX
+"#)
+        .write("export/Connections.csv", r#"First Name,Last Name,URL,Email Address,Company,Position,Connected On
+Sam,Seller,https://www.linkedin.com/in/sam-seller,,C,P,02 Mar 2022
+"#);
+    sb.run(&["score", "export"])
+        .expect_success()
+        .expect_stderr("note: left out 1 row(s): export/messages.csv: accepted invitations' notes");
+}

@@ -57,9 +57,11 @@ struct Echoes {
 /// An invitation's note as [`Echoes`] follows it.
 struct Note {
     /// The other party (not the owner): their profile URL, else their folded name, hashed,
-    /// to find when you connected.
+    /// to find when you connected; and their name as written, hashed, to find their URL by
+    /// the rows' join of names to URLs when the invitation has none (the 5-column layout).
     other_url: Option<u64>,
     other_name: u64,
+    other_name_as_written: u64,
     /// The invitation names both parties' URLs: a message is matched to it by URL alone.
     by_url: bool,
     /// When the invitation was sent: its copy is not older (but for clocks in other zones).
@@ -93,6 +95,7 @@ impl Echoes {
                 self.notes.push(Note {
                     other_url: other_url.map(hash),
                     other_name: hash(&fold(other_name)),
+                    other_name_as_written: hash(other_name),
                     by_url: urls.is_some(),
                     sent: i.timestamp,
                     copies: Vec::new(),
@@ -128,7 +131,10 @@ impl Echoes {
     /// from a day before the connection date (and the invitation) to three days after it,
     /// else an undated one. An invitation not accepted has no copy: a message with its text
     /// is a message.
-    fn found(self, connected: &Connected) -> HashSet<u64> {
+    fn found(mut self, connected: &Connected, url_of: impl Fn(u64) -> Option<u64>) -> HashSet<u64> {
+        for note in self.notes.iter_mut().filter(|n| n.other_url.is_none()) {
+            note.other_url = url_of(note.other_name_as_written);
+        }
         // Of several invitations between the two, the accepted one is the latest sent by the
         // time of connecting (an undated one only when none is dated).
         let mut accepted: HashMap<(Option<u64>, u64), (usize, i64)> = HashMap::new();
@@ -404,7 +410,9 @@ impl Context {
 
     /// The context joined with the connections too.
     pub fn with_connections(mut self, connected: Connected) -> Self {
-        self.echoes = std::mem::take(&mut self.pending_echoes).found(&connected);
+        let name_url = &self.name_url;
+        let url_of = |name: u64| name_url.get(&name).map(|url| hash(url));
+        self.echoes = std::mem::take(&mut self.pending_echoes).found(&connected, url_of);
         Context { connected, ..self }
     }
 
