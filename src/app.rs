@@ -336,10 +336,7 @@ fn check_distinct_inputs(inputs: &[PathBuf]) -> Result<()> {
 /// Devices such as `/dev/null` are never the same file.
 fn check_outputs(inputs: &[&Path], outputs: &[(&str, &Path)]) -> Result<()> {
     for (i, &(flag, out)) in outputs.iter().enumerate() {
-        let dir = match out.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
+        let dir = report::folder_of(out);
         if !dir.is_dir() {
             return Err(Error::Usage(format!(
                 "{flag} {}: there is no folder {}",
@@ -385,10 +382,7 @@ fn inside(out: &Path, input: &Path) -> bool {
     }
     // Where the output really goes: a link is followed, as writing follows it.
     let target = report::link_target(out).unwrap_or_else(|_| out.to_path_buf());
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = report::folder_of(&target);
     match (std::fs::canonicalize(dir), std::fs::canonicalize(input)) {
         (Ok(dir), Ok(input)) => dir.starts_with(input),
         _ => false,
@@ -414,10 +408,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
         }
         (Err(_), Err(_)) => {
             let resolved = |p: &Path| -> Option<PathBuf> {
-                let dir = match p.parent() {
-                    Some(d) if !d.as_os_str().is_empty() => d,
-                    _ => Path::new("."),
-                };
+                let dir = report::folder_of(p);
                 Some(std::fs::canonicalize(dir).ok()?.join(p.file_name()?))
             };
             resolved(a).is_some_and(|x| Some(x) == resolved(b))

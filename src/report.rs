@@ -72,10 +72,7 @@ fn write_file<T>(path: &Path, work: impl FnOnce(&mut dyn Write) -> Result<T>) ->
     }
     let target = link_target(path)?;
     let path = target.as_path();
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = folder_of(path);
     let mut tmp = tempfile::Builder::new()
         .prefix(".hardsell-")
         .tempfile_in(dir)
@@ -105,6 +102,14 @@ fn write_file<T>(path: &Path, work: impl FnOnce(&mut dyn Write) -> Result<T>) ->
     tmp.persist(path)
         .map_err(|e| Error::output(path, e.error))?;
     Ok(out)
+}
+
+/// The folder a file of `path` is in (`.` for a bare file name).
+pub(crate) fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
 }
 
 /// The file a path names once symbolic links are followed (the path itself when it is not a

@@ -3,8 +3,9 @@
 //!
 //! Columns are found by header name (or by 1-based number with `--no-header`); the delimiter
 //! is sniffed from the first 20 rows unless given (tab for a `.tsv`). Invalid UTF-8 is
-//! replaced with U+FFFD and counted (never silently). A row with the wrong number of fields is an error naming
-//! `path:line`; the caller decides whether that stops the run (train) or is counted (score).
+//! replaced with U+FFFD and counted (never silently). A row with the wrong number of fields
+//! is an error naming `path:line`; the caller decides whether that stops the run (train) or
+//! is counted (score).
 //! Optional context columns (`conversation_id`, `direction`, `kind`, `contact_profile_url`,
 //! `timestamp`, `connected_on`, `contact_is_connection`) are picked up by name when present.
 
