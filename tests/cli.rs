@@ -1401,6 +1401,27 @@ fn a_model_of_another_format_version_is_refused_naming_the_version() {
 }
 
 #[test]
+fn a_model_trained_with_other_cue_phrases_is_refused() {
+    let sb = trained_sandbox();
+    let mut model = sb.read_json("model.json");
+    assert!(model["features"]["cue_phrases"].is_string());
+    model["features"]["cue_phrases"] = serde_json::json!("0123456789abcdef");
+    sb.write_json("other.json", &model);
+    // A file from before the digest was recorded: its cues may have been matched otherwise.
+    model["features"]
+        .as_object_mut()
+        .unwrap()
+        .remove("cue_phrases");
+    sb.write_json("older.json", &model);
+    for file in ["other.json", "older.json"] {
+        sb.run(&["score", "--model", file, "test.csv"])
+            .expect_code(4)
+            .expect_stderr("its cues were computed from other phrase lists")
+            .expect_stderr("retrain it");
+    }
+}
+
+#[test]
 fn a_truncated_model_file_is_refused() {
     let sb = trained_sandbox();
     let bytes = sb.read("model.json");

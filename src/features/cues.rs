@@ -3,7 +3,9 @@
 //!
 //! Each cue has a stable name (`cue:<name>`) and a value scaled to about 0..3 (indicators,
 //! or log1p of counts) so the combiner converges. Phrase lists are matched with
-//! Aho–Corasick over the lower-cased text, in English, Spanish, German and French.
+//! Aho–Corasick over the lower-cased text, in English, Spanish, German and French, as whole
+//! words: "free" is not found in "Freightline", nor "roi" in "Detroit". A phrase written with
+//! a trailing `*` is a word's beginning ("outsourc*": outsourcing, outsourced).
 //! This module owns the phrase lists; thread and timing context lives in [`super::context`].
 
 use aho_corasick::automaton::{Automaton, StateID};
@@ -64,6 +66,10 @@ const PHRASES: [(&str, &[&str]); 13] = [
             "formar parte de tu red",
             "meinem beruflichen netzwerk",
             "mein netzwerk",
+            "meinem netzwerk",
+            "mis contactos",
+            "mi red de contactos",
+            "mon réseau professionnel",
             "mit ihnen vernetzen",
             "mich mit dir vernetzen",
             "netzwerk erweitern",
@@ -95,28 +101,30 @@ const PHRASES: [(&str, &[&str]); 13] = [
             "generate leads",
             "lead generation",
             "qualified leads",
-            "appointments",
+            "appointment*",
             "roi",
             "free trial",
             "free audit",
             "free consultation",
-            "discount",
+            "discount*",
             "pricing",
             "packages",
-            "partnership",
+            "partnership*",
             "white label",
-            "outsourc",
+            "outsourc*",
             "offshore",
             "dedicated developers",
             "scale your",
-            "revenue",
+            "revenue*",
             "clients like",
-            "case study",
+            "case stud*",
             "demo",
-            "proposal",
-            "investment opportunity",
+            "demos",
+            "proposal*",
+            "investment opportunit*",
+            "exciting opportunit*",
             "passive income",
-            "crypto",
+            "crypto*",
             "limited time",
             "special offer",
             "nuestros servicios",
@@ -132,6 +140,7 @@ const PHRASES: [(&str, &[&str]); 13] = [
             "nous aidons",
             "notre solution",
             "offre",
+            "offres",
         ],
     ),
     (
@@ -155,7 +164,7 @@ const PHRASES: [(&str, &[&str]); 13] = [
     (
         "opt_out",
         &[
-            "unsubscribe",
+            "unsubscribe*",
             "opt out",
             "opt-out",
             "reply stop",
@@ -192,10 +201,12 @@ const PHRASES: [(&str, &[&str]); 13] = [
             "me recomendó",
             "me sugirió",
             "empfohlen",
-            "gemeinsame",
+            "gemeinsame*",
             "m'a recommandé",
             "m'a conseillé",
             "commun",
+            "communs",
+            "comunes",
         ],
     ),
     (
@@ -266,6 +277,9 @@ const PHRASES: [(&str, &[&str]); 13] = [
             "hope this message finds you",
             "hope all is well",
             "trust you are well",
+            "hope you're having a",
+            "hope you’re having a",
+            "hope you are having a",
             "espero que estés bien",
             "espero que se encuentre bien",
             "ich hoffe, es geht ihnen gut",
@@ -295,15 +309,17 @@ const PHRASES: [(&str, &[&str]); 13] = [
             "worth a chat",
             "open to a",
             "reply yes",
+            "would you like to",
             "call now",
             "call me",
             "text me",
             "click here",
-            "claim",
+            "claim*",
             "llamada",
             "reunión",
             "kurzes gespräch",
             "termin",
+            "termine",
             "appel",
             "rendez-vous",
         ],
@@ -353,11 +369,11 @@ const PHRASES: [(&str, &[&str]); 13] = [
             "£",
             "€",
             "usd",
-            "cash",
-            "prize",
+            "cash*",
+            "prize*",
             "won ",
-            "winner",
-            "free",
+            "winner*",
+            "free*",
             "gratis",
             "kostenlos",
             "gratuit",
@@ -374,8 +390,67 @@ struct Matchers {
     /// lower-casing it would change ASCII letters only (all ASCII text, and most other text):
     /// every pattern is lower-case, so both automata report the same matches.
     ascii_folding: DFA,
-    /// For each pattern id, the index into [`CUE_NAMES`].
-    cue_of_pattern: Vec<usize>,
+    /// For each pattern id, its cue and where it must meet word edges.
+    found: Vec<Found>,
+}
+
+/// What a pattern's match counts for, and when it counts.
+#[derive(Debug, Clone, Copy)]
+struct Found {
+    /// The index into [`CUE_NAMES`].
+    cue: usize,
+    /// The pattern's length in bytes.
+    len: usize,
+    /// The pattern begins with a letter, so the text must not have one just before it.
+    word_start: bool,
+    /// The pattern ends a word (it ends with a letter and is not written with a trailing
+    /// `*`), so the text must not have a letter just after it.
+    word_end: bool,
+}
+
+impl Found {
+    /// Whether the match ending at byte `end` of `text` stands as whole words.
+    fn counts(&self, text: &[u8], end: usize) -> bool {
+        !(self.word_start && word_char_before(text, end - self.len)
+            || self.word_end && word_char_at(text, end))
+    }
+}
+
+/// Whether the char that ends just before byte `at` of UTF-8 `text` is a letter. Digits do
+/// not join words here: text-speak glues them on ("2claim", "FREE4U").
+fn word_char_before(text: &[u8], at: usize) -> bool {
+    let Some(&last) = at.checked_sub(1).and_then(|i| text.get(i)) else {
+        return false;
+    };
+    if last.is_ascii() {
+        return last.is_ascii_alphabetic();
+    }
+    // Back over continuation bytes (10xxxxxx) to the char's first byte; at most 3 of them.
+    let from = (at.saturating_sub(4)..at)
+        .rev()
+        .find(|&i| text[i] & 0xC0 != 0x80)
+        .unwrap_or(at - 1);
+    std::str::from_utf8(&text[from..at])
+        .ok()
+        .and_then(|s| s.chars().next())
+        .is_some_and(char::is_alphabetic)
+}
+
+/// Whether the char that begins at byte `at` of UTF-8 `text` is a letter (see
+/// [`word_char_before`]).
+fn word_char_at(text: &[u8], at: usize) -> bool {
+    match text.get(at) {
+        None => false,
+        Some(b) if b.is_ascii() => b.is_ascii_alphabetic(),
+        Some(_) => {
+            let to = (at + 4).min(text.len());
+            let head = match std::str::from_utf8(&text[at..to]) {
+                Ok(s) => s,
+                Err(e) => std::str::from_utf8(&text[at..at + e.valid_up_to()]).unwrap_or(""),
+            };
+            head.chars().next().is_some_and(char::is_alphabetic)
+        }
+    }
 }
 
 impl Matchers {
@@ -404,15 +479,15 @@ fn phrase_automaton(patterns: &[&str], ascii_case_insensitive: bool) -> DFA {
 /// start state the longest pattern's length before the part (the state after that many bytes
 /// is the same whatever came before: the longest suffix read that begins a pattern) and
 /// counts only the matches that end within the part.
-fn count_phrases(dfa: &DFA, haystack: &[u8], cue_of_pattern: &[usize], counts: &mut [f64]) {
+fn count_phrases(dfa: &DFA, haystack: &[u8], found: &[Found], counts: &mut [f64]) {
     let start = dfa
         .start_state(Anchored::No)
         .expect("the phrase DFA searches unanchored");
-    let mut count = |state| count_matches(dfa, state, cue_of_pattern, counts);
+    let mut count = |state, end| count_matches(dfa, state, haystack, end, found, counts);
     let longest = dfa.max_pattern_len();
     let part = haystack.len() / PHRASE_LANES;
     if part < 4 * longest + 64 {
-        return count_phrases_in_one(dfa, haystack, cue_of_pattern, counts);
+        return count_phrases_in_one(dfa, haystack, found, counts);
     }
     let begins: [usize; PHRASE_LANES] = std::array::from_fn(|k| k * part);
     let mut states = [start; PHRASE_LANES];
@@ -423,39 +498,51 @@ fn count_phrases(dfa: &DFA, haystack: &[u8], cue_of_pattern: &[usize], counts: &
     }
     let parts: [&[u8]; PHRASE_LANES] = std::array::from_fn(|k| &haystack[begins[k]..][..part]);
     for i in 0..part {
-        for (state, part) in states.iter_mut().zip(&parts) {
+        for ((state, part), begin) in states.iter_mut().zip(&parts).zip(begins) {
             *state = dfa.next_state(Anchored::No, *state, part[i]);
             if dfa.is_match(*state) {
-                count(*state);
+                count(*state, begin + i + 1);
             }
         }
     }
     let last = &mut states[PHRASE_LANES - 1];
-    for &byte in &haystack[begins[PHRASE_LANES - 1] + part..] {
+    let rest = begins[PHRASE_LANES - 1] + part;
+    for (i, &byte) in haystack[rest..].iter().enumerate() {
         *last = dfa.next_state(Anchored::No, *last, byte);
         if dfa.is_match(*last) {
-            count(*last);
+            count(*last, rest + i + 1);
         }
     }
 }
 
 /// [`count_phrases`] in one walk from the first byte to the last.
-fn count_phrases_in_one(dfa: &DFA, haystack: &[u8], cue_of_pattern: &[usize], counts: &mut [f64]) {
+fn count_phrases_in_one(dfa: &DFA, haystack: &[u8], found: &[Found], counts: &mut [f64]) {
     let mut state = dfa
         .start_state(Anchored::No)
         .expect("the phrase DFA searches unanchored");
-    for &byte in haystack {
+    for (i, &byte) in haystack.iter().enumerate() {
         state = dfa.next_state(Anchored::No, state, byte);
         if dfa.is_match(state) {
-            count_matches(dfa, state, cue_of_pattern, counts);
+            count_matches(dfa, state, haystack, i + 1, found, counts);
         }
     }
 }
 
-/// Adds one to the cue of every pattern that ends in the match state `state`.
-fn count_matches(dfa: &DFA, state: StateID, cue_of_pattern: &[usize], counts: &mut [f64]) {
+/// Adds one to the cue of every pattern that ends in the match state `state`, at byte `end`
+/// of `haystack`, and stands there as whole words.
+fn count_matches(
+    dfa: &DFA,
+    state: StateID,
+    haystack: &[u8],
+    end: usize,
+    found: &[Found],
+    counts: &mut [f64],
+) {
     for i in 0..dfa.match_len(state) {
-        counts[cue_of_pattern[dfa.match_pattern(state, i).as_usize()]] += 1.0;
+        let f = found[dfa.match_pattern(state, i).as_usize()];
+        if f.counts(haystack, end) {
+            counts[f.cue] += 1.0;
+        }
     }
 }
 
@@ -466,6 +553,29 @@ const PHRASE_LANES: usize = 4;
 /// non-overlapping occurrences; none of them can overlap itself, so overlapping matches count
 /// the same.
 const URL_MARKERS: [&str; 3] = ["http://", "https://", "www."];
+
+/// How phrases are matched; part of [`phrases_digest`], so a change of the rules, like a
+/// change of the lists, makes older models ask to be retrained.
+const MATCHING_RULES: &str = "whole words, trailing * a word's beginning; lower-cased";
+
+/// A digest (hex xxh3) of every cue's phrase list, the URL markers and the matching rules.
+pub fn phrases_digest() -> String {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for (name, phrases) in PHRASES {
+        h.update(name.as_bytes());
+        for p in phrases {
+            h.update(b"\0");
+            h.update(p.as_bytes());
+        }
+        h.update(b"\n");
+    }
+    for marker in URL_MARKERS {
+        h.update(marker.as_bytes());
+        h.update(b"\0");
+    }
+    h.update(MATCHING_RULES.as_bytes());
+    format!("{:016x}", h.digest())
+}
 
 /// The index of a cue name in [`CUE_NAMES`]; a `const` use fails to compile on a typo.
 pub const fn cue_index(name: &str) -> usize {
@@ -498,17 +608,24 @@ fn matchers() -> &'static Matchers {
     static M: OnceLock<Matchers> = OnceLock::new();
     M.get_or_init(|| {
         let mut patterns = Vec::new();
-        let mut cue_of_pattern = Vec::new();
-        for (name, phrases) in PHRASES {
-            let cue = cue_index(name);
-            for phrase in phrases {
-                patterns.push(*phrase);
-                cue_of_pattern.push(cue);
-            }
-        }
-        for marker in URL_MARKERS {
-            patterns.push(marker);
-            cue_of_pattern.push(cue_index("urls"));
+        let mut found = Vec::new();
+        let written = PHRASES
+            .iter()
+            .flat_map(|(name, phrases)| phrases.iter().map(move |p| (cue_index(name), *p)));
+        let markers = URL_MARKERS.iter().map(|m| (cue_index("urls"), *m));
+        for (cue, phrase) in written.chain(markers) {
+            let (pattern, prefix) = match phrase.strip_suffix('*') {
+                Some(p) => (p, true),
+                None => (phrase, false),
+            };
+            let word = |c: Option<char>| c.is_some_and(char::is_alphabetic);
+            patterns.push(pattern);
+            found.push(Found {
+                cue,
+                len: pattern.len(),
+                word_start: word(pattern.chars().next()),
+                word_end: !prefix && word(pattern.chars().next_back()),
+            });
         }
         // Lower-case, as the text is matched lower-cased; no newline, as `message_cues` adds
         // up the counts of a subject and a body.
@@ -519,7 +636,7 @@ fn matchers() -> &'static Matchers {
             ascii_folding: phrase_automaton(&patterns, true),
             exact: OnceLock::new(),
             patterns,
-            cue_of_pattern,
+            found,
         }
     })
 }
@@ -728,15 +845,10 @@ impl Tally {
         let shape = shape(text);
         let m = matchers();
         if shape.folds_as_ascii {
-            count_phrases(
-                &m.ascii_folding,
-                text.as_bytes(),
-                &m.cue_of_pattern,
-                &mut phrases,
-            );
+            count_phrases(&m.ascii_folding, text.as_bytes(), &m.found, &mut phrases);
         } else {
             let lower = text.to_lowercase();
-            count_phrases(m.exact(), lower.as_bytes(), &m.cue_of_pattern, &mut phrases);
+            count_phrases(m.exact(), lower.as_bytes(), &m.found, &mut phrases);
         }
         Tally { phrases, shape }
     }
@@ -864,7 +976,7 @@ mod tests {
         // Phrases of every cue at every offset, so that some straddle the parts' edges.
         let mut text = String::new();
         for (i, (_, phrases)) in PHRASES.iter().cycle().take(400).enumerate() {
-            text.push_str(&"x".repeat(i % 7));
+            text.push_str(&" ".repeat(i % 7));
             text.push_str(phrases[i % phrases.len()]);
             text.push_str(if i % 3 == 0 { " www.a.example " } else { " " });
         }
@@ -875,8 +987,8 @@ mod tests {
         {
             let bytes = &text.as_bytes()[cut..];
             let (mut parts, mut one) = ([0.0; CUE_NAMES.len()], [0.0; CUE_NAMES.len()]);
-            count_phrases(&m.ascii_folding, bytes, &m.cue_of_pattern, &mut parts);
-            count_phrases_in_one(&m.ascii_folding, bytes, &m.cue_of_pattern, &mut one);
+            count_phrases(&m.ascii_folding, bytes, &m.found, &mut parts);
+            count_phrases_in_one(&m.ascii_folding, bytes, &m.found, &mut one);
             assert_eq!(parts, one, "from byte {cut}");
             checked += usize::from(
                 bytes.len() / PHRASE_LANES >= 4 * m.ascii_folding.max_pattern_len() + 64,
@@ -953,6 +1065,39 @@ mod tests {
         ] {
             assert_eq!(cue(text, "generic_opener"), 1.0, "{text}");
         }
+    }
+
+    #[test]
+    fn phrases_count_as_whole_words_only() {
+        let plain = "Jordan at Freightline Labs in Detroit: our carefree community \
+                     demonstrated a proclaimed appeal, booked about it, recommended it";
+        for name in [
+            "money",
+            "pitch_language",
+            "mutual_contact",
+            "call_to_action",
+        ] {
+            assert_eq!(cue(plain, name), 0.0, "{name} in {plain:?}");
+        }
+        assert_eq!(cue("Free trial, real ROI!", "pitch_language"), 2.0);
+        assert_eq!(cue("(free) FREE, free.", "money"), 3.0);
+        // Beside non-ASCII letters and marks: a letter joins the word, a mark does not.
+        assert_eq!(cue("édemo demoé demo¡ ¿demo?", "pitch_language"), 2.0);
+        // Digits do not join words: text-speak glues them on.
+        assert_eq!(cue("2claim ur prize4u", "money"), 1.0);
+        assert_eq!(cue("¡Ofrecemos desarrollo!", "pitch_language"), 1.0);
+    }
+
+    #[test]
+    fn a_phrase_with_a_star_is_the_beginning_of_words() {
+        assert_eq!(
+            cue("We do outsourcing and outsourced QA", "pitch_language"),
+            2.0
+        );
+        assert_eq!(cue("Crypto and cryptocurrency", "pitch_language"), 2.0);
+        // The star is not part of the phrase, and the end of a text ends a word.
+        assert_eq!(cue("outsourc", "pitch_language"), 1.0);
+        assert_eq!(cue("outsourc*", "pitch_language"), 1.0);
     }
 
     #[test]

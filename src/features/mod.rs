@@ -23,6 +23,11 @@ pub struct FeatureSpec {
     pub text: TextSpec,
     /// Cue names, in vector order (`cue:` prefix implied).
     pub cues: Vec<String>,
+    /// A digest of the phrase lists and matching rules behind the cues
+    /// ([`cues::phrases_digest`]): a model is read only by a build whose cues mean the same.
+    /// Empty in files written before it was recorded.
+    #[serde(default)]
+    pub cue_phrases: String,
     /// Context feature names, in vector order (`context:` prefix implied).
     pub context: Vec<String>,
     /// Mail-header feature names, in vector order (`mail:` prefix implied).
@@ -35,6 +40,7 @@ impl FeatureSpec {
         FeatureSpec {
             text,
             cues: cues::CUE_NAMES.iter().map(|s| s.to_string()).collect(),
+            cue_phrases: cues::phrases_digest(),
             context: context::CONTEXT_NAMES
                 .iter()
                 .map(|s| s.to_string())

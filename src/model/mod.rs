@@ -381,6 +381,13 @@ impl Model {
                     .into(),
             );
         }
+        if current.cue_phrases != self.features.cue_phrases {
+            return Err(
+                "its cues were computed from other phrase lists (it was trained by another \
+                 version of hardsell); retrain it with `hardsell train`"
+                    .into(),
+            );
+        }
         if !(10..=24).contains(&self.features.text.hash_bits) {
             return Err(format!(
                 "hash_bits {} is outside 10..=24",
