@@ -349,6 +349,7 @@ impl SenderBook {
             sender.claim_time = time;
         }
         f.best.max(&s);
+        f.friendship |= claims_friendship(&m.text);
         let no_headers = MailHeaders::default();
         let headers = m.mail.as_ref().unwrap_or(&no_headers);
         f.opt_out |= c[const { cues::cue_index("opt_out") }] > 0.0 || headers.list_unsubscribe;
@@ -412,11 +413,17 @@ impl SenderBook {
             .map(|i| verdicts[i].map_or(0.0, |v| score(&senders[i].facts, v)))
             .collect_into_vec(&mut scores);
         let key = |i: u32| text.get(senders[i as usize].facts.key).unwrap_or("");
-        // Verdict, then score (highest first), then key; ties keep the senders' order.
+        // Verdict, then score (highest first; for ok, lowest first: the closest calls on
+        // top), then key; ties keep the senders' order.
         order.par_sort_unstable_by(|&a, &b| {
             let (va, vb) = (verdicts[a as usize], verdicts[b as usize]);
+            let (sa, sb) = (scores[a as usize], scores[b as usize]);
+            let by_score = match va {
+                Some(Verdict::Ok) => sa.total_cmp(&sb),
+                _ => sb.total_cmp(&sa),
+            };
             va.cmp(&vb)
-                .then(scores[b as usize].total_cmp(&scores[a as usize]))
+                .then(by_score)
                 .then_with(|| key(a).cmp(key(b)))
                 .then(a.cmp(&b))
         });
@@ -569,6 +576,7 @@ impl Default for Facts {
             generic_note: NO_TEXT,
             note: None,
             claim: None,
+            friendship: false,
             you_replied: false,
             opt_out: false,
             website_only: false,
@@ -604,14 +612,62 @@ const DECLINES: [&str; 14] = [
 /// it round ("no thanks needed", "not looking forward").
 fn declines(text: &str) -> bool {
     static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
-        std::sync::LazyLock::new(|| {
-            aho_corasick::AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build(DECLINES)
-                .expect("fixed phrases")
-        });
+        std::sync::LazyLock::new(|| phrase_finder(&DECLINES));
+    says(&FINDER, text, &["needed", "forward"])
+}
+
+/// Phrases by which a stranger claims to be your friend (English, Spanish, German, French),
+/// in lower case: "Hello dear friend", "we are old friends, you may not remember me".
+const FRIENDSHIP: [&str; 26] = [
+    "dear friend",
+    "old friend",
+    "old friends",
+    "we are friends",
+    "we're friends",
+    "we’re friends",
+    "be friends",
+    "become friends",
+    "make friends",
+    "as a friend",
+    "you may not remember me",
+    "friendship with you",
+    "querido amigo",
+    "querida amiga",
+    "viejos amigos",
+    "ser amigos",
+    "lieber freund",
+    "liebe freundin",
+    "alte freunde",
+    "freunde werden",
+    "befreundet",
+    "cher ami",
+    "chère amie",
+    "vieux amis",
+    "être amis",
+    "devenir amis",
+];
+
+/// Whether `text` claims a friendship with you: a phrase of [`FRIENDSHIP`] as words of its
+/// own ("dear friend", not "dear friends": a greeting to many).
+fn claims_friendship(text: &str) -> bool {
+    static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+        std::sync::LazyLock::new(|| phrase_finder(&FRIENDSHIP));
+    says(&FINDER, text, &[])
+}
+
+/// A finder of `phrases` in any ASCII case.
+fn phrase_finder(phrases: &[&str]) -> aho_corasick::AhoCorasick {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(phrases)
+        .expect("fixed phrases")
+}
+
+/// Whether `finder` finds a phrase in `text` as words of their own, not followed by a word of
+/// `turned` (which turns the phrase round: "no thanks needed").
+fn says(finder: &aho_corasick::AhoCorasick, text: &str, turned: &[&str]) -> bool {
     let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-    FINDER.find_iter(text).any(|m| {
+    finder.find_overlapping_iter(text).any(|m| {
         let (before, after) = (&text[..m.start()], &text[m.end()..]);
         let next = after
             .trim_start()
@@ -619,11 +675,7 @@ fn declines(text: &str) -> bool {
             .next();
         !word(before.chars().next_back())
             && !word(after.chars().next())
-            && !next.is_some_and(|w| {
-                ["needed", "forward"]
-                    .iter()
-                    .any(|t| w.eq_ignore_ascii_case(t))
-            })
+            && !next.is_some_and(|w| turned.iter().any(|t| w.eq_ignore_ascii_case(t)))
     })
 }
 
@@ -660,7 +712,7 @@ impl Note {
 
 /// What one sender's thread shows (counts are of one sender's rows, which are numbered in
 /// u32 like every row).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Facts {
     from_sender: u32,
     invitations: u32,
@@ -679,6 +731,8 @@ struct Facts {
     generic_note: u32,
     note: Option<Note>,
     claim: Option<bool>,
+    /// Their words claim a friendship with you ([`claims_friendship`]).
+    friendship: bool,
     you_replied: bool,
     opt_out: bool,
     website_only: bool,
@@ -692,6 +746,19 @@ struct Facts {
     /// The sender address is an automated one (no-reply, notifications).
     automated: bool,
 }
+
+impl Facts {
+    /// You declined, and they pitched no more after it (having pitched before).
+    fn took_no(&self) -> bool {
+        let (Some(no), Some(last)) = (self.declined.get(), self.last_pitch.get()) else {
+            return false;
+        };
+        last < no
+    }
+}
+
+/// The evidence of a named mutual contact or friend who is not among your connections.
+const FALSE_CLAIM: &str = "claims a mutual contact or friend who is not among your connections";
 
 /// Reasons for a verdict, written only when a report will show them.
 struct Evidence(Option<Vec<String>>);
@@ -818,8 +885,13 @@ fn decide(
             .to_lowercase()
         });
     }
-    if f.you_replied {
+    if verdict == Verdict::Ok && f.took_no() {
+        evidence.add(|| "pitched, and stopped when you declined".into());
+    } else if f.you_replied {
         evidence.add(|| "you replied".into());
+    }
+    if verdict == Verdict::HardSell && f.claim == Some(false) {
+        evidence.add(|| FALSE_CLAIM.into());
     }
     if let Some(true) = f.claim {
         evidence.add(|| "the mutual contact they name is among your connections".into());
@@ -866,14 +938,14 @@ fn judge(contact: &Sender, text: &SenderText, policy: Policy) -> Option<SenderRe
     })
 }
 
-/// How sure a verdict is, to four places: the model's probability of it (of any flag, for
-/// `ok`).
+/// How sure a verdict is, to four places: the model's probability of it (for `ok`, of no
+/// flag on their most suspect message).
 fn score(f: &Facts, verdict: Verdict) -> f64 {
     let score = match verdict {
         Verdict::HardSell => f.best.hard_sell.max(0.5),
         Verdict::Collector => f.best.collector.max(0.5),
         Verdict::Sponsored => 1.0,
-        Verdict::Ok => f.best.flagged.min(1.0),
+        Verdict::Ok => (1.0 - f.best.flagged).clamp(0.0, 1.0),
     };
     (score * 10_000.0).round() / 10_000.0
 }
@@ -887,8 +959,11 @@ fn is_hard_sell(
 ) -> bool {
     let quick = pitch_delay.is_some_and(Delay::within_two_days);
     let chasing = followups >= 2 && !f.you_replied;
-    // A hard sell happens after connecting: someone who only ever sent an invitation is not one.
-    let by_model = f.best.flags(policy.model_cut()).0 && f.from_sender > f.invitations;
+    // A hard sell happens after connecting: someone who only ever sent an invitation is not
+    // one. Nor, but under the strict policy, one who stopped pitching when you said no.
+    let by_model = f.best.flags(policy.model_cut()).0
+        && f.from_sender > f.invitations
+        && !(f.took_no() && policy != Policy::Strict);
     let by_behaviour = f.pitches > 0
         && match policy {
             Policy::Open => chasing && quick,
@@ -940,7 +1015,8 @@ fn is_hard_sell(
     if !f.opt_out && followups > 0 {
         evidence.add(|| "no way to opt out".into());
     }
-    if f.website_only {
+    // Said of those whose words never pitch: a full pitch is a justification of its own.
+    if f.website_only && !f.pitch_words {
         evidence.add(|| "only justification is a website link".into());
     }
     if by_model {
@@ -959,13 +1035,21 @@ fn is_collector(
     policy: Policy,
     evidence: &mut Evidence,
 ) -> bool {
-    let false_claim = f.claim == Some(false);
+    // A friendship claimed by someone you never answered, naming no one you know.
+    let claimed_friend = f.friendship && !f.you_replied && f.claim != Some(true);
+    let false_claim = f.claim == Some(false) || claimed_friend;
     // A request naming a mutual contact you know is not empty, whatever its words.
     let empty_request = matches!(f.note, Some(Note::None | Note::Generic))
         && !f.you_replied
         && f.pitches == 0
         && f.claim != Some(true);
-    let by_model = f.best.flags(policy.model_cut()).1 && !f.you_replied;
+    let cut = policy.model_cut();
+    // Someone who only sent a request cannot have pitched after it: a request the model
+    // flags either way makes them a possible collector (a hard sell needs a later message).
+    let request_only = f.from_sender == f.invitations;
+    let by_model_as_collector = f.best.flags(cut).1;
+    let by_model =
+        !f.you_replied && (by_model_as_collector || (request_only && f.best.flagged >= cut));
     // Strict: a request you never answered, unless it names a mutual contact you know.
     let unanswered = f.note.is_some() && !f.you_replied && f.claim != Some(true);
     let flagged = match policy {
@@ -981,18 +1065,23 @@ fn is_collector(
         (Some(Note::Generic), Some(text)) => evidence.add(|| format!("generic note: \"{text}\"")),
         _ => {}
     }
-    if false_claim {
-        evidence
-            .add(|| "claims a mutual contact or friend who is not among your connections".into());
+    if f.claim == Some(false) {
+        evidence.add(|| FALSE_CLAIM.into());
+    } else if claimed_friend {
+        evidence.add(|| "claims to be your friend, and you never answered".into());
     }
     if !f.you_replied {
         evidence.add(|| "no exchange with you".into());
     }
     if by_model {
-        let cut = policy.model_cut();
-        evidence.add(|| {
-            f.best
-                .evidence("collector", f.best.collector, f.best.torn_collector, cut)
+        evidence.add(|| match by_model_as_collector {
+            true => f
+                .best
+                .evidence("collector", f.best.collector, f.best.torn_collector, cut),
+            false => format!(
+                "model: {:.0}% hard sell or collector, on a request alone",
+                f.best.flagged * 100.0
+            ),
         });
     }
     if policy == Policy::Strict && !(false_claim || by_model || empty_request) {
@@ -1105,6 +1194,105 @@ mod tests {
             &mut evidence
         ));
         evidence.0.unwrap().join("; ")
+    }
+
+    /// The verdict and evidence on a sender with facts `f` under `policy`.
+    fn judged(f: &Facts, policy: Policy) -> (Verdict, String) {
+        let sender = Sender {
+            name_time: 0,
+            claim_time: 0,
+            note_time: 0,
+            facts: f.clone(),
+        };
+        let mut evidence = Evidence(Some(Vec::new()));
+        let d = decide(&sender, &SenderText::default(), policy, &mut evidence).unwrap();
+        (d.verdict, evidence.0.unwrap().join("; "))
+    }
+
+    #[test]
+    fn a_request_alone_that_the_model_flags_either_way_is_a_possible_collector() {
+        let mut f = Facts {
+            from_sender: 1,
+            invitations: 1,
+            note: Some(Note::Personal),
+            ..Facts::default()
+        };
+        // A pitch in a request note: the model leans hard sell, which needs a later message.
+        f.best.max(&of(0.35, 0.64, 0.01));
+        let (verdict, evidence) = judged(&f, Policy::Balanced);
+        assert_eq!(verdict, Verdict::Collector);
+        assert!(
+            evidence.contains("model: 99% hard sell or collector, on a request alone"),
+            "{evidence}"
+        );
+        // Under the open policy the model must reach 0.75 on one kind: not flagged, and the
+        // score of the ok verdict is the model's probability of no flag, 1 %.
+        assert_eq!(judged(&f, Policy::Open).0, Verdict::Ok);
+        assert_eq!(score(&f, Verdict::Ok), 0.01);
+    }
+
+    #[test]
+    fn a_stranger_claiming_your_friendship_is_a_collector_under_every_policy() {
+        assert!(claims_friendship(
+            "Hello dear, we are old friends, you may not remember me"
+        ));
+        assert!(claims_friendship("Hi DEAR FRIEND, I want to know you"));
+        assert!(!claims_friendship(
+            "Dear friends and colleagues, our meetup is on"
+        ));
+        assert!(!claims_friendship("My friend Tom says hi"));
+        let mut f = Facts {
+            from_sender: 1,
+            invitations: 1,
+            note: Some(Note::Personal),
+            friendship: true,
+            ..Facts::default()
+        };
+        f.best.max(&of(0.1, 0.1, 0.8));
+        for policy in [Policy::Open, Policy::Balanced, Policy::Strict] {
+            let (verdict, evidence) = judged(&f, policy);
+            assert_eq!(verdict, Verdict::Collector, "{policy:?}");
+            assert!(evidence.contains("claims to be your friend"), "{evidence}");
+        }
+        // A friend you answer, or one who names a mutual contact you know, is not one.
+        f.you_replied = true;
+        assert_eq!(judged(&f, Policy::Open).0, Verdict::Ok);
+        f.you_replied = false;
+        f.claim = Some(true);
+        assert_eq!(judged(&f, Policy::Balanced).0, Verdict::Ok);
+    }
+
+    #[test]
+    fn a_seller_who_stopped_when_you_declined_is_flagged_only_under_strict() {
+        let day = 86_400;
+        let mut f = Facts {
+            from_sender: 3,
+            invitations: 1,
+            pitches: 1,
+            pitch_words: true,
+            you_replied: true,
+            connected_on: Time::new(Some(1_700_006_400)),
+            first_pitch: Time::new(Some(1_700_006_400 + day)),
+            last_pitch: Time::new(Some(1_700_006_400 + day)),
+            declined: Time::new(Some(1_700_006_400 + 2 * day)),
+            ..Facts::default()
+        };
+        f.best.max(&of(0.02, 0.91, 0.07));
+        let (verdict, evidence) = judged(&f, Policy::Balanced);
+        assert_eq!(verdict, Verdict::Ok);
+        assert!(
+            evidence.contains("pitched, and stopped when you declined"),
+            "{evidence}"
+        );
+        assert_eq!(judged(&f, Policy::Strict).0, Verdict::HardSell);
+        // Pitching again after the no is a hard sell under every policy's model cut.
+        f.last_pitch = Time::new(Some(1_700_006_400 + 3 * day));
+        let (verdict, evidence) = judged(&f, Policy::Balanced);
+        assert_eq!(verdict, Verdict::HardSell);
+        assert!(
+            evidence.contains("kept pitching after you declined"),
+            "{evidence}"
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ static SENTENCE_END: LazyLock<Regex> =
 
 static CLAIM: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:mutual|friends?|introduced|introduction|referred|referral|recommended|suggested|told me|gave me your name|amig[oa]s?|com[uú]n|recomend[oó]|gemeinsame[nrs]?|empfohlen|amie?s?|communs?|recommand[ée]e?)\b",
+        r"(?i)\b(?:mutual|friends?|introduced|introduction|referred|referral|recommended|suggested|mentioned|told me|gave me your name|amig[oa]s?|com[uú]n|recomend[oó]|mencion[oó]|me habl[oó]|me ha hablado|gemeinsame[nrs]?|empfohlen|erz[äa]hlt|erw[äa]hnt|amie?s?|communs?|recommand[ée]e?|parl[ée] de vous)\b",
     )
     .unwrap()
 });
@@ -32,6 +32,12 @@ static CLAIM_HINT: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
             "referr",
             "recommend",
             "suggest",
+            "mention",
+            "mencion",
+            "habl",
+            "erz",
+            "erw",
+            "parl",
             "told me",
             "gave me your name",
             "ami",
@@ -258,10 +264,14 @@ fn candidate(words: &str) -> Option<String> {
     (words.len() >= 2).then(|| words.join(" "))
 }
 
-/// Case-folded NFC with single spaces, for comparing names.
+/// Case-folded, without accents (NFD less its combining marks), with single spaces, for
+/// comparing names: "Lucia Martin" is "Lucía Martín", written either way.
 pub(super) fn fold(name: &str) -> String {
-    let nfc: String = name.nfc().collect();
-    nfc.to_lowercase()
+    let bare: String = name
+        .nfd()
+        .filter(|&c| !unicode_normalization::char::is_combining_mark(c))
+        .collect();
+    bare.to_lowercase()
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -288,6 +298,12 @@ mod tests {
             "COMÚN",
             "comun",
             "recomendó",
+            "mencionó",
+            "me ha hablado de ti",
+            "Lukas Meyer mentioned you",
+            "hat mir von dir erzählt",
+            "hat dich erwähnt",
+            "m'a parlé de vous",
             "gemeinsamen",
             "empfohlen",
             "amies",
@@ -343,9 +359,32 @@ mod tests {
     }
 
     #[test]
+    fn a_name_is_the_same_with_or_without_its_accents() {
+        let known = [Connection {
+            name: "Lucía Martín".into(),
+            profile_url: None,
+            connected_on: None,
+        }];
+        for text in [
+            "Lucia Martin suggested I reach out.",
+            "Lucia Martín suggested I reach out.",
+        ] {
+            assert_eq!(
+                claimed_contact(text, &known, &[]).map(|c| c.1),
+                Some(true),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn understands_spanish_german_and_french_claims() {
         for text in [
             "Nuestro amigo Tom Baker me habló de ti.",
+            "Tom Baker me ha hablado muy bien de ti.",
+            "Tom Baker hat mir von dir erzählt.",
+            "Tom Baker m'a parlé de vous.",
+            "Tom Baker mentioned you're the person to ask.",
             "Tom Baker hat Sie empfohlen.",
             "Tom Baker m'a recommandé votre profil.",
         ] {
