@@ -446,7 +446,7 @@ fn an_export_message_with_an_empty_date_is_scored_and_counted_in_a_warning() {
         .expect_success()
         .expect_stderr("warning: 1 message(s) have no readable date")
         .expect_stderr("(first at export/messages.csv:3)")
-        .expect_stderr("157 messages read");
+        .expect_stderr("158 messages read");
 }
 
 #[test]
@@ -457,7 +457,7 @@ fn an_export_nested_three_folders_deep_is_found_and_two_exports_side_by_side_are
     std::fs::rename(sb.path("export"), sb.path("downloads/2026/linkedin/export")).unwrap();
     sb.run(&["score", "downloads", "-o", "senders.csv"])
         .expect_success()
-        .expect_stderr("157 messages read");
+        .expect_stderr("158 messages read");
     std::fs::create_dir_all(sb.path("two")).unwrap();
     copy_sample_export(&sb, &[]);
     std::fs::rename(sb.path("export"), sb.path("two/a")).unwrap();
@@ -587,10 +587,10 @@ fn an_export_whose_messages_and_invitations_were_written_twice_counts_each_once(
         let body = rows.split_once('\n').unwrap().1.to_string();
         sb.write(&path, format!("{rows}{body}"));
     }
-    // The sample export's 121 message rows and 36 invitations, each written a second time.
+    // The sample export's 122 message rows and 36 invitations, each written a second time.
     sb.run(&["score", "export", "-o", "twice.csv"])
         .expect_success()
-        .expect_stderr("note: left out 121 row(s): export/messages.csv: copies of a row read")
+        .expect_stderr("note: left out 122 row(s): export/messages.csv: copies of a row read")
         .expect_stderr("note: left out 36 row(s): export/Invitations.csv: copies of a row read")
         .expect_stderr("12 hard_sell, 12 collector");
     assert_eq!(sb.read("once.csv"), sb.read("twice.csv"));
