@@ -253,6 +253,24 @@ fn mail_without_a_sender_address_is_one_sender_named_for_it_not_a_blank_row() {
 }
 
 #[test]
+fn an_export_without_invitations_or_connections_says_what_is_then_unknown() {
+    let sb = Sandbox::new();
+    copy_sample_export(&sb, &["Invitations.csv", "Connections.csv"]);
+    let run = sb
+        .run(&["score", "export", "-o", "senders.csv"])
+        .expect_success()
+        .expect_stderr("warning: export has no Invitations.csv: requests and their notes")
+        .expect_stderr("warning: export has no Connections.csv: no named mutual contact");
+    // Once each, though the export is read in several passes.
+    assert_eq!(run.stderr.matches("has no Connections.csv").count(), 1);
+    copy_sample_export(&sb, &[]);
+    let whole = sb
+        .run(&["score", "export", "-o", "senders.csv"])
+        .expect_success();
+    assert!(!whole.stderr.contains("has no"), "{}", whole.stderr);
+}
+
+#[test]
 fn an_export_file_that_is_a_folder_is_named_not_silently_missing() {
     let sb = Sandbox::new();
     copy_sample_export(&sb, &["Invitations.csv"]);

@@ -126,8 +126,22 @@ pub fn open_export(path: &Path, me: Option<&str>) -> Result<ExportStream> {
             join_rows(&found, me),
         )
     };
-    let (connected, connections_report) = connected?;
+    let (connected, mut connections_report) = connected?;
     let (context, window) = context?;
+    let folder = path.display();
+    if found.invitations.is_none() {
+        connections_report.notes.push(format!(
+            "{folder} has no Invitations.csv: requests and their notes are unknown, so no \
+             sender is judged on an empty or generic note"
+        ));
+    }
+    if found.connections.is_none() {
+        connections_report.notes.push(format!(
+            "{folder} has no Connections.csv: no named mutual contact can be checked, \
+             acceptance dates come from first exchanges, and an accepted invitation's note \
+             that messages.csv repeats is read as a message"
+        ));
+    }
     let context = context.with_connections(connected);
     Ok(ExportStream {
         connections_file: found.connections,
