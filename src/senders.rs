@@ -364,7 +364,8 @@ impl SenderBook {
                     Note::None
                 } else if (c[const { cues::cue_index("generic_opener") }] > 0.0
                     && (c[const { cues::cue_index("words") }] < 25.0
-                        || headers.linkedin_invitation))
+                        || headers.linkedin_invitation)
+                    && !gives_a_basis(c))
                     || (is_greeting(&m.text, c[const { cues::cue_index("words") }])
                         && t.claimed_contact != Some(true))
                 {
@@ -377,8 +378,13 @@ impl SenderBook {
             }
             return;
         }
-        let pitch = c[const { cues::cue_index("pitch_language") }] > 0.0
-            && c[const { cues::cue_index("call_to_action") }] > 0.0;
+        // Words that pitch: pitch language and a call to action, or either of them in a
+        // message the model rates a hard sell.
+        let (selling, asking) = (
+            c[const { cues::cue_index("pitch_language") }] > 0.0,
+            c[const { cues::cue_index("call_to_action") }] > 0.0,
+        );
+        let pitch = (selling && asking) || ((selling || asking) && s.hard_sell >= 0.5);
         f.pitch_words |= pitch;
         if s.hard_sell >= 0.5 || pitch {
             f.pitches += 1;
@@ -590,7 +596,7 @@ impl Default for Facts {
 }
 
 /// Phrases by which you decline (English, Spanish, German, French), in lower case.
-const DECLINES: [&str; 14] = [
+const DECLINES: [&str; 24] = [
     "not interested",
     "no thanks",
     "no thank you",
@@ -600,11 +606,21 @@ const DECLINES: [&str; 14] = [
     "stop messaging",
     "stop contacting",
     "not at this time",
+    "not for us",
+    "we're all set",
+    "we’re all set",
+    "we are all set",
     "no me interesa",
+    "no nos interesa",
+    "no estoy interesado",
+    "no estoy interesada",
+    "no estamos interesados",
+    "kein bedarf",
     "kein interesse",
     "nicht interessiert",
     "pas intéressé",
     "pas intéressée",
+    "pas intéressés",
 ];
 
 /// Whether your message `text` declines (says no to an offer): a phrase of [`DECLINES`] as
@@ -679,6 +695,14 @@ fn says(finder: &aho_corasick::AhoCorasick, text: &str, turned: &[&str]) -> bool
     })
 }
 
+/// Whether a text names a basis for the relationship: a mutual contact, or a shared group,
+/// event or piece of your work ("we're both in the Rust Berlin group", "enjoyed your talk").
+/// A note with one is personal, whatever stock opener it ends with ("happy to connect").
+fn gives_a_basis(c: &BodyCues) -> bool {
+    c[const { cues::cue_index("mutual_contact") }] > 0.0
+        || c[const { cues::cue_index("shared_context") }] > 0.0
+}
+
 /// A note of at most this many words ("Hi", "Hello Sam!") is a greeting, not a note: it gives
 /// no basis for a relationship, as a generic one does not.
 const GREETING_WORDS: f64 = 3.0;
@@ -736,7 +760,8 @@ struct Facts {
     you_replied: bool,
     opt_out: bool,
     website_only: bool,
-    /// A message of theirs has pitch language and a call to action (not only a model score).
+    /// A message of theirs pitches in words: pitch language and a call to action, or either in
+    /// a message the model rates a hard sell (not a model score alone).
     pitch_words: bool,
     /// When you first declined ("not interested", "no thanks"), and their latest pitch.
     declined: Time,
@@ -1139,6 +1164,8 @@ mod tests {
         assert!(!declines("No thanks needed!"));
         assert!(!declines("I'm not looking forward to Monday"));
         assert!(declines("Merci, mais pas intéressé."));
+        assert!(declines("Gracias Laura, pero de momento no nos interesa."));
+        assert!(declines("Thanks, we're all set with our current vendor."));
     }
 
     #[test]
@@ -1207,6 +1234,69 @@ mod tests {
         let mut evidence = Evidence(Some(Vec::new()));
         let d = decide(&sender, &SenderText::default(), policy, &mut evidence).unwrap();
         (d.verdict, evidence.0.unwrap().join("; "))
+    }
+
+    /// An incoming message (or invitation) from Tom, `at` seconds after he was accepted.
+    fn from_tom(text: &str, at: i64, invitation: bool) -> Message {
+        Message {
+            id: format!("m{at}"),
+            text: text.into(),
+            thread: Some(crate::read::Thread {
+                conversation: "c".into(),
+                contact: "tom".into(),
+                contact_name: "Tom".into(),
+                incoming: true,
+                invitation,
+                timestamp: Some(1_700_006_400 + at),
+                connected_on: Some(1_700_006_400),
+                ..crate::read::Thread::default()
+            }),
+            ..Message::default()
+        }
+    }
+
+    /// The one sender report on `messages`, each predicted `[collector, hard_sell, ok]`.
+    fn report(messages: &[Message], p: [f64; 3], policy: Policy) -> SenderReport {
+        let labels = ["collector", "hard_sell", "ok"].map(String::from);
+        let predictions: Vec<Prediction> = messages
+            .iter()
+            .map(|_| Prediction {
+                label: String::new(),
+                probabilities: p.to_vec(),
+                flagged: false,
+                reasons: Vec::new(),
+            })
+            .collect();
+        let mut reports = sender_reports(messages, &predictions, &labels, policy);
+        assert_eq!(reports.len(), 1);
+        reports.remove(0)
+    }
+
+    #[test]
+    fn pitched_is_said_of_one_selling_cue_only_where_the_model_agrees() {
+        // A call to action without pitch language: "pitched" only if the model rates it a
+        // hard sell; else it is a question, and the model's verdict speaks for itself.
+        let messages = [from_tom("Can I show you how it works?", 3_600, false)];
+        let sure = report(&messages, [0.01, 0.9, 0.09], Policy::Strict).evidence;
+        assert!(sure.starts_with("pitched the day you accepted"), "{sure}");
+        let unsure = report(&messages, [0.01, 0.4, 0.59], Policy::Strict).evidence;
+        assert!(!unsure.contains("pitched"), "{unsure}");
+    }
+
+    #[test]
+    fn a_stock_opener_after_a_shared_group_or_event_is_a_personal_note() {
+        let note = |text| {
+            let r = report(
+                &[from_tom(text, -3_600, true)],
+                [0.1, 0.1, 0.8],
+                Policy::Balanced,
+            );
+            r.invitation_note
+        };
+        assert_eq!(note("Happy to connect!"), "generic");
+        let shared = "Hi Daniel, we're both in the Rust Berlin meetup group - I liked your \
+                      lightning talk. Happy to connect!";
+        assert_eq!(note(shared), "personal");
     }
 
     #[test]
