@@ -769,7 +769,7 @@ impl Model {
     ) -> Vec<Contribution> {
         let mut pushed: Vec<(f64, usize)> = (0..x.len())
             .map(|j| (self.centred_weight(j, k) * x[j], j))
-            .filter(|&(c, _)| c > 1e-6)
+            .filter(|&(c, _)| c >= MIN_REASON)
             .collect();
         // Stable, as the names are unique: equal contributions stay in input order.
         pushed.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -777,7 +777,7 @@ impl Model {
         let mut out: Vec<Contribution> = pushed
             .into_iter()
             .map(|(contribution, j)| Contribution {
-                feature: self.dense_names[j].clone(),
+                feature: shown_name(&self.dense_names[j], x[j]),
                 contribution,
             })
             .collect();
@@ -921,6 +921,19 @@ fn text_parts(m: &Message) -> [&str; 2] {
     [&m.subject, &m.text]
 }
 
+/// The least contribution (log-odds) a combiner input needs to be listed as a reason: below
+/// it, an input only fills a place ("cue:upper_case_share:+0.001").
+const MIN_REASON: f64 = 0.01;
+
+/// A combiner input's name as a reason: a text score below zero pushes away from its label,
+/// so `text:ok` of a text that reads unlike ok is shown as `text:unlike ok`.
+fn shown_name(name: &str, value: f64) -> String {
+    match name.strip_prefix("text:") {
+        Some(label) if value < 0.0 => format!("text:unlike {label}"),
+        _ => name.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -994,6 +1007,29 @@ mod tests {
             assert!(!p.flagged || ngrams.count() > 0, "{}", texts[i]);
         }
         assert!(flagged >= 2, "{predictions:?}");
+    }
+
+    #[test]
+    fn a_reason_is_a_real_push_and_a_low_text_score_is_named_as_such() {
+        let model = Model::default_model().unwrap();
+        let pitch = Message {
+            text: "Following up again: our agency can double your leads, book a call now.".into(),
+            ..Message::default()
+        };
+        let p = &model.predict(std::slice::from_ref(&pitch), 10)[0];
+        assert_eq!(p.label, "hard_sell");
+        let combiner = p
+            .reasons
+            .iter()
+            .filter(|c| !c.feature.starts_with("ngram:"));
+        for c in combiner {
+            assert!(c.contribution >= MIN_REASON, "{c:?}");
+            // A text that reads unlike ok pushes toward hard_sell: named so, not "text:ok".
+            assert_ne!(c.feature, "text:ok", "{:?}", p.reasons);
+        }
+        assert_eq!(shown_name("text:ok", -2.0), "text:unlike ok");
+        assert_eq!(shown_name("text:ok", 0.5), "text:ok");
+        assert_eq!(shown_name("cue:words", 3.0), "cue:words");
     }
 
     #[test]
