@@ -986,9 +986,12 @@ fn is_hard_sell(
     let chasing = followups >= 2 && !f.you_replied;
     // A hard sell happens after connecting: someone who only ever sent an invitation is not
     // one. Nor, but under the strict policy, one who stopped pitching when you said no.
+    // An open networker minds persistence, not one pitch: the model flags them only a
+    // sender who wrote again.
     let by_model = f.best.flags(policy.model_cut()).0
         && f.from_sender > f.invitations
-        && !(f.took_no() && policy != Policy::Strict);
+        && !(f.took_no() && policy != Policy::Strict)
+        && (followups >= 1 || policy != Policy::Open);
     let by_behaviour = f.pitches > 0
         && match policy {
             Policy::Open => chasing && quick,
@@ -1375,6 +1378,18 @@ mod tests {
             "{evidence}"
         );
         assert_eq!(judged(&f, Policy::Strict).0, Verdict::HardSell);
+        // One pitch and no reply at all: an open networker is not bothered, others are.
+        f.declined = Time::default();
+        f.you_replied = false;
+        f.from_sender = 2;
+        assert_eq!(judged(&f, Policy::Open).0, Verdict::Ok);
+        assert_eq!(judged(&f, Policy::Balanced).0, Verdict::HardSell);
+        f.unanswered = 2;
+        f.from_sender = 3;
+        assert_eq!(judged(&f, Policy::Open).0, Verdict::HardSell);
+        f.unanswered = 0;
+        f.declined = Time::new(Some(1_700_006_400 + 2 * day));
+        f.you_replied = true;
         // Pitching again after the no is a hard sell under every policy's model cut.
         f.last_pitch = Time::new(Some(1_700_006_400 + 3 * day));
         let (verdict, evidence) = judged(&f, Policy::Balanced);
