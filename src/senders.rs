@@ -174,8 +174,10 @@ impl Signals {
         if p >= cut {
             format!("model: {:.0}% {kind}", p * 100.0)
         } else {
+            // The kind's own figure first, as a stricter policy's evidence gives it.
             format!(
-                "model: {:.0}% hard sell or collector, {kind} the likelier",
+                "model: {:.0}% {kind} ({:.0}% hard sell or collector)",
+                p * 100.0,
                 torn * 100.0
             )
         }
@@ -1156,6 +1158,12 @@ mod tests {
         assert_eq!(of(0.1, 0.6, 0.3).flags(0.5), (true, false));
         // The stricter cut of the open policy is not reached by a torn 98 % either way.
         assert_eq!(of(0.49, 0.4914, 0.0186).flags(0.99), (false, false));
+        // Told with the kind's own figure first, as where it reaches the cut alone.
+        let torn = of(0.49, 0.4914, 0.0186);
+        assert_eq!(
+            torn.evidence("hard sell", torn.hard_sell, torn.torn_hard_sell, 0.5),
+            "model: 49% hard sell (98% hard sell or collector)"
+        );
     }
 
     #[test]
