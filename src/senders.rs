@@ -77,7 +77,8 @@ pub struct SenderReport {
     pub profile_url: String,
     /// The verdict.
     pub verdict: Verdict,
-    /// How sure: the model's probability of the verdict (of any flag, for `ok`), 0..1.
+    /// How sure: the model's probability of the verdict (of no flag, for `ok`; of either
+    /// flag, for a collector who only sent a request), 0..1.
     pub score: f64,
     /// Messages and invitations from this sender.
     pub messages: usize,
@@ -367,7 +368,7 @@ impl SenderBook {
                 } else if (c[const { cues::cue_index("generic_opener") }] > 0.0
                     && (c[const { cues::cue_index("words") }] < 25.0
                         || headers.linkedin_invitation)
-                    && !gives_a_basis(c))
+                    && !gives_a_basis(c, t))
                     || (is_greeting(&m.text, c[const { cues::cue_index("words") }])
                         && t.claimed_contact != Some(true))
                 {
@@ -598,7 +599,7 @@ impl Default for Facts {
 }
 
 /// Phrases by which you decline (English, Spanish, German, French), in lower case.
-const DECLINES: [&str; 24] = [
+const DECLINES: [&str; 21] = [
     "not interested",
     "no thanks",
     "no thank you",
@@ -609,9 +610,6 @@ const DECLINES: [&str; 24] = [
     "stop contacting",
     "not at this time",
     "not for us",
-    "we're all set",
-    "we’re all set",
-    "we are all set",
     "no me interesa",
     "no nos interesa",
     "no estoy interesado",
@@ -636,31 +634,30 @@ fn declines(text: &str) -> bool {
 
 /// Phrases by which a stranger claims to be your friend (English, Spanish, German, French),
 /// in lower case: "Hello dear friend", "we are old friends, you may not remember me".
-const FRIENDSHIP: [&str; 26] = [
+const FRIENDSHIP: [&str; 25] = [
     "dear friend",
-    "old friend",
-    "old friends",
+    "we are old friends",
+    "we're old friends",
+    "we’re old friends",
     "we are friends",
     "we're friends",
     "we’re friends",
-    "be friends",
+    "be friends with you",
     "become friends",
-    "make friends",
-    "as a friend",
-    "you may not remember me",
+    "make friends with you",
+    "you as a friend",
     "friendship with you",
     "querido amigo",
     "querida amiga",
-    "viejos amigos",
+    "somos viejos amigos",
     "ser amigos",
     "lieber freund",
     "liebe freundin",
-    "alte freunde",
+    "wir sind alte freunde",
     "freunde werden",
-    "befreundet",
     "cher ami",
     "chère amie",
-    "vieux amis",
+    "de vieux amis",
     "être amis",
     "devenir amis",
 ];
@@ -697,12 +694,12 @@ fn says(finder: &aho_corasick::AhoCorasick, text: &str, turned: &[&str]) -> bool
     })
 }
 
-/// Whether a text names a basis for the relationship: a mutual contact, or a shared group,
-/// event or piece of your work ("we're both in the Rust Berlin group", "enjoyed your talk").
-/// A note with one is personal, whatever stock opener it ends with ("happy to connect").
-fn gives_a_basis(c: &BodyCues) -> bool {
-    c[const { cues::cue_index("mutual_contact") }] > 0.0
-        || c[const { cues::cue_index("shared_context") }] > 0.0
+/// Whether a note names a basis for the relationship: a mutual contact who is among your
+/// connections, or a shared group, event or piece of your work ("we're both in the Rust
+/// Berlin group", "enjoyed your talk"). A note with one is personal, whatever stock opener
+/// it ends with ("happy to connect"); "12 mutual connections" is no basis.
+fn gives_a_basis(c: &BodyCues, t: &crate::read::Thread) -> bool {
+    t.claimed_contact == Some(true) || c[const { cues::cue_index("shared_context") }] > 0.0
 }
 
 /// A note of at most this many words ("Hi", "Hello Sam!") is a greeting, not a note: it gives
@@ -970,6 +967,8 @@ fn judge(contact: &Sender, text: &SenderText, policy: Policy) -> Option<SenderRe
 fn score(f: &Facts, verdict: Verdict) -> f64 {
     let score = match verdict {
         Verdict::HardSell => f.best.hard_sell.max(0.5),
+        // A request alone is judged on the model's probability of either flag.
+        Verdict::Collector if f.from_sender == f.invitations => f.best.flagged.max(0.5),
         Verdict::Collector => f.best.collector.max(0.5),
         Verdict::Sponsored => 1.0,
         Verdict::Ok => (1.0 - f.best.flagged).clamp(0.0, 1.0),
@@ -1045,8 +1044,10 @@ fn is_hard_sell(
     if !f.opt_out && followups > 0 {
         evidence.add(|| "no way to opt out".into());
     }
-    // Said of those whose words never pitch: a full pitch is a justification of its own.
-    if f.website_only && !f.pitch_words {
+    // Said of those whose words never pitch (a full pitch is a justification of its own),
+    // and whenever it alone decided the verdict.
+    let website_decided = policy == Policy::Strict && !by_model && !chasing && !quick;
+    if f.website_only && (!f.pitch_words || website_decided) {
         evidence.add(|| "only justification is a website link".into());
     }
     if by_model {
@@ -1176,7 +1177,9 @@ mod tests {
         assert!(!declines("I'm not looking forward to Monday"));
         assert!(declines("Merci, mais pas intéressé."));
         assert!(declines("Gracias Laura, pero de momento no nos interesa."));
-        assert!(declines("Thanks, we're all set with our current vendor."));
+        assert!(declines("Thanks, but it's not for us."));
+        // Agreeing to meet is no decline.
+        assert!(!declines("Sounds good, we're all set for Thursday at 10."));
     }
 
     #[test]
@@ -1311,6 +1314,25 @@ mod tests {
     }
 
     #[test]
+    fn the_website_reason_is_told_where_it_alone_decided() {
+        let mut f = Facts {
+            from_sender: 2,
+            invitations: 1,
+            pitches: 1,
+            pitch_words: true,
+            website_only: true,
+            ..Facts::default()
+        };
+        f.best.max(&of(0.05, 0.1, 0.85));
+        let (verdict, evidence) = judged(&f, Policy::Strict);
+        assert_eq!(verdict, Verdict::HardSell);
+        assert!(
+            evidence.contains("only justification is a website link"),
+            "{evidence}"
+        );
+    }
+
+    #[test]
     fn a_request_alone_that_the_model_flags_either_way_is_a_possible_collector() {
         let mut f = Facts {
             from_sender: 1,
@@ -1326,6 +1348,8 @@ mod tests {
             evidence.contains("model: 99% hard sell or collector, on a request alone"),
             "{evidence}"
         );
+        // Its score is that figure, not the collector probability alone.
+        assert_eq!(score(&f, Verdict::Collector), 0.99);
         // Under the open policy the model must reach 0.75 on one kind: not flagged, and the
         // score of the ok verdict is the model's probability of no flag, 1 %.
         assert_eq!(judged(&f, Policy::Open).0, Verdict::Ok);
@@ -1342,6 +1366,11 @@ mod tests {
             "Dear friends and colleagues, our meetup is on"
         ));
         assert!(!claims_friendship("My friend Tom says hi"));
+        // A third party's friendship, or an acquaintance recalled, is no claim to yours.
+        assert!(!claims_friendship("An old friend of mine recommended you"));
+        assert!(!claims_friendship(
+            "You may not remember me - we met at ProductTank"
+        ));
         let mut f = Facts {
             from_sender: 1,
             invitations: 1,

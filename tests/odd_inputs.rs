@@ -263,11 +263,19 @@ fn an_export_without_invitations_or_connections_says_what_is_then_unknown() {
         .expect_stderr("warning: export has no Connections.csv: no named mutual contact");
     // Once each, though the export is read in several passes.
     assert_eq!(run.stderr.matches("has no Connections.csv").count(), 1);
+    // Without the connections, no named mutual contact is taken for a false one.
+    let claims = "not among your connections";
+    assert!(!String::from_utf8(sb.read("senders.csv"))
+        .unwrap()
+        .contains(claims));
     copy_sample_export(&sb, &[]);
     let whole = sb
         .run(&["score", "export", "-o", "senders.csv"])
         .expect_success();
     assert!(!whole.stderr.contains("has no"), "{}", whole.stderr);
+    assert!(String::from_utf8(sb.read("senders.csv"))
+        .unwrap()
+        .contains(claims));
 }
 
 #[test]

@@ -15,7 +15,7 @@ static SENTENCE_END: LazyLock<Regex> =
 
 static CLAIM: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:mutual|friends?|introduced|introduction|referred|referral|recommended|suggested|mentioned|told me|gave me your name|amig[oa]s?|com[uú]n|recomend[oó]|mencion[oó]|me habl[oó]|me ha hablado|gemeinsame[nrs]?|empfohlen|erz[äa]hlt|erw[äa]hnt|amie?s?|communs?|recommand[ée]e?|parl[ée] de vous)\b",
+        r"(?i)\b(?:mutual|friends?|introduced|introduction|referred|referral|recommended|suggested|mentioned you|told me|gave me your name|amig[oa]s?|com[uú]n|recomend[oó]|me habl[oó] de ti|me ha hablado (?:muy bien )?de ti|gemeinsame[nrs]?|empfohlen|von (?:dir|ihnen) erz[äa]hlt|(?:dich|sie) erw[äa]hnt|amie?s?|communs?|recommand[ée]e?|parl[ée] de vous)\b",
     )
     .unwrap()
 });
@@ -32,12 +32,18 @@ static CLAIM_HINT: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
             "referr",
             "recommend",
             "suggest",
-            "mention",
-            "mencion",
-            "habl",
-            "erz",
-            "erw",
-            "parl",
+            "mentioned you",
+            "me habl",
+            "hablado",
+            "erzählt",
+            "erzÄhlt",
+            "erzahlt",
+            "erwähnt",
+            "erwÄhnt",
+            "erwahnt",
+            "parlé de vous",
+            "parlÉ de vous",
+            "parle de vous",
             "told me",
             "gave me your name",
             "ami",
@@ -264,12 +270,13 @@ fn candidate(words: &str) -> Option<String> {
     (words.len() >= 2).then(|| words.join(" "))
 }
 
-/// Case-folded, without accents (NFD less its combining marks), with single spaces, for
-/// comparing names: "Lucia Martin" is "Lucía Martín", written either way.
+/// Case-folded, without accents (NFD less the combining diacritics U+0300–U+036F), with
+/// single spaces, for comparing names: "Lucia Martin" is "Lucía Martín", written either way.
+/// Other marks are parts of letters (Devanagari vowel signs, kana voicing) and stay.
 pub(super) fn fold(name: &str) -> String {
     let bare: String = name
         .nfd()
-        .filter(|&c| !unicode_normalization::char::is_combining_mark(c))
+        .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
         .collect();
     bare.to_lowercase()
         .split_whitespace()
@@ -298,8 +305,9 @@ mod tests {
             "COMÚN",
             "comun",
             "recomendó",
-            "mencionó",
             "me ha hablado de ti",
+            "ME HA HABLADO DE TI",
+            "Von dir ERZÄHLT",
             "Lukas Meyer mentioned you",
             "hat mir von dir erzählt",
             "hat dich erwähnt",
@@ -385,6 +393,7 @@ mod tests {
             "Tom Baker hat mir von dir erzählt.",
             "Tom Baker m'a parlé de vous.",
             "Tom Baker mentioned you're the person to ask.",
+            "Tom Baker hat dich erwähnt.",
             "Tom Baker hat Sie empfohlen.",
             "Tom Baker m'a recommandé votre profil.",
         ] {
@@ -423,6 +432,23 @@ mod tests {
             let found = claimed_contact(text, &[], &[]).map(|c| c.0);
             assert_eq!(found.as_deref(), Some(name), "{text}");
         }
+    }
+
+    #[test]
+    fn a_name_merely_mentioned_is_no_claim() {
+        for text in [
+            "As I mentioned on Monday, Peter Novak will send the contract.",
+            "Peter Novak hat mir viel von der Messe erzählt.",
+        ] {
+            assert_eq!(claimed_contact(text, &[], &[]), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn only_latin_accents_are_folded_away_not_marks_that_make_a_letter() {
+        assert_eq!(fold("Lucía MARTÍN"), "lucia martin");
+        assert_ne!(fold("सुनील कुमार"), fold("सोनल कुमार"));
+        assert_ne!(fold("カトウ"), fold("ガトウ"));
     }
 
     #[test]

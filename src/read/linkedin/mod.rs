@@ -159,6 +159,7 @@ fn read_connected(file: Option<&ExportFile>) -> Result<(threads::Connected, Read
     let mut connected = threads::Connected::default();
     let report = match file {
         Some(file) => file.read(|input| {
+            connected.listed();
             connections::each_connection(&file.display, input, &mut |c| connected.add(&c))
         })?,
         None => ReadReport::default(),

@@ -186,6 +186,8 @@ pub(super) struct Connected {
     by_name: Option<HashMap<u64, i64>>,
     /// Folded names (hashed) of every connection, for claimed mutual contacts.
     known_names: HashSet<u64>,
+    /// Whether a Connections.csv was read: without one, no claim can be checked.
+    listed: bool,
 }
 
 impl Default for Connected {
@@ -194,11 +196,17 @@ impl Default for Connected {
             by_url: HashMap::new(),
             by_name: Some(HashMap::new()),
             known_names: HashSet::new(),
+            listed: false,
         }
     }
 }
 
 impl Connected {
+    /// Notes that the connections are listed (a Connections.csv was found), however many.
+    pub fn listed(&mut self) {
+        self.listed = true;
+    }
+
     /// Indexes the next connection (a later row wins over an earlier one with the same key).
     pub fn add(&mut self, c: &Connection) {
         let folded = hash(&fold(&c.name));
@@ -225,9 +233,10 @@ impl Connected {
         }
     }
 
-    /// Whether a folded name is a connection's.
-    fn knows(&self, folded: &str) -> bool {
-        self.known_names.contains(&hash(folded))
+    /// Whether a folded name is a connection's; unknown without a Connections.csv.
+    fn knows(&self, folded: &str) -> Option<bool> {
+        self.listed
+            .then(|| self.known_names.contains(&hash(folded)))
     }
 }
 
@@ -520,7 +529,7 @@ impl Context {
                 )
             })
             .flatten()
-            .map(|(name, _)| self.connected.knows(&fold(&name)));
+            .and_then(|(name, _)| self.connected.knows(&fold(&name)));
         Thread {
             conversation: party.key.clone(),
             connected_on: self.connected_on(&party),
