@@ -15,7 +15,7 @@ use crate::features::context::{
 };
 use crate::features::cues;
 use crate::model::Prediction;
-use crate::read::{dates, MailHeaders, Message};
+use crate::read::{dates, MailHeaders, Message, Thread};
 use text::{SenderText, NO_TEXT};
 
 mod text;
@@ -352,7 +352,8 @@ impl SenderBook {
             sender.claim_time = time;
         }
         f.best.max(&s);
-        f.friendship |= claims_friendship(&m.text);
+        // Once said, it stands: the text of their later messages need not be searched.
+        f.friendship = f.friendship || claims_friendship(&m.text);
         let no_headers = MailHeaders::default();
         let headers = m.mail.as_ref().unwrap_or(&no_headers);
         f.opt_out |= c[const { cues::cue_index("opt_out") }] > 0.0 || headers.list_unsubscribe;
@@ -633,7 +634,8 @@ fn declines(text: &str) -> bool {
 }
 
 /// Phrases by which a stranger claims to be your friend (English, Spanish, German, French),
-/// in lower case: "Hello dear friend", "we are old friends, you may not remember me".
+/// in lower case, as said to you: "Hello dear friend", "we are old friends" (not a third
+/// party's friendship: "an old friend of mine recommended you").
 const FRIENDSHIP: [&str; 25] = [
     "dear friend",
     "we are old friends",
@@ -698,7 +700,7 @@ fn says(finder: &aho_corasick::AhoCorasick, text: &str, turned: &[&str]) -> bool
 /// connections, or a shared group, event or piece of your work ("we're both in the Rust
 /// Berlin group", "enjoyed your talk"). A note with one is personal, whatever stock opener
 /// it ends with ("happy to connect"); "12 mutual connections" is no basis.
-fn gives_a_basis(c: &BodyCues, t: &crate::read::Thread) -> bool {
+fn gives_a_basis(c: &BodyCues, t: &Thread) -> bool {
     t.claimed_contact == Some(true) || c[const { cues::cue_index("shared_context") }] > 0.0
 }
 

@@ -4,7 +4,7 @@
 //! Each cue has a stable name (`cue:<name>`) and a value scaled to about 0..3 (indicators,
 //! or log1p of counts) so the combiner converges. Phrase lists are matched with
 //! Aho–Corasick over the lower-cased text, in English, Spanish, German and French, as whole
-//! words: "free" is not found in "Freightline", nor "roi" in "Detroit". A phrase written with
+//! words: "free" is not found in "carefree", nor "roi" in "Detroit". A phrase written with
 //! a trailing `*` is a word's beginning ("outsourc*": outsourcing, outsourced).
 //! This module owns the phrase lists; thread and timing context lives in [`super::context`].
 
@@ -595,7 +595,8 @@ const DIGEST_PROBES: [&str; 3] = [
     "",
 ];
 
-/// A digest (hex xxh3) of every cue's phrase list, the URL markers and the matching rules.
+/// A digest (hex xxh3) of every cue's phrase list, the URL markers, the matching rules and
+/// the cue counts of [`DIGEST_PROBES`].
 pub fn phrases_digest() -> String {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     for (name, phrases) in PHRASES {
