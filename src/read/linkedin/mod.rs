@@ -98,7 +98,8 @@ pub struct ExportStream {
     connections_file: Option<ExportFile>,
     invitations: Option<ExportFile>,
     context: threads::Context,
-    /// What reading Connections.csv reported, added to every pass's report.
+    /// What opening the export reported (reading Connections.csv, files it lacks), added to
+    /// every pass's report.
     connections_report: ReadReport,
     /// Earliest and latest invitation `Sent At` (Unix seconds): the window the invitation
     /// evidence covers.
@@ -157,13 +158,13 @@ pub fn open_export(path: &Path, me: Option<&str>) -> Result<ExportStream> {
 fn read_connected(file: Option<&ExportFile>) -> Result<(threads::Connected, ReadReport)> {
     // Only hashed lookups are kept of the connections (they are many, like the rows).
     let mut connected = threads::Connected::default();
-    let report = match file {
-        Some(file) => file.read(|input| {
-            connected.listed();
-            connections::each_connection(&file.display, input, &mut |c| connected.add(&c))
-        })?,
-        None => ReadReport::default(),
+    let Some(file) = file else {
+        return Ok((connected, ReadReport::default()));
     };
+    connected.listed();
+    let report = file.read(|input| {
+        connections::each_connection(&file.display, input, &mut |c| connected.add(&c))
+    })?;
     Ok((connected, report))
 }
 
