@@ -12,6 +12,12 @@ use crate::report::{self, Sink};
 use crate::score::{self, ScoreConfig};
 use crate::senders;
 
+/// Told when the input holds none of your own messages.
+const REPLIES_UNKNOWN: &str = "none of your own messages is in the input (an Inbox \
+     exported without its Sent folder, a table without a direction column; give yourself with \
+     --me if your address is in it): whether you replied is unknown, so follow-ups and \
+     unanswered requests are not judged, and the model reads your replies as unknown";
+
 /// Runs the parsed command line; returns the exit code on success paths.
 pub fn run(cli: Cli) -> Result<i32> {
     configure_threads(cli.threads)?;
@@ -291,6 +297,18 @@ fn run_score(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
     let sink = output_sink(args.output.as_deref());
     let summary = report::produce(&sink, |w| score::score_tables(&model, &cfg, w))?;
     summary.read.warnings().iter().for_each(|w| say(w));
+    if let Some(path) = summary.replies_unknown.first() {
+        let more = summary.replies_unknown.len() - 1;
+        let others = if more > 0 {
+            format!(" (and {more} other input(s))")
+        } else {
+            String::new()
+        };
+        say(&format!(
+            "warning: {}{others}: {REPLIES_UNKNOWN}",
+            path.display()
+        ));
+    }
     say(&format!(
         "scored {} rows, flagged {}; {} unreadable row(s)",
         summary.scored,
@@ -556,6 +574,9 @@ fn score_senders(
     };
     scored.read.warnings().iter().for_each(|w| say(w));
     let reports = scored.reports.as_ref().expect("scoring judged the senders");
+    if scored.replies_unknown && !reports.is_empty() {
+        say(&format!("warning: {REPLIES_UNKNOWN}"));
+    }
     let count = |v: senders::Verdict| reports.count(v);
     say(&format!(
         "you: {you}; {} messages read; {} senders: {} hard_sell, {} collector, {} sponsored, {} ok; {} unreadable",

@@ -84,6 +84,9 @@ pub struct ScoreSummary {
     pub scored: usize,
     /// Rows flagged.
     pub flagged: usize,
+    /// The inputs with threads but none of your messages, whose replies are unknown
+    /// ([`context::Threads::replies_unknown`]).
+    pub replies_unknown: Vec<PathBuf>,
     /// What reading reported (bad rows, invalid UTF-8).
     pub read: ReadReport,
 }
@@ -113,7 +116,13 @@ pub fn score_tables(model: &Model, cfg: &ScoreConfig, out: &mut dyn Write) -> Re
             &file
         };
         let mut places = match threaded {
-            true => Some(context::places(&mut first_pass(table)?)?),
+            true => {
+                let mut threads = first_pass(table)?;
+                if threads.replies_unknown() {
+                    summary.replies_unknown.push(path.clone());
+                }
+                Some(context::places(&mut threads)?)
+            }
             false => None,
         };
         let mut done = 0usize;
@@ -289,6 +298,9 @@ pub struct SenderScore {
     pub messages: usize,
     /// Messages the model flagged.
     pub flagged: usize,
+    /// The input holds none of your messages: whether you replied is not known
+    /// ([`context::Threads::replies_unknown`]).
+    pub replies_unknown: bool,
     /// What reading reported (bad rows, invalid UTF-8, rows left out).
     pub read: ReadReport,
 }
@@ -321,6 +333,7 @@ pub fn score_senders(
     threads.forget_keys();
     let mut book = SenderBook::new(&model.labels, &mut threads)?;
     let mut places = context::places(&mut threads)?;
+    let replies_unknown = threads.replies_unknown();
     drop(threads);
     let bar = crate::report::progress(progress);
     let reasons = rows_out.as_ref().map_or(0, |r| r.reasons);
@@ -333,7 +346,10 @@ pub fn score_senders(
         }
         None => None,
     };
-    let mut result = SenderScore::default();
+    let mut result = SenderScore {
+        replies_unknown,
+        ..SenderScore::default()
+    };
     let mut freed = FreeOnPool::new(CHUNK);
     let mut flush = |chunk: Vec<Message>, result: &mut SenderScore| -> Result<()> {
         let placed = take_places(&mut places, chunk.len())?;

@@ -88,10 +88,11 @@ pub struct SenderReport {
     pub connected_on: String,
     /// From accepting (or the first exchange) to the first pitch, e.g. `2 h`, `3 d`; empty if no pitch.
     pub time_to_first_pitch: String,
-    /// Longest run of the sender's messages with no reply from you.
-    pub unanswered_followups: usize,
-    /// Whether you ever wrote to this sender.
-    pub you_replied: bool,
+    /// Messages after the first in the sender's longest run with no reply from you; `None`
+    /// (empty in CSV) when the input holds none of your messages, so replies are unknown.
+    pub unanswered_followups: Option<usize>,
+    /// Whether you ever wrote to this sender; `None` when replies are unknown.
+    pub you_replied: Option<bool>,
     /// `none`, `generic` or `personal` for an invitation's note; empty without an invitation.
     pub invitation_note: String,
     /// Reasons, separated by `; `.
@@ -126,8 +127,9 @@ impl SenderReport {
             self.first_contact.clone(),
             self.connected_on.clone(),
             self.time_to_first_pitch.clone(),
-            self.unanswered_followups.to_string(),
-            self.you_replied.to_string(),
+            self.unanswered_followups
+                .map_or_else(String::new, |n| n.to_string()),
+            self.you_replied.map_or_else(String::new, |r| r.to_string()),
             self.invitation_note.clone(),
             self.evidence.clone(),
         ]
@@ -291,6 +293,7 @@ impl SenderBook {
             note_time: i64::MIN,
             facts: Facts::default(),
         });
+        let replies_unknown = threads.replies_unknown();
         threads.each_timeline(|timeline, contact| {
             let writer = contact.writer;
             let Some(sender) = writer.and_then(|w| senders.get_mut(w as usize)) else {
@@ -298,6 +301,7 @@ impl SenderBook {
                 return;
             };
             sender.facts.connected_on = Time::new(contact.connected_on);
+            sender.facts.replies_unknown = replies_unknown;
             walk_timeline(timeline.iter().copied(), &mut sender.facts);
         })?;
         Ok(SenderBook {
@@ -588,6 +592,7 @@ impl Default for Facts {
             claim: None,
             friendship: false,
             you_replied: false,
+            replies_unknown: false,
             opt_out: false,
             website_only: false,
             pitch_words: false,
@@ -759,6 +764,9 @@ struct Facts {
     /// Their words claim a friendship with you ([`claims_friendship`]).
     friendship: bool,
     you_replied: bool,
+    /// The input holds none of your messages ([`Threads::replies_unknown`]): `you_replied`
+    /// false means not known, rather than never.
+    replies_unknown: bool,
     opt_out: bool,
     website_only: bool,
     /// A message of theirs pitches in words: pitch language and a call to action, or either in
@@ -774,6 +782,11 @@ struct Facts {
 }
 
 impl Facts {
+    /// You are known never to have written to them.
+    fn never_replied(&self) -> bool {
+        !self.you_replied && !self.replies_unknown
+    }
+
     /// You declined, and they pitched no more after it (having pitched before).
     fn took_no(&self) -> bool {
         let (Some(no), Some(last)) = (self.declined.get(), self.last_pitch.get()) else {
@@ -957,8 +970,8 @@ fn judge(contact: &Sender, text: &SenderText, policy: Policy) -> Option<SenderRe
             .map(|t| dates::format(t)[..10].to_string())
             .unwrap_or_default(),
         time_to_first_pitch: pitch_delay.map(Delay::column).unwrap_or_default(),
-        unanswered_followups: followups as usize,
-        you_replied: f.you_replied,
+        unanswered_followups: (!f.replies_unknown).then_some(followups as usize),
+        you_replied: (!f.replies_unknown).then_some(f.you_replied),
         invitation_note: f.note.map_or("", Note::as_str).to_string(),
         evidence: evidence.join("; "),
     })
@@ -986,7 +999,8 @@ fn is_hard_sell(
     evidence: &mut Evidence,
 ) -> bool {
     let quick = pitch_delay.is_some_and(Delay::within_two_days);
-    let chasing = followups >= 2 && !f.you_replied;
+    // Chasing is writing again and again with no reply: not told where replies are unknown.
+    let chasing = followups >= 2 && f.never_replied();
     // A hard sell happens after connecting: someone who only ever sent an invitation is not
     // one. Nor, but under the strict policy, one who stopped pitching when you said no.
     // An open networker minds persistence, not one pitch: the model flags them only a
@@ -998,7 +1012,7 @@ fn is_hard_sell(
     let by_behaviour = f.pitches > 0
         && match policy {
             Policy::Open => chasing && quick,
-            Policy::Balanced => chasing || (quick && !f.you_replied),
+            Policy::Balanced => chasing || (quick && f.never_replied()),
             Policy::Strict => chasing || quick || f.website_only,
         };
     if !(by_model || by_behaviour) {
@@ -1029,12 +1043,13 @@ fn is_hard_sell(
             } else {
                 String::new()
             };
-            let replied = if f.you_replied {
-                "with no reply in between"
-            } else {
-                "you never replied"
-            };
-            format!("{followups} follow-up(s){span}, {replied}")
+            match (f.you_replied, f.replies_unknown) {
+                (true, _) => format!("{followups} follow-up(s){span}, with no reply in between"),
+                (false, false) => format!("{followups} follow-up(s){span}, you never replied"),
+                (false, true) => format!(
+                    "wrote {followups} more time(s){span} (your replies are not in the input)"
+                ),
+            }
         });
     }
     if let (Some(no), Some(last)) = (f.declined.get(), f.last_pitch.get()) {
@@ -1069,11 +1084,11 @@ fn is_collector(
     evidence: &mut Evidence,
 ) -> bool {
     // A friendship claimed by someone you never answered, naming no one you know.
-    let claimed_friend = f.friendship && !f.you_replied && f.claim != Some(true);
+    let claimed_friend = f.friendship && f.never_replied() && f.claim != Some(true);
     let false_claim = f.claim == Some(false) || claimed_friend;
     // A request naming a mutual contact you know is not empty, whatever its words.
     let empty_request = matches!(f.note, Some(Note::None | Note::Generic))
-        && !f.you_replied
+        && f.never_replied()
         && f.pitches == 0
         && f.claim != Some(true);
     let cut = policy.model_cut();
@@ -1084,7 +1099,7 @@ fn is_collector(
     let by_model =
         !f.you_replied && (by_model_as_collector || (request_only && f.best.flagged >= cut));
     // Strict: a request you never answered, unless it names a mutual contact you know.
-    let unanswered = f.note.is_some() && !f.you_replied && f.claim != Some(true);
+    let unanswered = f.note.is_some() && f.never_replied() && f.claim != Some(true);
     let flagged = match policy {
         Policy::Open => false_claim,
         Policy::Balanced => false_claim || by_model || (empty_request && f.from_sender <= 2),
@@ -1103,7 +1118,7 @@ fn is_collector(
     } else if claimed_friend {
         evidence.add(|| "claims to be your friend, and you never answered".into());
     }
-    if !f.you_replied {
+    if f.never_replied() {
         evidence.add(|| "no exchange with you".into());
     }
     if by_model {
@@ -1463,5 +1478,54 @@ mod tests {
             "{chasing}"
         );
         assert!(chasing.contains("no way to opt out"), "{chasing}");
+    }
+
+    #[test]
+    fn where_your_replies_are_not_in_the_input_silence_is_not_held_against_a_sender() {
+        // Three emails in an Inbox exported alone: the model finds nothing to flag.
+        let mut f = Facts {
+            from_sender: 3,
+            pitches: 1,
+            pitch_words: true,
+            unanswered: 3,
+            replies_unknown: true,
+            ..Facts::default()
+        };
+        f.best.max(&of(0.05, 0.2, 0.75));
+        for policy in [Policy::Open, Policy::Balanced, Policy::Strict] {
+            let (verdict, evidence) = judged(&f, policy);
+            assert_eq!(verdict, Verdict::Ok, "{policy:?}: not chasing: {evidence}");
+        }
+        // A friendship claim or a bare request is not "never answered" either.
+        let mut friend = Facts {
+            from_sender: 1,
+            invitations: 1,
+            note: Some(Note::None),
+            friendship: true,
+            replies_unknown: true,
+            ..Facts::default()
+        };
+        friend.best.max(&of(0.1, 0.1, 0.8));
+        assert_eq!(judged(&friend, Policy::Balanced).0, Verdict::Ok);
+        // The model still flags what it reads as a hard sell, and the evidence says what is
+        // not known instead of "you never replied".
+        f.best.max(&of(0.02, 0.95, 0.03));
+        let (verdict, evidence) = judged(&f, Policy::Balanced);
+        assert_eq!(verdict, Verdict::HardSell);
+        assert!(
+            evidence.contains("wrote 2 more time(s) (your replies are not in the input)"),
+            "{evidence}"
+        );
+        assert!(!evidence.contains("never replied"), "{evidence}");
+        // Known silence still counts: the same facts with your replies in the input.
+        f.replies_unknown = false;
+        f.best = Signals::default();
+        f.best.max(&of(0.05, 0.2, 0.75));
+        let (verdict, evidence) = judged(&f, Policy::Balanced);
+        assert_eq!(verdict, Verdict::HardSell);
+        assert!(
+            evidence.contains("2 follow-up(s), you never replied"),
+            "{evidence}"
+        );
     }
 }

@@ -715,6 +715,7 @@ fn score_senders_reads_an_outlook_csv_export_by_sender_address_and_says_it_is_un
         .run(&["score", "--senders", "--text-column", "Body", "outlook.csv"])
         .expect_success()
         .expect_stderr("outlook.csv has no timestamp column")
+        .expect_stderr("none of your own messages is in the input")
         .expect_stderr("4 messages read; 2 senders: 1 hard_sell, 0 collector, 0 sponsored, 1 ok");
     let verdicts = csv_records(&run.stdout);
     let by_sender: BTreeMap<&str, (&str, &str, &str)> = verdicts[1..]
@@ -726,6 +727,24 @@ fn score_senders_reads_an_outlook_csv_export_by_sender_address_and_says_it_is_un
         ("pat@leadgen.example", "hard_sell", "3")
     );
     assert_eq!(by_sender["Sam Colleague"], ("sam@example.org", "ok", "1"));
+    // An Inbox alone holds none of your replies: they are unknown, not "never" (empty
+    // columns, no "you never replied"), and the colleague's one email is not pushed toward a
+    // flag by replies the export cannot show (0.51 ok when read as never answered).
+    let pat = verdicts.iter().find(|v| &v[0] == "Pat Seller").unwrap();
+    let (followups, replied, evidence) = (&pat[8], &pat[9], &pat[11]);
+    assert_eq!((followups, replied), ("", ""));
+    assert!(
+        evidence.contains("(your replies are not in the input)"),
+        "{evidence}"
+    );
+    assert!(!evidence.contains("never replied"), "{evidence}");
+    let sam = verdicts.iter().find(|v| &v[0] == "Sam Colleague").unwrap();
+    let sam_ok: f64 = sam[3].parse().unwrap();
+    assert!(sam_ok > 0.8, "Sam's ok score {sam_ok}");
+    // Scored message by message, the file is named in the same warning.
+    sb.run(&["score", "--text-column", "Body", "outlook.csv"])
+        .expect_success()
+        .expect_stderr("warning: outlook.csv: none of your own messages is in the input");
 
     // Inbox and Sent Items exported together: with --me, your reply to Pat is in Pat's thread
     // and you are no sender; without it, the reply is just another incoming row.
@@ -754,7 +773,10 @@ fn score_senders_reads_an_outlook_csv_export_by_sender_address_and_says_it_is_un
     assert_eq!(mine["Pat Seller"], "true");
     let theirs = replied_to(&[]);
     assert_eq!(theirs.len(), 3);
-    assert_eq!(theirs["Pat Seller"], "false");
+    assert_eq!(
+        theirs["Pat Seller"], "",
+        "no row is yours: whether you replied is unknown"
+    );
     // A --me no row is from or to (a typo, or part of an address) would make you a sender of
     // your own.
     for typo in ["jordan@exmple.org", "dan@example.org"] {

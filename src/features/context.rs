@@ -117,6 +117,11 @@ pub struct Threads {
     pub writer: Blocks<u32>,
     /// Contacts who wrote.
     pub writers: u32,
+    /// Rows in a thread.
+    threaded_rows: usize,
+    /// The owner's own rows in a thread (not clicks on an ad): none means the input does not
+    /// hold what the owner wrote, so whether they replied is not known.
+    owner_rows: usize,
 }
 
 /// A [`ThreadRow`] and its row number: what the first pass sorts.
@@ -236,6 +241,10 @@ impl Threads {
             self.writer[at] = self.writers;
             self.writers += 1;
         }
+        self.threaded_rows += 1;
+        if !t.incoming && !t.sponsored {
+            self.owner_rows += 1;
+        }
         let flag = |on: bool, bit: u8| if on { bit } else { 0 };
         let numbered = Numbered {
             row,
@@ -260,6 +269,13 @@ impl Threads {
     /// True before the first row.
     pub fn is_empty(&self) -> bool {
         self.rows == 0
+    }
+
+    /// Whether the input has threads but none of the owner's messages, so no reply can be
+    /// seen (an Inbox exported without its Sent folder, a table without a direction column):
+    /// the reply features of every message are then unknown rather than "never replied".
+    pub fn replies_unknown(&self) -> bool {
+        self.owner_rows == 0 && self.threaded_rows > 0
     }
 
     /// Frees the interners once every message is in: placing the rows and judging the
@@ -336,7 +352,8 @@ pub struct ThreadContext {
     /// The contact's number among those who wrote ([`Threads::writer`]; [`NO_THREAD`] when
     /// they never wrote).
     writer: u32,
-    /// Bit flags: `HAS_THREAD`, `OWNER_EVER`, `OWNER_BEFORE`, `WITHIN_2_DAYS`, `INCOMING`.
+    /// Bit flags: `HAS_THREAD`, `OWNER_EVER`, `OWNER_BEFORE`, `WITHIN_2_DAYS`, `INCOMING`,
+    /// `REPLIES_UNKNOWN`.
     flags: u8,
 }
 
@@ -365,6 +382,7 @@ const OWNER_EVER: u8 = 2;
 const OWNER_BEFORE: u8 = 4;
 const WITHIN_2_DAYS: u8 = 8;
 const INCOMING: u8 = 16;
+const REPLIES_UNKNOWN: u8 = 32;
 
 /// Places every message of a batch in its thread (threads ordered by time, then input
 /// order), for a first pass held in memory.
@@ -385,9 +403,10 @@ pub fn places(threads: &mut Threads) -> Result<Places> {
         None => Sorter::default(),
     };
     let (connected_on, writer) = (&threads.connected_on, &threads.writer);
+    let replies_unknown = threads.replies_unknown();
     threads.by_conversation.sorted()?.each_group(
         |a, b| a.0.thread.conversation == b.0.thread.conversation,
-        |thread| place_thread(thread, connected_on, writer, &mut placed),
+        |thread| place_thread(thread, connected_on, writer, replies_unknown, &mut placed),
     )?;
     Ok(Places {
         placed: placed.sorted()?,
@@ -479,11 +498,13 @@ pub fn unthreaded_place() -> ThreadContext {
     }
 }
 
-/// Walks one thread in time order, placing each of its rows.
+/// Walks one thread in time order, placing each of its rows (`replies_unknown`: see
+/// [`Threads::replies_unknown`]).
 fn place_thread(
     thread: &[ByConversation],
     connected_on: &Blocks<i64>,
     writers: &Blocks<u32>,
+    replies_unknown: bool,
     out: &mut Sorter<Placed>,
 ) {
     let connected = |r: &ThreadRow| {
@@ -519,6 +540,9 @@ fn place_thread(
             continue;
         }
         c.flags |= INCOMING;
+        if replies_unknown {
+            c.flags |= REPLIES_UNKNOWN;
+        }
         let invitation = r.is(ROW_INVITATION);
         if let (Some(ts), Some(conn)) = (r.time(), connected(&r)) {
             if !invitation && sent_after_connecting(ts, conn) {
@@ -560,7 +584,9 @@ fn place_thread(
 
 /// The context vector of one message, from its place in the thread and its own words:
 /// `pitch` says whether its text reads as a pitch (from the cues), so "pitched soon after
-/// connecting" joins both.
+/// connecting" joins both. Where the input holds no message of the owner's
+/// ([`Threads::replies_unknown`]), `unanswered_before`, `owner_ever_replied` and
+/// `owner_replied_before` are NaN: not known.
 pub fn values(place: &ThreadContext, m: &Message, pitch: bool) -> ContextVector {
     let mut v = [0.0; CONTEXT_NAMES.len()];
     let flag = |bit: u8| f64::from(u8::from(place.flags & bit != 0));
@@ -573,9 +599,14 @@ pub fn values(place: &ThreadContext, m: &Message, pitch: bool) -> ContextVector 
     v[3] = place.days_after_connect;
     v[4] = f64::from(u8::from(place.flags & WITHIN_2_DAYS != 0 && pitch));
     v[5] = f64::from(place.sender_number).ln_1p();
-    v[6] = f64::from(place.unanswered_before).ln_1p();
-    v[7] = flag(OWNER_EVER);
-    v[8] = flag(OWNER_BEFORE);
+    if place.flags & REPLIES_UNKNOWN != 0 {
+        // Unknown, not 0: the model puts its training mean in their place.
+        v[6..=8].fill(f64::NAN);
+    } else {
+        v[6] = f64::from(place.unanswered_before).ln_1p();
+        v[7] = flag(OWNER_EVER);
+        v[8] = flag(OWNER_BEFORE);
+    }
     v[9] = place.mean_gap;
     v[10] = f64::from(u8::from(t.claimed_contact == Some(false)));
     v[11] = f64::from(u8::from(t.claimed_contact == Some(true)));
@@ -673,5 +704,54 @@ mod tests {
                 "run of {run_rows}"
             );
         }
+    }
+
+    #[test]
+    fn reply_features_are_unknown_only_when_no_row_of_the_owners_is_in_the_input() {
+        let row = |i: i64, incoming: bool, sponsored: bool| Message {
+            text: "hello".into(),
+            thread: Some(Thread {
+                conversation: format!("c{}", i % 2),
+                contact: format!("p{}", i % 2),
+                incoming,
+                sponsored,
+                timestamp: Some(1_700_000_000 + i * 3_600),
+                ..Thread::default()
+            }),
+            ..Message::default()
+        };
+        let reply_features = |messages: &[Message]| {
+            let mut threads = Threads::default();
+            messages.iter().for_each(|m| threads.push(m));
+            let known = !threads.replies_unknown();
+            let places = thread_context(&mut threads);
+            let v = values(&places[0], &messages[0], false);
+            (known, [v[6], v[7], v[8]], v[5])
+        };
+        let name = |i: usize| CONTEXT_NAMES[i];
+        assert_eq!(
+            [name(6), name(7), name(8)],
+            [
+                "unanswered_before",
+                "owner_ever_replied",
+                "owner_replied_before"
+            ]
+        );
+        // An Inbox alone (and the owner's clicks on an ad are no replies): unknown.
+        let inbox: Vec<Message> = (0..4).map(|i| row(i, true, false)).collect();
+        let mut clicked = inbox.clone();
+        clicked.push(row(9, false, true));
+        for messages in [&inbox, &clicked] {
+            let (known, replies, sender_number) = reply_features(messages);
+            assert!(!known);
+            assert!(replies.iter().all(|v| v.is_nan()), "{replies:?}");
+            assert_eq!(sender_number, 2f64.ln(), "the rest is still known");
+        }
+        // One message of the owner's, in another thread: the owner never answered this one.
+        let mut answered_elsewhere = inbox.clone();
+        answered_elsewhere.push(row(5, false, false));
+        let (known, replies, _) = reply_features(&answered_elsewhere);
+        assert!(known);
+        assert_eq!(replies, [0.0, 0.0, 0.0]);
     }
 }

@@ -91,6 +91,12 @@ pub struct Model {
     pub features: FeatureSpec,
     /// Names of the combiner's inputs, in order.
     pub dense_names: Vec<String>,
+    /// What stands in for a side feature (cue, context, mail; in [`FeatureSpec::side_names`]
+    /// order) whose value an input does not hold: its mean over the training messages in a
+    /// thread. Only the reply features are ever unknown ([`features::context::values`]).
+    /// Empty in files written before it was recorded: 0 stands in.
+    #[serde(default)]
+    pub side_means: Vec<f64>,
     /// The sparse text model.
     pub text: TextModel,
     /// The linfa-logistic combiner; its classes are indices into `labels`.
@@ -411,7 +417,17 @@ impl Model {
         self.check_labels()?;
         self.check_text_spec()?;
         self.check_magnitudes()?;
-        let width = t.classes.len() + self.features.side_names().len();
+        let sides = self.features.side_names().len();
+        if !self.side_means.is_empty() && self.side_means.len() != sides {
+            return Err(format!(
+                "the model has {} side feature means for {sides} side features (damaged file)",
+                self.side_means.len()
+            ));
+        }
+        if let Some(v) = self.side_means.iter().find(|v| !v.is_finite()) {
+            return Err(format!("a side feature mean is {v} (damaged file)"));
+        }
+        let width = t.classes.len() + sides;
         let (rows, cols) = self.combiner.params().dim();
         let labels = self.labels.len();
         if rows != width || self.dense_names.len() != width {
@@ -587,8 +603,11 @@ impl Model {
             .zip(side)
             .for_each(|(((row, named), m), s)| {
                 let (text_scores, rest) = row.split_at_mut(classes);
-                for (x, v) in rest.iter_mut().zip(s) {
-                    *x = *v;
+                for (j, (x, v)) in rest.iter_mut().zip(s).enumerate() {
+                    *x = match v.is_nan() {
+                        true => self.side_means.get(j).copied().unwrap_or(0.0),
+                        false => *v,
+                    };
                 }
                 let spec = &self.features.text;
                 let parts = text_parts(m);
@@ -1088,5 +1107,49 @@ mod tests {
         let bytes = serde_json::to_vec(&json).unwrap();
         let err = Model::from_json(&bytes, Path::new("m.json")).unwrap_err();
         assert!(err.to_string().contains("not sorted"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_side_value_reads_as_its_training_mean_and_as_0_in_an_older_file() {
+        let mut model = Model::default_model().unwrap();
+        let sides = model.features.side_names();
+        let at = |name: &str| sides.iter().position(|n| n == name).unwrap();
+        let replied = at("context:owner_ever_replied");
+        assert!(model.side_means[replied] > 0.1 && model.side_means[replied] < 0.9);
+        let m = Message {
+            text: "Following up on my offer: are you free for a call?".into(),
+            ..Message::default()
+        };
+        let mut side = features::side_features(std::slice::from_ref(&m));
+        let classes = model.text.classes.len();
+        side[0][replied] = f64::NAN;
+        let unknown = model.dense_rows_with(std::slice::from_ref(&m), &side);
+        assert_eq!(unknown[[0, classes + replied]], model.side_means[replied]);
+        assert!(unknown.iter().all(|v| v.is_finite()));
+        model.side_means.clear();
+        let older = model.dense_rows_with(std::slice::from_ref(&m), &side);
+        assert_eq!(older[[0, classes + replied]], 0.0);
+    }
+
+    #[test]
+    fn refuses_side_means_that_do_not_fit_the_features() {
+        for (damage, said) in [
+            (serde_json::json!([0.5]), "1 side feature means for"),
+            (serde_json::json!("not a list"), "expected a sequence"),
+        ] {
+            let mut json: serde_json::Value = serde_json::from_slice(DEFAULT_MODEL).unwrap();
+            json["side_means"] = damage;
+            let bytes = serde_json::to_vec(&json).unwrap();
+            let err = Model::from_json(&bytes, Path::new("m.json")).unwrap_err();
+            assert!(err.to_string().contains(said), "{err}");
+        }
+        let mut json: serde_json::Value = serde_json::from_slice(DEFAULT_MODEL).unwrap();
+        json.as_object_mut().unwrap().remove("side_means");
+        let bytes = serde_json::to_vec(&json).unwrap();
+        let older = Model::from_json(&bytes, Path::new("m.json")).unwrap();
+        assert!(
+            older.side_means.is_empty(),
+            "a file from before reads, with 0 standing in"
+        );
     }
 }

@@ -151,8 +151,11 @@ pub(super) struct Prepared<'a> {
     /// Number of folds, and the fold of every labeled row.
     pub(super) k: usize,
     pub(super) folds: Vec<usize>,
-    /// Cue, context and mail features of every labeled row.
+    /// Cue, context and mail features of every labeled row (an unknown value replaced by
+    /// its mean in `side_means`).
     pub(super) side: Vec<Vec<f64>>,
+    /// What stands in for an unknown side value ([`Model::side_means`]).
+    pub(super) side_means: Vec<f64>,
     pub(super) texts: Vec<String>,
     /// SHA-256 of the labeled rows (hashed once: every candidate's summary carries it).
     pub(super) fingerprint: String,
@@ -208,8 +211,17 @@ impl<'a> Prepared<'a> {
                 (all_side, texts)
             },
         );
-        let side = labeled_idx.iter().map(|&i| all_side[i].clone()).collect();
+        let mut side: Vec<Vec<f64>> = labeled_idx.iter().map(|&i| all_side[i].clone()).collect();
+        let side_means = side_means(&labeled, &side);
+        for row in &mut side {
+            for (v, &mean) in row.iter_mut().zip(&side_means) {
+                if v.is_nan() {
+                    *v = mean;
+                }
+            }
+        }
         Ok(Prepared {
+            side_means,
             fingerprint,
             source,
             unlabeled_rows: messages.len() - labeled.len(),
@@ -225,6 +237,29 @@ impl<'a> Prepared<'a> {
             stage: &|_| {},
         })
     }
+}
+
+/// The mean of each side feature over the labeled messages the contact wrote in a thread,
+/// where it is known (not NaN): what stands in for it where an input does not hold it. 0 for
+/// a feature known in no such message.
+fn side_means(labeled: &[&Message], side: &[Vec<f64>]) -> Vec<f64> {
+    let width = side.first().map_or(0, Vec::len);
+    let mut sums = vec![(0.0f64, 0usize); width];
+    let in_thread = labeled
+        .iter()
+        .zip(side)
+        .filter(|(m, _)| m.thread.as_ref().is_some_and(|t| t.incoming));
+    for (_, row) in in_thread {
+        for ((sum, n), &v) in sums.iter_mut().zip(row) {
+            if !v.is_nan() {
+                *sum += v;
+                *n += 1;
+            }
+        }
+    }
+    sums.iter()
+        .map(|&(sum, n)| if n == 0 { 0.0 } else { sum / n as f64 })
+        .collect()
 }
 
 /// The labeled texts hashed with one [`text::TextSpec`]: the vocabulary kept and the TF-IDF rows.
@@ -359,6 +394,7 @@ pub(super) fn stacked_model(
         threshold: 0.5,
         features: spec,
         dense_names,
+        side_means: prep.side_means.clone(),
         text: TextModel {
             buckets: Vec::new(),
             idf: Vec::new(),
@@ -909,5 +945,33 @@ mod tests {
         let folds = assign_folds(&refs, &vec![0; rows.len()], 3);
         assert!(folds[12..17].iter().all(|&f| f == folds[12]), "{folds:?}");
         assert!((0..3).all(|f| folds.contains(&f)), "every fold is used");
+    }
+
+    #[test]
+    fn side_means_are_over_the_contacts_threaded_messages_where_known() {
+        let incoming = |conversation: &str| {
+            let mut m = in_thread(conversation, "p", "hi");
+            m.thread.as_mut().unwrap().incoming = true;
+            m
+        };
+        let (a, b, yours, loose) = (
+            incoming("c1"),
+            incoming("c2"),
+            in_thread("c1", "p", "thanks"),
+            in_thread("", "", "no thread"),
+        );
+        let labeled = [&a, &b, &yours, &loose, &a];
+        let side = vec![
+            vec![1.0, 2.0],
+            vec![3.0, f64::NAN],
+            vec![100.0, 100.0],
+            vec![100.0, 100.0],
+            vec![5.0, f64::NAN],
+        ];
+        // Your own rows and rows without a thread do not count, nor unknown values; a
+        // feature known nowhere stands at 0.
+        assert_eq!(side_means(&labeled, &side), vec![3.0, 2.0]);
+        let unknown = vec![vec![1.0, f64::NAN]; 5];
+        assert_eq!(side_means(&labeled, &unknown), vec![1.0, 0.0]);
     }
 }
