@@ -641,7 +641,7 @@ fn declines(text: &str) -> bool {
 /// Phrases by which a stranger claims to be your friend (English, Spanish, German, French),
 /// in lower case, as said to you: "Hello dear friend", "we are old friends" (not a third
 /// party's friendship: "an old friend of mine recommended you").
-const FRIENDSHIP: [&str; 25] = [
+const FRIENDSHIP: [&str; 26] = [
     "dear friend",
     "we are old friends",
     "we're old friends",
@@ -653,6 +653,7 @@ const FRIENDSHIP: [&str; 25] = [
     "become friends",
     "make friends with you",
     "you as a friend",
+    "better as a friend",
     "friendship with you",
     "querido amigo",
     "querida amiga",
@@ -1379,6 +1380,10 @@ mod tests {
             "Hello dear, we are old friends, you may not remember me"
         ));
         assert!(claims_friendship("Hi DEAR FRIEND, I want to know you"));
+        assert!(claims_friendship(
+            "I like your profile and I want to know you better as a friend."
+        ));
+        assert!(!claims_friendship("I am writing as a friend of Tom's"));
         assert!(!claims_friendship(
             "Dear friends and colleagues, our meetup is on"
         ));
