@@ -12,11 +12,32 @@ use crate::report::{self, Sink};
 use crate::score::{self, ScoreConfig};
 use crate::senders;
 
-/// Told when the input holds none of your own messages.
-const REPLIES_UNKNOWN: &str = "none of your own messages is in the input (an Inbox \
-     exported without its Sent folder, a table without a direction column; give yourself with \
-     --me if your address is in it): whether you replied is unknown, so follow-ups and \
-     unanswered requests are not judged, and the model reads your replies as unknown";
+/// What is told when the input holds none of your own messages: by sender (`senders`) or
+/// message by message, and what `model` makes of it.
+fn replies_unknown(model: &Model, senders: bool) -> String {
+    let (inputs, judged) = match senders {
+        true => (
+            "an Inbox exported without its Sent folder, a table without a direction column; \
+             give yourself with --me if your address is in it",
+            "so follow-ups and unanswered requests are not judged, and ",
+        ),
+        false => (
+            "a table without a direction column; --senders --me reads your rows in one",
+            "so ",
+        ),
+    };
+    let model_reads = match model.side_means.is_empty() {
+        false => "the model reads your replies as unknown",
+        true => {
+            "this model file, trained before hardsell recorded what stands in for an unknown \
+             reply, reads them as none: retrain it with `hardsell train`"
+        }
+    };
+    format!(
+        "none of your own messages is in the input ({inputs}): whether you replied is \
+         unknown, {judged}{model_reads}"
+    )
+}
 
 /// Runs the parsed command line; returns the exit code on success paths.
 pub fn run(cli: Cli) -> Result<i32> {
@@ -305,8 +326,9 @@ fn run_score(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
             String::new()
         };
         say(&format!(
-            "warning: {}{others}: {REPLIES_UNKNOWN}",
-            path.display()
+            "warning: {}{others}: {}",
+            path.display(),
+            replies_unknown(&model, false)
         ));
     }
     say(&format!(
@@ -575,7 +597,7 @@ fn score_senders(
     scored.read.warnings().iter().for_each(|w| say(w));
     let reports = scored.reports.as_ref().expect("scoring judged the senders");
     if scored.replies_unknown && !reports.is_empty() {
-        say(&format!("warning: {REPLIES_UNKNOWN}"));
+        say(&format!("warning: {}", replies_unknown(model, true)));
     }
     let count = |v: senders::Verdict| reports.count(v);
     say(&format!(

@@ -741,10 +741,48 @@ fn score_senders_reads_an_outlook_csv_export_by_sender_address_and_says_it_is_un
     let sam = verdicts.iter().find(|v| &v[0] == "Sam Colleague").unwrap();
     let sam_ok: f64 = sam[3].parse().unwrap();
     assert!(sam_ok > 0.8, "Sam's ok score {sam_ok}");
-    // Scored message by message, the file is named in the same warning.
-    sb.run(&["score", "--text-column", "Body", "outlook.csv"])
+    // Scored message by message, the file is named in the same warning, and the reply
+    // features whose training mean stood in are no reasons for a flag.
+    let messages = sb
+        .run(&[
+            "score",
+            "--text-column",
+            "Body",
+            "--reasons",
+            "40",
+            "outlook.csv",
+        ])
         .expect_success()
         .expect_stderr("warning: outlook.csv: none of your own messages is in the input");
+    let reasons = messages.stdout_text();
+    assert!(
+        reasons.contains("context:sender_message_number"),
+        "{reasons}"
+    );
+    for unknown in [
+        "unanswered_before",
+        "owner_ever_replied",
+        "owner_replied_before",
+    ] {
+        assert!(!reasons.contains(unknown), "{unknown}: {reasons}");
+    }
+    // A model file from before the means were recorded reads unknown replies as none: said.
+    let default = concat!(env!("CARGO_MANIFEST_DIR"), "/models/default.json");
+    let mut older: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(default).unwrap()).unwrap();
+    older.as_object_mut().unwrap().remove("side_means");
+    sb.write("older.json", older.to_string());
+    sb.run(&[
+        "score",
+        "--senders",
+        "--text-column",
+        "Body",
+        "--model",
+        "older.json",
+        "outlook.csv",
+    ])
+    .expect_success()
+    .expect_stderr("reads them as none: retrain it");
 
     // Inbox and Sent Items exported together: with --me, your reply to Pat is in Pat's thread
     // and you are no sender; without it, the reply is just another incoming row.

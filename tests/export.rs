@@ -135,7 +135,7 @@ fn a_stranger_who_invites_without_a_note_and_never_writes_is_a_collector() {
     expect_row(
         &run,
         row,
-        row.messages == 1 && !row.you_replied,
+        row.messages == 1 && row.you_replied == Some(false),
         "one invitation, no reply",
     );
     expect_row(
@@ -194,10 +194,15 @@ fn a_seller_who_pitches_the_day_of_acceptance_and_follows_up_unanswered_is_a_har
     expect_row(
         &run,
         row,
-        row.unanswered_followups == 3,
+        row.unanswered_followups == Some(3),
         "three unanswered follow-ups",
     );
-    expect_row(&run, row, !row.you_replied, "Sam never replied");
+    expect_row(
+        &run,
+        row,
+        row.you_replied == Some(false),
+        "Sam never replied",
+    );
     expect_row(
         &run,
         row,
@@ -416,12 +421,17 @@ fn a_friend_you_reply_to_is_ok() {
     let (run, rows) = score(&sandbox, EXPORT, &[]);
     let row = sender(&run, &rows, FRIEND_URL);
     expect_row(&run, row, row.verdict == "ok", "expected verdict ok");
-    expect_row(&run, row, row.you_replied, "expected you_replied true");
+    expect_row(
+        &run,
+        row,
+        row.you_replied == Some(true),
+        "expected you_replied true",
+    );
     expect_row(&run, row, row.messages == 2, "Maya wrote twice");
     expect_row(
         &run,
         row,
-        row.unanswered_followups == 0,
+        row.unanswered_followups == Some(0),
         "every message was answered",
     );
     expect_row(
@@ -497,7 +507,7 @@ fn a_sponsored_conversation_is_sponsored_and_the_ad_click_is_not_a_reply() {
     expect_row(
         &run,
         row,
-        !row.you_replied,
+        row.you_replied == Some(false),
         "clicking the ad's button is not a reply",
     );
     expect_row(

@@ -124,6 +124,79 @@ fn scores_a_mailbox_into_sender_verdicts_with_the_list_sender_not_flagged() {
     );
 }
 
+/// An Inbox exported alone: three mails from a seller (a thread), one from a colleague.
+fn inbox_alone() -> String {
+    let mail = |i: u32, from: &str, day: u32, subject: &str, body: &str, parents: &str| {
+        let address = from.split('<').nth(1).unwrap().trim_end_matches('>');
+        format!(
+            "From {address} Mon Jan {day:>2} 10:00:00 2024\nFrom: {from}\nTo: Jordan <me@example.com>\n\
+             Subject: {subject}\nDate: Mon, {day} Jan 2024 10:00:00 +0000\nMessage-ID: <m{i}@x>\n\
+             {parents}\n{body}\n\n"
+        )
+    };
+    let seller = "Pat Seller <pat@leadgen.example>";
+    [
+        mail(1, seller, 2, "Growth", "Hi Jordan, we help SaaS teams grow pipeline 3x. Could we set up a 15 minute call this week?", ""),
+        mail(2, seller, 4, "Re: Growth", "Following up on my note below. Do you have 15 minutes on Thursday?", "In-Reply-To: <m1@x>\nReferences: <m1@x>\n"),
+        mail(3, seller, 8, "Re: Growth", "Bumping this up in your inbox. Happy to send a calendar link.", "In-Reply-To: <m2@x>\nReferences: <m1@x> <m2@x>\n"),
+        mail(4, "Sam Colleague <sam@example.org>", 3, "Slides", "Hi Jordan, could you send me the slides from the review before Friday? Thanks, Sam", ""),
+    ]
+    .concat()
+}
+
+#[test]
+fn an_inbox_without_sent_mail_leaves_replies_unknown_even_with_a_note_to_self() {
+    let sb = Sandbox::new();
+    let note = "From me@example.com Fri Jan  5 08:00:00 2024\nFrom: Jordan <me@example.com>\n\
+                To: Jordan <me@example.com>\nSubject: note to self\n\
+                Date: Fri, 5 Jan 2024 08:00:00 +0000\nMessage-ID: <m5@x>\n\nBuy milk.\n\n";
+    for (name, mbox) in [
+        ("inbox.mbox", inbox_alone()),
+        ("noted.mbox", inbox_alone() + note),
+    ] {
+        sb.write(name, &mbox);
+        let run = sb
+            .run(&["score", name, "--me", "me@example.com"])
+            .expect_success()
+            .expect_stderr("warning: none of your own messages is in the input");
+        let report = run.stdout_text();
+        let pat = report
+            .lines()
+            .find(|l| l.starts_with("Pat Seller"))
+            .unwrap();
+        assert!(
+            pat.contains("(your replies are not in the input)"),
+            "{name}: {pat}"
+        );
+        assert!(!pat.contains("never replied"), "{name}: {pat}");
+        let sam = report
+            .lines()
+            .find(|l| l.starts_with("Sam Colleague"))
+            .unwrap();
+        assert!(sam.contains(",ok,"), "{name}: {sam}");
+    }
+    // With your sent mail beside it, silence is known: the seller chased you.
+    let reply = "From me@example.com Wed Jan  3 12:00:00 2024\nFrom: Jordan <me@example.com>\n\
+                 To: Sam Colleague <sam@example.org>\nSubject: Re: Slides\n\
+                 Date: Wed, 3 Jan 2024 12:00:00 +0000\nMessage-ID: <m6@x>\n\
+                 In-Reply-To: <m4@x>\nReferences: <m4@x>\n\nHere they are.\n\n";
+    sb.write("both.mbox", &(inbox_alone() + reply));
+    let run = sb
+        .run(&["score", "both.mbox", "--me", "me@example.com"])
+        .expect_success();
+    assert!(
+        !run.stderr.contains("none of your own messages"),
+        "{}",
+        run.stderr
+    );
+    let report = run.stdout_text();
+    let pat = report
+        .lines()
+        .find(|l| l.starts_with("Pat Seller"))
+        .unwrap();
+    assert!(pat.contains("you never replied"), "{pat}");
+}
+
 #[test]
 fn a_linkedin_invitation_mail_with_the_default_note_is_a_collector() {
     let sb = Sandbox::new();

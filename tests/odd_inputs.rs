@@ -253,7 +253,7 @@ fn mail_without_a_sender_address_is_one_sender_named_for_it_not_a_blank_row() {
 }
 
 #[test]
-fn an_export_without_invitations_or_connections_says_what_is_then_unknown() {
+fn an_export_without_invitations_or_connections_or_with_empty_ones_says_what_is_then_unknown() {
     let sb = Sandbox::new();
     copy_sample_export(&sb, &["Invitations.csv", "Connections.csv"]);
     let run = sb
@@ -268,6 +268,16 @@ fn an_export_without_invitations_or_connections_says_what_is_then_unknown() {
     assert!(!String::from_utf8(sb.read("senders.csv"))
         .unwrap()
         .contains(claims));
+    // A file of no bytes (a download cut short) is told and read like a missing one.
+    sb.write("export/Invitations.csv", "");
+    sb.write("export/Connections.csv", "");
+    sb.run(&["score", "export", "-o", "senders.csv"])
+        .expect_success()
+        .expect_stderr("export/Invitations.csv is empty (0 bytes): requests and their notes")
+        .expect_stderr("export/Connections.csv is empty (0 bytes): no named mutual contact");
+    assert!(!String::from_utf8(sb.read("senders.csv"))
+        .unwrap()
+        .contains(claims));
     copy_sample_export(&sb, &[]);
     let whole = sb
         .run(&["score", "export", "-o", "senders.csv"])
@@ -276,6 +286,49 @@ fn an_export_without_invitations_or_connections_says_what_is_then_unknown() {
     assert!(String::from_utf8(sb.read("senders.csv"))
         .unwrap()
         .contains(claims));
+}
+
+#[test]
+fn an_export_whose_owner_never_wrote_knows_they_never_replied() {
+    // messages.csv holds what you sent as well as what you received: an owner who wrote to
+    // nobody never replied, which is not the unknown of an Inbox without its Sent folder.
+    let sb = Sandbox::new();
+    copy_sample_export(&sb, &["messages.csv"]);
+    let source = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/sample-export/messages.csv"
+    );
+    let mut rows = csv::Reader::from_path(source).unwrap();
+    let header = rows.headers().unwrap().clone();
+    let from = header
+        .iter()
+        .position(|h| h == "SENDER PROFILE URL")
+        .unwrap();
+    let mut out = csv::Writer::from_path(sb.path("export/messages.csv")).unwrap();
+    out.write_record(&header).unwrap();
+    for row in rows.records() {
+        let row = row.unwrap();
+        if &row[from] != "https://www.linkedin.com/in/jordan-avery-owner" {
+            out.write_record(&row).unwrap();
+        }
+    }
+    out.flush().unwrap();
+    let run = sb
+        .run(&[
+            "score",
+            "export",
+            "--me",
+            "https://www.linkedin.com/in/jordan-avery-owner",
+        ])
+        .expect_success();
+    assert!(
+        !run.stderr.contains("none of your own messages"),
+        "{}",
+        run.stderr
+    );
+    let report = run.stdout_text();
+    assert!(report.contains("you never replied"), "{report}");
+    assert!(!report.contains("not in the input"), "{report}");
 }
 
 #[test]

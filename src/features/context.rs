@@ -119,6 +119,9 @@ pub struct Threads {
     pub writers: u32,
     /// Rows in a thread.
     threaded_rows: usize,
+    /// A row came from a source that holds the owner's messages by its nature
+    /// ([`crate::read::Thread::replies_included`]).
+    replies_included: bool,
     /// The owner's own rows in a thread (not clicks on an ad): none means the input does not
     /// hold what the owner wrote, so whether they replied is not known.
     owner_rows: usize,
@@ -242,7 +245,8 @@ impl Threads {
             self.writers += 1;
         }
         self.threaded_rows += 1;
-        if !t.incoming && !t.sponsored {
+        self.replies_included |= t.replies_included;
+        if !t.incoming && !t.sponsored && !t.to_self {
             self.owner_rows += 1;
         }
         let flag = |on: bool, bit: u8| if on { bit } else { 0 };
@@ -271,11 +275,13 @@ impl Threads {
         self.rows == 0
     }
 
-    /// Whether the input has threads but none of the owner's messages, so no reply can be
-    /// seen (an Inbox exported without its Sent folder, a table without a direction column):
-    /// the reply features of every message are then unknown rather than "never replied".
+    /// Whether the input has threads but none of the owner's messages (notes to self aside),
+    /// so no reply can be seen (an Inbox exported without its Sent folder, a table without a
+    /// direction column), and is of no source that holds them by its nature (an export's
+    /// owner who never wrote is known never to have replied): the reply features of every
+    /// message are then unknown rather than "never replied". One answer for the whole input.
     pub fn replies_unknown(&self) -> bool {
-        self.owner_rows == 0 && self.threaded_rows > 0
+        self.owner_rows == 0 && self.threaded_rows > 0 && !self.replies_included
     }
 
     /// Frees the interners once every message is in: placing the rows and judging the
@@ -747,10 +753,24 @@ mod tests {
             assert!(replies.iter().all(|v| v.is_nan()), "{replies:?}");
             assert_eq!(sender_number, 2f64.ln(), "the rest is still known");
         }
+        // A note to self is no reply either.
+        let mut noted = inbox.clone();
+        noted.push(row(7, false, false));
+        noted[4].thread.as_mut().unwrap().to_self = true;
+        assert!(!reply_features(&noted).0);
         // One message of the owner's, in another thread: the owner never answered this one.
         let mut answered_elsewhere = inbox.clone();
         answered_elsewhere.push(row(5, false, false));
         let (known, replies, _) = reply_features(&answered_elsewhere);
+        assert!(known);
+        assert_eq!(replies, [0.0, 0.0, 0.0]);
+        // A source that holds the owner's messages by its nature (an export) knows that an
+        // owner who wrote nothing never replied.
+        let mut export = inbox.clone();
+        export
+            .iter_mut()
+            .for_each(|m| m.thread.as_mut().unwrap().replies_included = true);
+        let (known, replies, _) = reply_features(&export);
         assert!(known);
         assert_eq!(replies, [0.0, 0.0, 0.0]);
     }

@@ -92,8 +92,8 @@ pub struct Model {
     /// Names of the combiner's inputs, in order.
     pub dense_names: Vec<String>,
     /// What stands in for a side feature (cue, context, mail; in [`FeatureSpec::side_names`]
-    /// order) whose value an input does not hold: its mean over the training messages in a
-    /// thread. Only the reply features are ever unknown ([`features::context::values`]).
+    /// order) whose value an input does not hold: its mean over the labeled training
+    /// messages contacts wrote in a thread. Only the reply features are ever unknown ([`features::context::values`]).
     /// Empty in files written before it was recorded: 0 stands in.
     #[serde(default)]
     pub side_means: Vec<f64>,
@@ -731,6 +731,7 @@ impl Model {
         };
         let (x, named) = self.dense_rows_naming(messages, side, &lanes);
         let probs = self.probabilities(&x);
+        let classes = self.text.classes.len();
         named
             .into_par_iter()
             .enumerate()
@@ -742,12 +743,18 @@ impl Model {
                     let row = x.row(i);
                     let row = row.as_slice().expect("row");
                     let lane = lanes.iter().position(|l| l.label == k);
+                    // A value the input does not hold (its training mean stood in) is no reason.
+                    let known = |j: usize| {
+                        j < classes || !side[i].get(j - classes).is_some_and(|v| v.is_nan())
+                    };
                     match named {
-                        Some(named) => self.explain_with(row, k, reasons, |_, _| {
+                        Some(named) => self.explain_known(row, k, reasons, known, |_, _| {
                             lane.map_or_else(Vec::new, |at| named.contributions(at))
                         }),
                         // Taken for benign while counted, after all flagged: counted again.
-                        None => self.explain(&messages[i], row, k, reasons),
+                        None => self.explain_known(row, k, reasons, known, |class, scale| {
+                            self.ngram_contributions(&messages[i], k, class, scale)
+                        }),
                     }
                 } else {
                     Vec::new()
@@ -764,29 +771,48 @@ impl Model {
 
     /// The `top` features that pushed row `x` towards label `k`, the text score broken into n-grams.
     pub fn explain(&self, message: &Message, x: &[f64], k: usize, top: usize) -> Vec<Contribution> {
-        self.explain_with(x, k, top, |class, scale| {
-            let lane = NgramLane {
-                label: k,
-                class,
-                scale,
-            };
-            text::with_gram_counts(&self.features.text, &text_parts(message), |counts| {
-                let norm = self.text.norm(counts);
-                self.best_ngrams(counts, norm, &[lane], TOP_NGRAMS)
-                    .contributions(0)
-            })
+        self.explain_known(
+            x,
+            k,
+            top,
+            |_| true,
+            |class, scale| self.ngram_contributions(message, k, class, scale),
+        )
+    }
+
+    /// The n-grams of `message` that pushed most toward label `k` through text class `class`
+    /// (its combiner weight `scale`).
+    fn ngram_contributions(
+        &self,
+        message: &Message,
+        k: usize,
+        class: usize,
+        scale: f64,
+    ) -> Vec<Contribution> {
+        let lane = NgramLane {
+            label: k,
+            class,
+            scale,
+        };
+        text::with_gram_counts(&self.features.text, &text_parts(message), |counts| {
+            let norm = self.text.norm(counts);
+            self.best_ngrams(counts, norm, &[lane], TOP_NGRAMS)
+                .contributions(0)
         })
     }
 
-    /// [`Model::explain`], the n-grams given by `ngrams(text class, scale)`.
-    fn explain_with(
+    /// [`Model::explain`] over the inputs `known` keeps, the n-grams given by
+    /// `ngrams(text class, scale)`.
+    fn explain_known(
         &self,
         x: &[f64],
         k: usize,
         top: usize,
+        known: impl Fn(usize) -> bool,
         ngrams: impl FnOnce(usize, f64) -> Vec<Contribution>,
     ) -> Vec<Contribution> {
         let mut pushed: Vec<(f64, usize)> = (0..x.len())
+            .filter(|&j| known(j))
             .map(|j| (self.centred_weight(j, k) * x[j], j))
             .filter(|&(c, _)| c >= MIN_REASON)
             .collect();

@@ -547,6 +547,13 @@ pub struct Thread {
     pub claimed_contact: Option<bool>,
     /// An advertisement (LinkedIn sponsored message), not personal outreach.
     pub sponsored: bool,
+    /// The source holds the owner's messages by its nature (a LinkedIn export, a table with a
+    /// direction column or read with `--me`): the owner's replies are known, even where there
+    /// are none ([`crate::features::context::Threads::replies_unknown`]).
+    pub replies_included: bool,
+    /// Mail the owner sent to themselves (a note to self): no reply to anyone, and no sign
+    /// that the input holds the owner's sent mail.
+    pub to_self: bool,
 }
 
 /// Problems met while reading that did not stop it, for the summary on stderr.

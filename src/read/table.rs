@@ -730,6 +730,8 @@ impl TableReader {
                 _ => None,
             },
             sponsored: false,
+            replies_included: c.direction.is_some() || self.me.is_some(),
+            to_self: false,
         }))
     }
 }

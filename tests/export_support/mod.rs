@@ -465,8 +465,10 @@ pub struct SenderRow {
     pub first_contact: String,
     pub connected_on: String,
     pub time_to_first_pitch: String,
-    pub unanswered_followups: usize,
-    pub you_replied: bool,
+    /// Empty (CSV) or null (JSON) when the input holds none of your messages.
+    pub unanswered_followups: Option<usize>,
+    /// Empty (CSV) or null (JSON) when the input holds none of your messages.
+    pub you_replied: Option<bool>,
     pub invitation_note: String,
     pub evidence: String,
 }

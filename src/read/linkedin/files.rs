@@ -46,6 +46,18 @@ pub(super) struct ExportFiles {
 }
 
 impl ExportFile {
+    /// Whether the file holds no byte at all (a download cut short; a file of only a header
+    /// is not empty).
+    pub fn is_empty(&self) -> Result<bool> {
+        self.read(|input| {
+            let mut byte = [0u8; 1];
+            let n = input
+                .read(&mut byte)
+                .map_err(|e| Error::io(Path::new(&self.display), e))?;
+            Ok(n == 0)
+        })
+    }
+
     /// Streams the file through `read` (a zip entry is decompressed as it is read; more than
     /// [`MAX_FILE_BYTES`] of it is refused, so a zip bomb cannot run forever).
     pub fn read<T>(&self, read: impl FnOnce(&mut dyn Read) -> Result<T>) -> Result<T> {

@@ -130,17 +130,25 @@ pub fn open_export(path: &Path, me: Option<&str>) -> Result<ExportStream> {
     let (connected, mut connections_report) = connected?;
     let (context, window) = context?;
     let folder = path.display();
-    if found.invitations.is_none() {
+    // A file of no bytes at all (a download cut short) is told like a missing one.
+    let lacks = |file: &Option<ExportFile>, name: &str| -> Result<Option<String>> {
+        Ok(match file {
+            None => Some(format!("{folder} has no {name}")),
+            Some(f) if f.is_empty()? => Some(format!("{} is empty (0 bytes)", f.display)),
+            Some(_) => None,
+        })
+    };
+    if let Some(lack) = lacks(&found.invitations, "Invitations.csv")? {
         connections_report.notes.push(format!(
-            "{folder} has no Invitations.csv: requests and their notes are unknown, so no \
-             sender is judged on an empty or generic note"
+            "{lack}: requests and their notes are unknown, so no sender is judged on an \
+             empty or generic note"
         ));
     }
-    if found.connections.is_none() {
+    if let Some(lack) = lacks(&found.connections, "Connections.csv")? {
         connections_report.notes.push(format!(
-            "{folder} has no Connections.csv: no named mutual contact can be checked, \
-             acceptance dates come from first exchanges, and an accepted invitation's note \
-             that messages.csv repeats is read as a message"
+            "{lack}: no named mutual contact can be checked, acceptance dates come from \
+             first exchanges, and an accepted invitation's note that messages.csv repeats is \
+             read as a message"
         ));
     }
     let context = context.with_connections(connected);
@@ -158,7 +166,8 @@ pub fn open_export(path: &Path, me: Option<&str>) -> Result<ExportStream> {
 fn read_connected(file: Option<&ExportFile>) -> Result<(threads::Connected, ReadReport)> {
     // Only hashed lookups are kept of the connections (they are many, like the rows).
     let mut connected = threads::Connected::default();
-    let Some(file) = file else {
+    let Some(file) = file.filter(|f| !f.is_empty().unwrap_or(false)) else {
+        // Without the list (or with a file of no bytes), a named contact is unchecked.
         return Ok((connected, ReadReport::default()));
     };
     connected.listed();

@@ -540,6 +540,9 @@ impl Context {
             timestamp,
             claimed_contact: claimed,
             sponsored: false,
+            // messages.csv holds what the owner sent as well as what they received.
+            replies_included: true,
+            to_self: false,
         }
     }
 }

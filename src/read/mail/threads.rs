@@ -223,6 +223,10 @@ fn thread(owner: &[String], mail: &ParsedMail, conversation: Option<String>) -> 
         connected_on: None,
         claimed_contact: None,
         sponsored: false,
+        replies_included: false,
+        to_self: outgoing
+            && !mail.recipients.is_empty()
+            && mail.recipients.iter().all(|r| owner.contains(&r.address)),
     }
 }
 
