@@ -116,6 +116,7 @@ fn main() -> ExitCode {
 /// reference: the TF-IDF row of the full text, its word n-grams walked in order.
 fn check_explanations(model: &Model, messages: &[Message]) -> usize {
     let x = model.dense_rows(messages);
+    let side = hardsell::features::side_features(messages);
     let w = model.combiner.params();
     let mut differing = 0;
     for (i, m) in messages.iter().enumerate() {
@@ -128,7 +129,7 @@ fn check_explanations(model: &Model, messages: &[Message]) -> usize {
             let expected = reference_ngrams(model, m, class, scale);
             // No dense feature's name starts with `ngram:`, so these are explain's n-grams.
             let got: Vec<(String, f64)> = model
-                .explain(m, &row, k, 0)
+                .explain(m, &side[i], &row, k, 0)
                 .into_iter()
                 .filter(|c| c.feature.starts_with("ngram:"))
                 .map(|c| (c.feature, c.contribution))

@@ -2,8 +2,8 @@
 //!
 //! Computed from real context — timestamps, who wrote each message, when the connection was
 //! accepted — for every message that carries a [`crate::read::Thread`]. A message without
-//! thread information gets zeros and `has_thread = 0`, so text-only corpora train through the
-//! same interface. This module owns the thread arithmetic; it does not read files.
+//! thread information gets zeros, `has_thread = 0` and unknown (NaN) reply features, so
+//! text-only corpora train through the same interface. This module owns the thread arithmetic; it does not read files.
 //!
 //! It works in two steps so that a stream of any size needs bounded memory per message:
 //! every message's [`ThreadRow`] (a few numbers, no text) is collected first and sorted by
@@ -591,12 +591,19 @@ fn place_thread(
 /// The context vector of one message, from its place in the thread and its own words:
 /// `pitch` says whether its text reads as a pitch (from the cues), so "pitched soon after
 /// connecting" joins both. Where the input holds no message of the owner's
-/// ([`Threads::replies_unknown`]), `unanswered_before`, `owner_ever_replied` and
-/// `owner_replied_before` are NaN: not known.
+/// ([`Threads::replies_unknown`]), or the message has no thread, `unanswered_before`,
+/// `owner_ever_replied` and `owner_replied_before` are NaN: not known.
 pub fn values(place: &ThreadContext, m: &Message, pitch: bool) -> ContextVector {
     let mut v = [0.0; CONTEXT_NAMES.len()];
     let flag = |bit: u8| f64::from(u8::from(place.flags & bit != 0));
     v[0] = flag(HAS_THREAD);
+    if m.thread.is_none() {
+        // Alone, a message shows nothing of replies: unknown, not "never answered" (the rest
+        // stays 0; mean values for all of them read requests as hard sells, and counting it
+        // as a first message read warm notes as hard sells, on the blind cases).
+        v[6..=8].fill(f64::NAN);
+        return v;
+    }
     let Some(t) = m.thread.as_ref().filter(|_| place.flags & INCOMING != 0) else {
         return v;
     };
@@ -753,6 +760,14 @@ mod tests {
             assert!(replies.iter().all(|v| v.is_nan()), "{replies:?}");
             assert_eq!(sender_number, 2f64.ln(), "the rest is still known");
         }
+        // A message without a thread shows nothing of replies either.
+        let alone = Message {
+            text: "hello".into(),
+            ..Message::default()
+        };
+        let v = values(&unthreaded_place(), &alone, false);
+        assert!(v[6..=8].iter().all(|v| v.is_nan()), "{v:?}");
+        assert!(v[..6].iter().chain(&v[9..]).all(|&v| v == 0.0), "{v:?}");
         // A note to self is no reply either.
         let mut noted = inbox.clone();
         noted.push(row(7, false, false));

@@ -731,7 +731,6 @@ impl Model {
         };
         let (x, named) = self.dense_rows_naming(messages, side, &lanes);
         let probs = self.probabilities(&x);
-        let classes = self.text.classes.len();
         named
             .into_par_iter()
             .enumerate()
@@ -743,18 +742,16 @@ impl Model {
                     let row = x.row(i);
                     let row = row.as_slice().expect("row");
                     let lane = lanes.iter().position(|l| l.label == k);
-                    // A value the input does not hold (its training mean stood in) is no reason.
-                    let known = |j: usize| {
-                        j < classes || !side[i].get(j - classes).is_some_and(|v| v.is_nan())
-                    };
                     match named {
-                        Some(named) => self.explain_known(row, k, reasons, known, |_, _| {
-                            lane.map_or_else(Vec::new, |at| named.contributions(at))
-                        }),
+                        Some(named) => self.explain_known(
+                            row,
+                            k,
+                            reasons,
+                            |j| self.side_known(&side[i], j),
+                            |_, _| lane.map_or_else(Vec::new, |at| named.contributions(at)),
+                        ),
                         // Taken for benign while counted, after all flagged: counted again.
-                        None => self.explain_known(row, k, reasons, known, |class, scale| {
-                            self.ngram_contributions(&messages[i], k, class, scale)
-                        }),
+                        None => self.explain(&messages[i], &side[i], row, k, reasons),
                     }
                 } else {
                     Vec::new()
@@ -769,15 +766,31 @@ impl Model {
             .collect()
     }
 
-    /// The `top` features that pushed row `x` towards label `k`, the text score broken into n-grams.
-    pub fn explain(&self, message: &Message, x: &[f64], k: usize, top: usize) -> Vec<Contribution> {
+    /// The `top` features that pushed row `x` towards label `k`, the text score broken into
+    /// n-grams. `side` is the message's side features as computed: one that is NaN (not known;
+    /// its training mean stood in) is no reason.
+    pub fn explain(
+        &self,
+        message: &Message,
+        side: &[f64],
+        x: &[f64],
+        k: usize,
+        top: usize,
+    ) -> Vec<Contribution> {
         self.explain_known(
             x,
             k,
             top,
-            |_| true,
+            |j| self.side_known(side, j),
             |class, scale| self.ngram_contributions(message, k, class, scale),
         )
+    }
+
+    /// Whether combiner input `j` is known, given the side features as computed: a text score
+    /// always is, a side feature unless it is NaN.
+    fn side_known(&self, side: &[f64], j: usize) -> bool {
+        let classes = self.text.classes.len();
+        j < classes || !side.get(j - classes).is_some_and(|v| v.is_nan())
     }
 
     /// The n-grams of `message` that pushed most toward label `k` through text class `class`
@@ -1038,11 +1051,12 @@ mod tests {
             .collect();
         let predictions = model.predict(&messages, 5);
         let x = model.dense_rows(&messages);
+        let side = features::side_features(&messages);
         let mut flagged = 0;
         for (i, p) in predictions.iter().enumerate() {
             let k = model.labels.iter().position(|l| *l == p.label).unwrap();
             let alone = if p.flagged {
-                model.explain(&messages[i], x.row(i).as_slice().unwrap(), k, 5)
+                model.explain(&messages[i], &side[i], x.row(i).as_slice().unwrap(), k, 5)
             } else {
                 Vec::new()
             };
