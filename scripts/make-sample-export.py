@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Builds data/sample-export/: a small LinkedIn data export (2025-2026 layout) made from the
-project's own labeled corpus, data/outreach/*.csv. Standard library only, deterministic.
+project's own labeled corpus, the files of data/outreach that SAMPLE_FILES names. Standard
+library only, deterministic.
 
     python3 scripts/make-sample-export.py [--out DIR]
 
@@ -20,7 +21,6 @@ Files written (layouts as in shared/fixtures/linkedin-export-2026-03, see FORMAT
 import argparse
 import base64
 import csv
-import glob
 import hashlib
 import io
 import os
@@ -157,9 +157,14 @@ def held_out(conversation_id):
     return sha1(conversation_id)[0] < 52
 
 
+# The files the sample is drawn from: those it was first built from, so that a file added to the
+# corpus later (contrasts.csv, session 14) does not reshuffle it; tests name its rows.
+SAMPLE_FILES = ("business.csv", "casual.csv", "international.csv", "people.csv", "tech.csv")
+
+
 def load_corpus():
     rows = []
-    for path in sorted(glob.glob(os.path.join(CORPUS, "*.csv"))):
+    for path in [os.path.join(CORPUS, name) for name in SAMPLE_FILES]:
         with open(path, encoding="utf-8", newline="") as f:
             rows.extend(csv.DictReader(f))
     conversations = defaultdict(list)
