@@ -39,6 +39,19 @@ fn replies_unknown(model: &Model, senders: bool) -> String {
     )
 }
 
+/// A note for `train` and `eval` when their data has threads but none of your messages, so
+/// whether you replied is unknown; `then` says what follows from it.
+fn replies_note(messages: &[Message], then: &str) -> Option<String> {
+    let mut threads = crate::features::context::Threads::default();
+    messages.iter().for_each(|m| threads.push(m));
+    threads.replies_unknown().then(|| {
+        format!(
+            "note: none of the data's messages is yours (no outgoing row): whether you replied \
+             is unknown, and {then}"
+        )
+    })
+}
+
 /// Runs the parsed command line; returns the exit code on success paths.
 pub fn run(cli: Cli) -> Result<i32> {
     configure_threads(cli.threads)?;
@@ -94,6 +107,9 @@ fn run_train(args: &TrainArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
     found.sort();
     found.dedup();
     check_label_map(&args.label_map, &found)?;
+    if let Some(note) = replies_note(&messages, "the reply features carry no weight") {
+        say(&note);
+    }
     let source = args
         .data
         .iter()
@@ -182,6 +198,9 @@ fn run_eval(args: &EvalArgs, say: &dyn Fn(&str)) -> Result<i32> {
     // model does not know is refused by the evaluation itself).
     if let Err(unused) = check_label_map(&args.label_map, &found) {
         say(&format!("warning: {unused}"));
+    }
+    if let Some(note) = replies_note(&messages, "the model reads them as unknown") {
+        say(&note);
     }
     let metrics = evaluate::evaluate(&model, &messages, &args.data.display().to_string())?;
     let text = match args.format {

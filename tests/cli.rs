@@ -1871,3 +1871,74 @@ fn sms_spam_collection_holdout_has_mcc_above_0_85_and_roc_auc_above_0_97() {
         ));
     }
 }
+
+#[test]
+fn train_and_eval_say_when_threaded_data_holds_none_of_your_messages() {
+    let sb = Sandbox::new();
+    let rows = [
+        (
+            "c1",
+            "Pat",
+            "hard_sell",
+            "Book a demo of our platform today",
+        ),
+        ("c1", "Pat", "hard_sell", "Following up on my demo offer"),
+        ("c2", "Sam", "ok", "Can you send the slides before Friday?"),
+        (
+            "c3",
+            "Lee",
+            "collector",
+            "I would like to add you to my professional network",
+        ),
+        (
+            "c4",
+            "Ana",
+            "ok",
+            "Great talk at the meetup and thanks for the tips",
+        ),
+        ("c5", "Bo", "collector", "Happy to connect with you"),
+        (
+            "c6",
+            "Cy",
+            "hard_sell",
+            "Last chance to lock in our pricing",
+        ),
+    ];
+    let mut inbox = String::from("id,conversation_id,contact_name,label,text\n");
+    for (i, (c, who, label, text)) in rows.iter().enumerate() {
+        inbox += &format!("{i},{c},{who},{label},{text}\n");
+    }
+    sb.write("inbox.csv", &inbox);
+    let note = "note: none of the data's messages is yours (no outgoing row)";
+    sb.run(&[
+        "train",
+        "--data",
+        "inbox.csv",
+        "--cv",
+        "2",
+        "--out",
+        "m.json",
+    ])
+    .expect_success()
+    .expect_stderr(note)
+    .expect_stderr("the reply features carry no weight");
+    sb.run(&["eval", "--model", "m.json", "--data", "inbox.csv"])
+        .expect_success()
+        .expect_stderr(note)
+        .expect_stderr("the model reads them as unknown");
+    // A direction column says where your messages would be: none there means none sent.
+    let directed = inbox
+        .replace("id,conversation_id,", "id,direction,conversation_id,")
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match i {
+            0 => format!("{l}\n"),
+            _ => format!("{},incoming,{}\n", &l[..1], &l[2..]),
+        })
+        .collect::<String>();
+    sb.write("directed.csv", &directed);
+    let run = sb
+        .run(&["eval", "--model", "m.json", "--data", "directed.csv"])
+        .expect_success();
+    assert!(!run.stderr.contains(note), "{}", run.stderr);
+}
