@@ -17,26 +17,37 @@ use crate::senders;
 fn replies_unknown(model: &Model, senders: bool) -> String {
     let (inputs, judged) = match senders {
         true => (
-            "an Inbox exported without its Sent folder, a table without a direction column; \
-             give yourself with --me if your address is in it",
+            "an Inbox exported without its Sent folder: score a folder or archive holding \
+             both; a table without a direction column: add one, or name yourself with --me if \
+             your sent rows are in it",
             "so follow-ups and unanswered requests are not judged, and ",
         ),
         false => (
-            "a table without a direction column; --senders --me reads your rows in one",
+            "a table without a direction column: add one, or score it with --senders --me if \
+             your sent rows are in it",
             "so ",
         ),
     };
-    let model_reads = match model.side_means.is_empty() {
+    let model_reads = match model.reads_unknown_replies_as_none() {
         false => "the model reads your replies as unknown",
-        true => {
-            "this model file, trained before hardsell recorded what stands in for an unknown \
-             reply, reads them as none: retrain it with `hardsell train`"
-        }
+        true => "this model file reads them as none (see the warning on it)",
     };
     format!(
         "none of your own messages is in the input ({inputs}): whether you replied is \
          unknown, {judged}{model_reads}"
     )
+}
+
+/// The warning for a model file that reads unknown replies as none
+/// ([`Model::reads_unknown_replies_as_none`]).
+fn older_model(model: &Model, say: &dyn Fn(&str)) {
+    if model.reads_unknown_replies_as_none() {
+        say(
+            "warning: the model file was trained before hardsell recorded what stands in for an \
+             unknown reply: a message without a thread, or an input without your own messages, \
+             is read as never answered; retrain it with `hardsell train`",
+        );
+    }
 }
 
 /// A note for `train` and `eval` when their data has threads but none of your messages, so
@@ -188,6 +199,7 @@ fn run_eval(args: &EvalArgs, say: &dyn Fn(&str)) -> Result<i32> {
         .map(|path| evaluate::Baseline::load(path, args.max_drop))
         .transpose()?;
     let model = Model::load(&args.model)?;
+    older_model(&model, say);
     if let Some(baseline) = &baseline {
         baseline.check_kind(&model)?;
     }
@@ -327,6 +339,7 @@ fn run_score(args: &ScoreArgs, quiet: bool, say: &dyn Fn(&str)) -> Result<i32> {
         ));
     }
     let model = load_model(args)?;
+    older_model(&model, say);
     let cfg = ScoreConfig {
         inputs: args.inputs.clone(),
         table: args.table.options(false)?,
@@ -585,6 +598,7 @@ fn score_senders(
     quiet: bool,
     say: &dyn Fn(&str),
 ) -> Result<i32> {
+    older_model(model, say);
     // The sender report is written before the messages file is put in place, so that a
     // failure to write it leaves an earlier messages file as it was.
     let run = |rows: Option<score::MessageRows<'_>>| {

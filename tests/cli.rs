@@ -782,8 +782,15 @@ fn score_senders_reads_an_outlook_csv_export_by_sender_address_and_says_it_is_un
         "outlook.csv",
     ])
     .expect_success()
-    .expect_stderr("reads them as none: retrain it");
+    .expect_stderr("is read as never answered; retrain it with `hardsell train`")
+    .expect_stderr("this model file reads them as none (see the warning on it)");
 
+    // Naming yourself does not make an Inbox hold your sent mail: replies stay unknown.
+    let me = ["--me", "jordan@example.org"];
+    let args = ["score", "--senders", "--text-column", "Body", "outlook.csv"];
+    sb.run(&[&args[..], &me[..]].concat())
+        .expect_success()
+        .expect_stderr("none of your own messages is in the input");
     // Inbox and Sent Items exported together: with --me, your reply to Pat is in Pat's thread
     // and you are no sender; without it, the reply is just another incoming row.
     text += &row(

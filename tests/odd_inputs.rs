@@ -268,16 +268,19 @@ fn an_export_without_invitations_or_connections_or_with_empty_ones_says_what_is_
     assert!(!String::from_utf8(sb.read("senders.csv"))
         .unwrap()
         .contains(claims));
-    // A file of no bytes (a download cut short) is told and read like a missing one.
-    sb.write("export/Invitations.csv", "");
-    sb.write("export/Connections.csv", "");
-    sb.run(&["score", "export", "-o", "senders.csv"])
-        .expect_success()
-        .expect_stderr("export/Invitations.csv is empty (0 bytes): requests and their notes")
-        .expect_stderr("export/Connections.csv is empty (0 bytes): no named mutual contact");
-    assert!(!String::from_utf8(sb.read("senders.csv"))
-        .unwrap()
-        .contains(claims));
+    // A file of nothing (a download cut short) or of a byte-order mark and a line end is
+    // told and read like a missing one.
+    for (invitations, connections) in [("", ""), ("\u{feff}", "\u{feff}\r\n")] {
+        sb.write("export/Invitations.csv", invitations);
+        sb.write("export/Connections.csv", connections);
+        sb.run(&["score", "export", "-o", "senders.csv"])
+            .expect_success()
+            .expect_stderr("export/Invitations.csv is empty: requests and their notes")
+            .expect_stderr("export/Connections.csv is empty: no named mutual contact");
+        assert!(!String::from_utf8(sb.read("senders.csv"))
+            .unwrap()
+            .contains(claims));
+    }
     copy_sample_export(&sb, &[]);
     let whole = sb
         .run(&["score", "export", "-o", "senders.csv"])

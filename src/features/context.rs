@@ -39,6 +39,13 @@ pub const CONTEXT_NAMES: [&str; 12] = [
     "claimed_contact_present",
 ];
 
+/// The features that need the owner's replies: NaN (unknown) where an input cannot show them.
+pub const REPLY_FEATURES: [&str; 3] = [
+    "unanswered_before",
+    "owner_ever_replied",
+    "owner_replied_before",
+];
+
 /// One context vector.
 pub type ContextVector = [f64; CONTEXT_NAMES.len()];
 

@@ -572,6 +572,22 @@ impl Model {
         crate::report::write_atomically(path, |w| w.write_all(&json))
     }
 
+    /// Whether this file predates [`Model::side_means`] while its combiner weighs a reply
+    /// feature: it then reads an unknown reply (a message without a thread, an input without
+    /// your messages) as none.
+    pub fn reads_unknown_replies_as_none(&self) -> bool {
+        let classes = self.text.classes.len();
+        let params = self.combiner.params();
+        self.side_means.is_empty()
+            && (self.features.context.iter())
+                .filter(|name| features::context::REPLY_FEATURES.contains(&name.as_str()))
+                .filter_map(|name| {
+                    let full = format!("context:{name}");
+                    self.dense_names.iter().position(|n| *n == full)
+                })
+                .any(|j| j >= classes && params.row(j).iter().any(|&w| w != 0.0))
+    }
+
     /// The combiner inputs of a batch: text scores then cues and context, one row per message.
     pub fn dense_rows(&self, messages: &[Message]) -> Array2<f64> {
         self.dense_rows_with(messages, &features::side_features(messages))
@@ -1186,10 +1202,30 @@ mod tests {
         let mut json: serde_json::Value = serde_json::from_slice(DEFAULT_MODEL).unwrap();
         json.as_object_mut().unwrap().remove("side_means");
         let bytes = serde_json::to_vec(&json).unwrap();
-        let older = Model::from_json(&bytes, Path::new("m.json")).unwrap();
+        let mut older = Model::from_json(&bytes, Path::new("m.json")).unwrap();
         assert!(
             older.side_means.is_empty(),
             "a file from before reads, with 0 standing in"
         );
+        assert!(older.reads_unknown_replies_as_none());
+        assert!(!Model::default_model().unwrap().reads_unknown_replies_as_none());
+        // A model trained without threads gives the reply features no weight: nothing is lost.
+        let classes = older.text.classes.len();
+        let mut params = older.combiner.params().clone();
+        for (j, name) in older.features.side_names().iter().enumerate() {
+            let reply = name
+                .strip_prefix("context:")
+                .is_some_and(|n| features::context::REPLY_FEATURES.contains(&n));
+            if reply {
+                params.row_mut(classes + j).fill(0.0);
+            }
+        }
+        let form = serde_json::json!({
+            "intercept": older.combiner.intercept(),
+            "params": params,
+            "classes": older.combiner.classes(),
+        });
+        older.combiner = serde_json::from_value(form).unwrap();
+        assert!(!older.reads_unknown_replies_as_none());
     }
 }

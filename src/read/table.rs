@@ -730,7 +730,9 @@ impl TableReader {
                 _ => None,
             },
             sponsored: false,
-            replies_included: c.direction.is_some() || self.me.is_some(),
+            // A direction column says where your messages would be; --me alone does not (an
+            // Inbox's table names you on every row, as the recipient).
+            replies_included: c.direction.is_some(),
             to_self: false,
         }))
     }

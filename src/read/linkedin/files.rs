@@ -46,15 +46,28 @@ pub(super) struct ExportFiles {
 }
 
 impl ExportFile {
-    /// Whether the file holds no byte at all (a download cut short; a file of only a header
-    /// is not empty).
+    /// Whether the file holds nothing but a byte-order mark and blank space (a download cut
+    /// short, a file emptied by a spreadsheet; a file of only a header is not empty).
     pub fn is_empty(&self) -> Result<bool> {
         self.read(|input| {
-            let mut byte = [0u8; 1];
-            let n = input
-                .read(&mut byte)
-                .map_err(|e| Error::io(Path::new(&self.display), e))?;
-            Ok(n == 0)
+            let mut buf = [0u8; 4096];
+            let mut first = true;
+            loop {
+                let n = input
+                    .read(&mut buf)
+                    .map_err(|e| Error::io(Path::new(&self.display), e))?;
+                if n == 0 {
+                    return Ok(true);
+                }
+                let mut bytes = &buf[..n];
+                if first {
+                    bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+                    first = false;
+                }
+                if !bytes.iter().all(u8::is_ascii_whitespace) {
+                    return Ok(false);
+                }
+            }
         })
     }
 

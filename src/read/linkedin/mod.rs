@@ -130,11 +130,11 @@ pub fn open_export(path: &Path, me: Option<&str>) -> Result<ExportStream> {
     let (connected, mut connections_report) = connected?;
     let (context, window) = context?;
     let folder = path.display();
-    // A file of no bytes at all (a download cut short) is told like a missing one.
+    // A file of nothing but blank space (a download cut short) is told like a missing one.
     let lacks = |file: &Option<ExportFile>, name: &str| -> Result<Option<String>> {
         Ok(match file {
             None => Some(format!("{folder} has no {name}")),
-            Some(f) if f.is_empty()? => Some(format!("{} is empty (0 bytes)", f.display)),
+            Some(f) if f.is_empty()? => Some(format!("{} is empty", f.display)),
             Some(_) => None,
         })
     };
