@@ -1208,7 +1208,9 @@ mod tests {
             "a file from before reads, with 0 standing in"
         );
         assert!(older.reads_unknown_replies_as_none());
-        assert!(!Model::default_model().unwrap().reads_unknown_replies_as_none());
+        assert!(!Model::default_model()
+            .unwrap()
+            .reads_unknown_replies_as_none());
         // A model trained without threads gives the reply features no weight: nothing is lost.
         let classes = older.text.classes.len();
         let mut params = older.combiner.params().clone();
