@@ -3,7 +3,8 @@
 //! Computed from real context — timestamps, who wrote each message, when the connection was
 //! accepted — for every message that carries a [`crate::read::Thread`]. A message without
 //! thread information gets zeros, `has_thread = 0` and unknown (NaN) reply features, so
-//! text-only corpora train through the same interface. This module owns the thread arithmetic; it does not read files.
+//! text-only corpora train through the same interface. This module owns the thread
+//! arithmetic; it does not read files.
 //!
 //! It works in two steps so that a stream of any size needs bounded memory per message:
 //! every message's [`ThreadRow`] (a few numbers, no text) is collected first and sorted by
@@ -45,6 +46,9 @@ pub const REPLY_FEATURES: [&str; 3] = [
     "owner_ever_replied",
     "owner_replied_before",
 ];
+
+/// Where [`REPLY_FEATURES`] sit in a context vector.
+const REPLIES_AT: std::ops::RangeInclusive<usize> = 6..=8;
 
 /// One context vector.
 pub type ContextVector = [f64; CONTEXT_NAMES.len()];
@@ -608,7 +612,7 @@ pub fn values(place: &ThreadContext, m: &Message, pitch: bool) -> ContextVector 
         // Alone, a message shows nothing of replies: unknown, not "never answered" (the rest
         // stays 0; mean values for all of them read requests as hard sells, and counting it
         // as a first message read warm notes as hard sells, on the blind cases).
-        v[6..=8].fill(f64::NAN);
+        v[REPLIES_AT].fill(f64::NAN);
         return v;
     }
     let Some(t) = m.thread.as_ref().filter(|_| place.flags & INCOMING != 0) else {
@@ -621,7 +625,7 @@ pub fn values(place: &ThreadContext, m: &Message, pitch: bool) -> ContextVector 
     v[5] = f64::from(place.sender_number).ln_1p();
     if place.flags & REPLIES_UNKNOWN != 0 {
         // Unknown, not 0: the model puts its training mean in their place.
-        v[6..=8].fill(f64::NAN);
+        v[REPLIES_AT].fill(f64::NAN);
     } else {
         v[6] = f64::from(place.unanswered_before).ln_1p();
         v[7] = flag(OWNER_EVER);
@@ -748,15 +752,8 @@ mod tests {
             let v = values(&places[0], &messages[0], false);
             (known, [v[6], v[7], v[8]], v[5])
         };
-        let name = |i: usize| CONTEXT_NAMES[i];
-        assert_eq!(
-            [name(6), name(7), name(8)],
-            [
-                "unanswered_before",
-                "owner_ever_replied",
-                "owner_replied_before"
-            ]
-        );
+        assert_eq!(CONTEXT_NAMES[REPLIES_AT], REPLY_FEATURES);
+        assert_eq!(REPLIES_AT, 6..=8);
         // An Inbox alone (and the owner's clicks on an ad are no replies): unknown.
         let inbox: Vec<Message> = (0..4).map(|i| row(i, true, false)).collect();
         let mut clicked = inbox.clone();

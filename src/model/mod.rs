@@ -93,8 +93,9 @@ pub struct Model {
     pub dense_names: Vec<String>,
     /// What stands in for a side feature (cue, context, mail; in [`FeatureSpec::side_names`]
     /// order) whose value an input does not hold: its mean over the labeled training
-    /// messages contacts wrote in a thread. Only the reply features are ever unknown ([`features::context::values`]).
-    /// Empty in files written before it was recorded: 0 stands in.
+    /// messages contacts wrote in a thread. Only the reply features are ever unknown
+    /// ([`features::context::values`]). Empty in files written before it was recorded: 0
+    /// stands in.
     #[serde(default)]
     pub side_means: Vec<f64>,
     /// The sparse text model.

@@ -548,7 +548,8 @@ pub struct Thread {
     /// An advertisement (LinkedIn sponsored message), not personal outreach.
     pub sponsored: bool,
     /// The source holds the owner's messages by its nature (a LinkedIn export, a table with a
-    /// direction column): the owner's replies are known, even where there are none ([`crate::features::context::Threads::replies_unknown`]).
+    /// direction column): the owner's replies are known, even where there are none
+    /// ([`crate::features::context::Threads::replies_unknown`]).
     pub replies_included: bool,
     /// Mail the owner sent to themselves (a note to self): no reply to anyone, and no sign
     /// that the input holds the owner's sent mail.

@@ -110,11 +110,17 @@ pub struct ExportStream {
 /// overrides owner detection.
 pub fn open_export(path: &Path, me: Option<&str>) -> Result<ExportStream> {
     let found = files::locate(path)?;
+    // A file of nothing but blank space (a download cut short) is read and told like a
+    // missing one; each is looked at once.
+    let empty = |file: &Option<ExportFile>| file.as_ref().map_or(Ok(false), ExportFile::is_empty);
+    let (invitations_empty, connections_empty) =
+        (empty(&found.invitations)?, empty(&found.connections)?);
+    let connections = found.connections.as_ref().filter(|_| !connections_empty);
     // Connections.csv is read beside the passes over the other files, on a thread of its own
     // (a pool thread waiting inside one would take up the other), in turn with one thread.
     let (connected, context) = if rayon::current_num_threads() > 1 {
         std::thread::scope(|s| {
-            let connected = s.spawn(|| read_connected(found.connections.as_ref()));
+            let connected = s.spawn(|| read_connected(connections));
             let context = join_rows(&found, me);
             let connected = connected
                 .join()
@@ -122,29 +128,23 @@ pub fn open_export(path: &Path, me: Option<&str>) -> Result<ExportStream> {
             (connected, context)
         })
     } else {
-        (
-            read_connected(found.connections.as_ref()),
-            join_rows(&found, me),
-        )
+        (read_connected(connections), join_rows(&found, me))
     };
     let (connected, mut connections_report) = connected?;
     let (context, window) = context?;
     let folder = path.display();
-    // A file of nothing but blank space (a download cut short) is told like a missing one.
-    let lacks = |file: &Option<ExportFile>, name: &str| -> Result<Option<String>> {
-        Ok(match file {
-            None => Some(format!("{folder} has no {name}")),
-            Some(f) if f.is_empty()? => Some(format!("{} is empty", f.display)),
-            Some(_) => None,
-        })
+    let lacks = |file: &Option<ExportFile>, empty: bool, name: &str| match file {
+        None => Some(format!("{folder} has no {name}")),
+        Some(f) if empty => Some(format!("{} is empty", f.display)),
+        Some(_) => None,
     };
-    if let Some(lack) = lacks(&found.invitations, "Invitations.csv")? {
+    if let Some(lack) = lacks(&found.invitations, invitations_empty, "Invitations.csv") {
         connections_report.notes.push(format!(
             "{lack}: requests and their notes are unknown, so no sender is judged on an \
              empty or generic note"
         ));
     }
-    if let Some(lack) = lacks(&found.connections, "Connections.csv")? {
+    if let Some(lack) = lacks(&found.connections, connections_empty, "Connections.csv") {
         connections_report.notes.push(format!(
             "{lack}: no named mutual contact can be checked, acceptance dates come from \
              first exchanges, and an accepted invitation's note that messages.csv repeats is \
@@ -166,8 +166,8 @@ pub fn open_export(path: &Path, me: Option<&str>) -> Result<ExportStream> {
 fn read_connected(file: Option<&ExportFile>) -> Result<(threads::Connected, ReadReport)> {
     // Only hashed lookups are kept of the connections (they are many, like the rows).
     let mut connected = threads::Connected::default();
-    let Some(file) = file.filter(|f| !f.is_empty().unwrap_or(false)) else {
-        // Without the list (or with a file of no bytes), a named contact is unchecked.
+    let Some(file) = file else {
+        // Without the list, a named contact is unchecked.
         return Ok((connected, ReadReport::default()));
     };
     connected.listed();
