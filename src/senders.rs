@@ -930,6 +930,12 @@ fn decide(
     } else if f.you_replied {
         evidence.add(|| "you replied".into());
     }
+    if text
+        .get(f.key)
+        .is_some_and(|k| k.starts_with(crate::read::mail::FORGED))
+    {
+        evidence.add(|| "mail from elsewhere in your name: your own address, forged".into());
+    }
     if verdict == Verdict::HardSell && f.claim == Some(false) {
         evidence.add(|| FALSE_CLAIM.into());
     }

@@ -197,6 +197,83 @@ fn an_inbox_without_sent_mail_leaves_replies_unknown_even_with_a_note_to_self() 
     assert!(pat.contains("you never replied"), "{pat}");
 }
 
+/// Mail in `me@example.com`'s name: `(headers, body)` after a `From ` line, From and To both
+/// the owner.
+fn in_your_name(id: u32, day: u32, extra: &str, body: &str) -> String {
+    format!(
+        "From me@example.com Mon Jan {day:>2} 09:00:00 2024\nFrom: Jordan <me@example.com>\n\
+         To: Jordan <me@example.com>\nSubject: mail {id}\nDate: Mon, {day} Jan 2024 09:00:00 +0000\n\
+         Message-ID: <y{id}@x>\n{extra}\n{body}\n\n"
+    )
+}
+
+#[test]
+fn mail_that_forges_your_address_is_judged_as_a_sender_and_a_note_to_self_is_not() {
+    let sb = Sandbox::new();
+    let extortion = "I hacked your device and recorded you. Pay 1500 USD in Bitcoin to the wallet \
+                     below within 48 hours or the video goes to all your contacts.";
+    let forged_spf = in_your_name(
+        10,
+        9,
+        "Received-SPF: softfail (example.com: domain of transitioning me@example.com does not designate 203.0.113.9 as permitted sender)\n",
+        extortion,
+    );
+    let forged_dmarc = in_your_name(
+        11,
+        10,
+        "Authentication-Results: mx.example.com;\n       dkim=none; spf=pass smtp.mailfrom=bulk.example;\n       dmarc=fail (p=NONE) header.from=example.com\n",
+        extortion,
+    );
+    let in_spam = in_your_name(12, 11, "X-Gmail-Labels: Spam,Category Updates\n", extortion);
+    // Yours: a note to self Gmail filed as sent, a draft, and your own post a list brought back.
+    let note = in_your_name(13, 12, "X-Gmail-Labels: Sent,Inbox\n", "Buy milk.");
+    let draft = in_your_name(14, 13, "X-Gmail-Labels: Drafts\n", "Half a thought.");
+    let echo = in_your_name(
+        15,
+        14,
+        "X-Gmail-Labels: Inbox\nList-Id: <team.example.com>\n",
+        "My post.",
+    );
+    let mbox = inbox_alone() + &forged_spf + &forged_dmarc + &in_spam + &note + &draft + &echo;
+    sb.write("inbox.mbox", &mbox);
+    let run = sb
+        .run(&[
+            "score",
+            "inbox.mbox",
+            "--me",
+            "me@example.com",
+            "--format",
+            "jsonl",
+        ])
+        .expect_success();
+    let rows: Vec<serde_json::Value> = run
+        .stdout_text()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let forged: Vec<&serde_json::Value> = rows
+        .iter()
+        .filter(|r| {
+            r["sender"]
+                .as_str()
+                .unwrap()
+                .contains("(your address, forged)")
+        })
+        .collect();
+    assert_eq!(
+        forged.len(),
+        1,
+        "one sender for the three forged mails: {rows:?}"
+    );
+    let f = forged[0];
+    assert_eq!(f["messages"], 3, "{f}");
+    assert_eq!(f["profile_url"], "forged:me@example.com", "{f}");
+    let evidence = f["evidence"].as_str().unwrap();
+    assert!(evidence.contains("your own address, forged"), "{evidence}");
+    // Nothing else of yours became a sender: Pat, Sam, and the forger.
+    assert_eq!(rows.len(), 3, "{rows:?}");
+}
+
 #[test]
 fn a_linkedin_invitation_mail_with_the_default_note_is_a_collector() {
     let sb = Sandbox::new();

@@ -67,6 +67,24 @@ fn has_header(message: &Mime<'_>, name: &str) -> bool {
         .any(|h| h.name().eq_ignore_ascii_case(name))
 }
 
+/// Whether a receiving server found the sender forged: an `Authentication-Results` with
+/// `dmarc=fail`, `spf=fail` or `spf=softfail`, or a `Received-SPF` of `fail` or `softfail`.
+/// A DKIM failure alone does not count: mailing lists break the signatures of honest mail.
+pub(super) fn failed_authentication(message: &Mime<'_>) -> bool {
+    let results = raw_values(message, "Authentication-Results");
+    let failed = results.iter().any(|v| {
+        let v = v.to_ascii_lowercase();
+        ["dmarc=fail", "spf=fail", "spf=softfail"]
+            .iter()
+            .any(|f| v.contains(f))
+    });
+    failed
+        || raw_values(message, "Received-SPF").iter().any(|v| {
+            let v = v.trim_start().to_ascii_lowercase();
+            v.starts_with("fail") || v.starts_with("softfail")
+        })
+}
+
 /// Gmail's `X-Gmail-Labels` (comma-separated, a label with a comma in double quotes).
 pub(super) fn gmail_labels(message: &Mime<'_>) -> Vec<String> {
     let raw = raw_value(message, "X-Gmail-Labels");
@@ -223,6 +241,33 @@ fn message_ids(value: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn failed(headers: &str) -> bool {
+        let raw = format!("From: a@b.org\r\n{headers}Subject: x\r\n\r\nbody\r\n");
+        let message = mail_parser::MessageParser::default()
+            .parse(raw.as_bytes())
+            .unwrap();
+        failed_authentication(&message)
+    }
+
+    #[test]
+    fn a_forged_sender_is_an_spf_or_dmarc_failure_not_a_broken_dkim_signature() {
+        assert!(failed("Received-SPF: softfail (domain of a@b.org)\r\n"));
+        assert!(failed("Received-SPF:  Fail (mailfrom)\r\n"));
+        assert!(failed(
+            "Authentication-Results: mx.b.org;\r\n dkim=pass; spf=pass; dmarc=fail header.from=b.org\r\n"
+        ));
+        assert!(failed(
+            "Authentication-Results: mx.b.org; SPF=SoftFail smtp.mailfrom=b.org\r\n"
+        ));
+        assert!(!failed(
+            "Authentication-Results: mx.b.org; dkim=fail; spf=pass\r\n"
+        ));
+        assert!(!failed(
+            "Received-SPF: pass (domain of a@b.org)\r\nReceived-SPF: neutral\r\n"
+        ));
+        assert!(!failed(""));
+    }
 
     #[test]
     fn recognises_invitations_by_sender_subject_or_default_note() {

@@ -34,6 +34,7 @@ use super::{Message, MessageStream, ReadReport};
 use crate::error::{Error, Result};
 use sources::Select;
 pub use stream::MailStream;
+pub use threads::FORGED;
 
 /// Everything read from a mailbox.
 #[derive(Debug, Clone, Default)]

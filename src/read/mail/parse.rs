@@ -47,12 +47,30 @@ pub(super) struct ParsedMail {
     pub lossy: bool,
     /// The subject or the text was cut at [`MAX_TEXT_CHARS`].
     pub cut: bool,
+    /// A receiving server found the sender forged ([`headers::failed_authentication`]).
+    pub auth_failed: bool,
 }
 
 impl ParsedMail {
     /// True when Gmail filed the message under `Sent` (the owner wrote it).
     pub fn has_sent_label(&self) -> bool {
-        self.labels.iter().any(|l| l.eq_ignore_ascii_case("Sent"))
+        self.has_label("Sent")
+    }
+
+    /// Mail in one of your addresses' name that came from elsewhere: a receiving server
+    /// found the sender forged, or Gmail filed it in the inbox or spam, not under `Sent` or
+    /// drafts (list mail aside: a list can bring your own post back). Called only for mail
+    /// whose From is yours.
+    pub fn received_in_your_name(&self) -> bool {
+        if self.has_sent_label() || self.has_label("Drafts") || self.has_label("Draft") {
+            return false;
+        }
+        let list = self.headers.list_id || self.headers.precedence_bulk;
+        self.auth_failed || (!list && (self.has_label("Inbox") || self.has_label("Spam")))
+    }
+
+    fn has_label(&self, label: &str) -> bool {
+        self.labels.iter().any(|l| l.eq_ignore_ascii_case(label))
     }
 }
 
@@ -145,6 +163,7 @@ fn from_mime(message: &Mime<'_>, bytes: &[u8], body: bool) -> ParsedMail {
         headers,
         lossy,
         cut: subject_cut || body_cut,
+        auth_failed: headers::failed_authentication(message),
     }
 }
 

@@ -192,8 +192,15 @@ pub(super) fn message(
 /// The sender of mail that names no address (no `From:`, or sent mail with no `To:`).
 const NO_ADDRESS: &str = "(no address)";
 
+/// Before the address, the key of a sender who forged your address: kept apart from the
+/// notes you sent yourself there.
+pub const FORGED: &str = "forged:";
+
 fn thread(owner: &[String], mail: &ParsedMail, conversation: Option<String>) -> Thread {
-    let outgoing = mail.has_sent_label() || owner.contains(&mail.from.address);
+    let yours = owner.contains(&mail.from.address);
+    // Your address forged by someone else: their mail, a sender of its own.
+    let forged = yours && mail.received_in_your_name();
+    let outgoing = mail.has_sent_label() || (yours && !forged);
     let correspondent: Party = if outgoing {
         mail.recipients.first().cloned().unwrap_or_default()
     } else {
@@ -201,7 +208,9 @@ fn thread(owner: &[String], mail: &ParsedMail, conversation: Option<String>) -> 
     };
     // LinkedIn notifications all come from one address; the person behind an invitation is
     // the display name, so each inviter is a sender of their own.
-    let contact = if mail.headers.linkedin_invitation && !correspondent.name.is_empty() {
+    let contact = if forged {
+        format!("{FORGED}{}", correspondent.address)
+    } else if mail.headers.linkedin_invitation && !correspondent.name.is_empty() {
         format!("linkedin:{}", correspondent.name.to_lowercase())
     } else if correspondent.address.is_empty() {
         // No From (or, sent, no To): one sender, named for what it is, not a blank row.
@@ -211,6 +220,7 @@ fn thread(owner: &[String], mail: &ParsedMail, conversation: Option<String>) -> 
     };
     let contact_name = match correspondent.name.is_empty() && correspondent.address.is_empty() {
         true => NO_ADDRESS.to_string(),
+        false if forged => format!("{} (your address, forged)", correspondent.address),
         false => correspondent.name,
     };
     Thread {
