@@ -605,17 +605,27 @@ impl Default for Facts {
 }
 
 /// Phrases by which you decline (English, Spanish, German, French), in lower case.
-const DECLINES: [&str; 21] = [
+const DECLINES: [&str; 35] = [
     "not interested",
     "no thanks",
+    "no, thanks",
     "no thank you",
+    "no, thank you",
     "not looking",
     "please stop",
     "please remove me",
+    "remove me from",
+    "take me off",
     "stop messaging",
     "stop contacting",
+    "don't follow up",
+    "don’t follow up",
+    "do not follow up",
     "not at this time",
     "not for us",
+    "not my area",
+    "no gracias",
+    "no, gracias",
     "no me interesa",
     "no nos interesa",
     "no estoy interesado",
@@ -624,6 +634,10 @@ const DECLINES: [&str; 21] = [
     "kein bedarf",
     "kein interesse",
     "nicht interessiert",
+    "nein danke",
+    "nein, danke",
+    "non merci",
+    "non, merci",
     "pas intéressé",
     "pas intéressée",
     "pas intéressés",
@@ -1012,8 +1026,13 @@ fn is_hard_sell(
     // one. Nor, but under the strict policy, one who stopped pitching when you said no.
     // An open networker minds persistence, not one pitch: the model flags them only a
     // sender who wrote again.
+    // Nor, whatever the policy, one you answered and never turned down, who wrote again
+    // unanswered at most once: a vendor you asked for pricing, a customer or colleague whose
+    // mail reads like business to a model of outreach (what they do can still flag them).
+    let engaged = f.you_replied && f.declined.get().is_none() && followups < 2;
     let by_model = f.best.flags(policy.model_cut()).0
         && f.from_sender > f.invitations
+        && !engaged
         && !(f.took_no() && policy != Policy::Strict)
         && (followups >= 1 || policy != Policy::Open);
     let by_behaviour = f.pitches > 0
@@ -1204,6 +1223,17 @@ mod tests {
         assert!(declines("Thanks, but it's not for us."));
         // Agreeing to meet is no decline.
         assert!(!declines("Sounds good, we're all set for Thursday at 10."));
+        // With a comma, in other words, in other languages.
+        assert!(declines(
+            "Hola Karla, no, gracias. No llevo temas comerciales."
+        ));
+        assert!(declines(
+            "Thanks Bernd, but that's not my area. Please don't follow up."
+        ));
+        assert!(declines("No, thank you!"));
+        assert!(declines("Nein, danke."));
+        assert!(declines("Non merci, bonne journée."));
+        assert!(declines("Please take me off your list."));
     }
 
     #[test]
@@ -1463,6 +1493,34 @@ mod tests {
             evidence.contains("kept pitching after you declined"),
             "{evidence}"
         );
+    }
+
+    #[test]
+    fn someone_you_answered_and_never_turned_down_is_no_hard_seller_on_the_models_word() {
+        // A vendor you asked for pricing: cold pitch, your replies, one note you left unanswered.
+        let day = 86_400;
+        let mut f = Facts {
+            from_sender: 4,
+            pitches: 2,
+            pitch_words: true,
+            you_replied: true,
+            unanswered: 2,
+            first_exchange: Time::new(Some(1_700_006_400)),
+            first_pitch: Time::new(Some(1_700_006_400 + 10 * day)),
+            last_pitch: Time::new(Some(1_700_006_400 + 20 * day)),
+            ..Facts::default()
+        };
+        f.best.max(&of(0.01, 0.95, 0.04));
+        for policy in [Policy::Open, Policy::Balanced, Policy::Strict] {
+            let (verdict, evidence) = judged(&f, policy);
+            assert_eq!(verdict, Verdict::Ok, "{policy:?}: {evidence}");
+        }
+        // Turned down, or written to twice more without an answer: the model's word counts.
+        f.declined = Time::new(Some(1_700_006_400 + 15 * day));
+        assert_eq!(judged(&f, Policy::Balanced).0, Verdict::HardSell);
+        f.declined = Time::default();
+        f.unanswered = 3;
+        assert_eq!(judged(&f, Policy::Balanced).0, Verdict::HardSell);
     }
 
     #[test]

@@ -197,6 +197,18 @@ fn an_inbox_without_sent_mail_leaves_replies_unknown_even_with_a_note_to_self() 
     assert!(pat.contains("you never replied"), "{pat}");
 }
 
+/// The sender rows (JSON) of `score` on `mbox`, written to `name`, for `me@example.com`.
+fn sender_rows(sb: &Sandbox, name: &str, mbox: &str) -> Vec<serde_json::Value> {
+    sb.write(name, mbox);
+    let run = sb
+        .run(&["score", name, "--me", "me@example.com", "--format", "jsonl"])
+        .expect_success();
+    run.stdout_text()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 /// Mail in `me@example.com`'s name: `(headers, body)` after a `From ` line, From and To both
 /// the owner.
 fn in_your_name(id: u32, day: u32, extra: &str, body: &str) -> String {
@@ -235,22 +247,7 @@ fn mail_that_forges_your_address_is_judged_as_a_sender_and_a_note_to_self_is_not
         "My post.",
     );
     let mbox = inbox_alone() + &forged_spf + &forged_dmarc + &in_spam + &note + &draft + &echo;
-    sb.write("inbox.mbox", &mbox);
-    let run = sb
-        .run(&[
-            "score",
-            "inbox.mbox",
-            "--me",
-            "me@example.com",
-            "--format",
-            "jsonl",
-        ])
-        .expect_success();
-    let rows: Vec<serde_json::Value> = run
-        .stdout_text()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = sender_rows(&sb, "inbox.mbox", &mbox);
     let forged: Vec<&serde_json::Value> = rows
         .iter()
         .filter(|r| {
@@ -289,6 +286,54 @@ fn a_linkedin_invitation_mail_with_the_default_note_is_a_collector() {
         serde_json::from_str(out.stdout_text().lines().next().unwrap()).unwrap();
     assert_eq!(row["verdict"], "collector", "{row}");
     assert_eq!(row["invitation_note"], "generic", "{row}");
+}
+
+/// A LinkedIn invitation e-mail of today's layout: the inviter's card, then the note, then
+/// LinkedIn's buttons and footer.
+fn invitation_mail(name: &str, day: u32, note: &str) -> String {
+    format!(
+        "From invitations@linkedin.com Mon Mar {day:>2} 09:00:00 2025\n\
+         From: {name} via LinkedIn <invitations@linkedin.com>\nTo: Morgan <me@example.com>\n\
+         Subject: {name} wants to connect\nDate: Mon, {day} Mar 2025 09:00:00 +0000\n\
+         List-Unsubscribe: <https://www.linkedin.com/e/unsub>\nPrecedence: bulk\n\n\
+         {name}\nHead of Growth | Speaker\nAustin, Texas\nPat Lee is a mutual connection\n\n\
+         {note}\n\nAccept: https://www.linkedin.com/comm/mynetwork/invite-accept/?id={day}\n\n\
+         View profile: https://www.linkedin.com/comm/in/x{day}\n\n\
+         -----------------------------------------\nYou are receiving Invitation emails.\n\
+         Unsubscribe: https://www.linkedin.com/comm/psettings/email-unsubscribe\n\n"
+    )
+}
+
+#[test]
+fn an_invitation_mail_is_judged_on_the_inviters_note_under_their_own_name() {
+    let sb = Sandbox::new();
+    let mbox = invitation_mail(
+        "Trevor Blake",
+        3,
+        "I'd like to add you to my professional network on LinkedIn.",
+    ) + &invitation_mail(
+        "Ben Okafor",
+        4,
+        "Morgan, I enjoyed sitting next to you at the speakers' dinner at Logistics Summit. \
+         Your point about dwell time stuck with me. -- Ben",
+    );
+    let rows = sender_rows(&sb, "invites.mbox", &mbox);
+    let row = |key: &str| {
+        rows.iter()
+            .find(|r| r["profile_url"] == key)
+            .unwrap_or_else(|| panic!("no sender {key}: {rows:?}"))
+    };
+    let trevor = row("linkedin:trevor blake");
+    assert_eq!(trevor["sender"], "Trevor Blake", "{trevor}");
+    assert_eq!(trevor["invitation_note"], "generic", "{trevor}");
+    assert_eq!(trevor["verdict"], "collector", "{trevor}");
+    let ben = row("linkedin:ben okafor");
+    assert_eq!(ben["invitation_note"], "personal", "{ben}");
+    // The note alone, not LinkedIn's card and footer, is what the model reads.
+    assert!(
+        !ben["evidence"].as_str().unwrap().contains("hard sell"),
+        "{ben}"
+    );
 }
 
 #[test]

@@ -173,6 +173,73 @@ pub(super) fn is_linkedin_invitation(from: &str, subject: &str, text: &str) -> b
     INVITATION_NOTES.iter().any(|note| text.contains(note))
 }
 
+/// The person behind mail from LinkedIn: its display name without LinkedIn's own
+/// " via LinkedIn" ("Dana Whitfield via LinkedIn" is Dana Whitfield).
+pub(super) fn linkedin_person(name: &str) -> &str {
+    const VIA: &str = " via linkedin";
+    let name = name.trim();
+    match name.len().checked_sub(VIA.len()) {
+        Some(at) if name.is_char_boundary(at) && name[at..].eq_ignore_ascii_case(VIA) => {
+            name[..at].trim_end()
+        }
+        _ => name,
+    }
+}
+
+/// Lines LinkedIn writes into an invitation e-mail around the note, by their ending (lower
+/// case): mutual connections, and a reminder's own words.
+const CARD_LINE_ENDS: [&str; 5] = [
+    "is a mutual connection",
+    "mutual connections",
+    "is waiting for your response",
+    "sent you an invitation to connect.",
+    "how would you like to respond?",
+];
+
+/// The note of a LinkedIn invitation e-mail, as an export's Invitations.csv holds it: the
+/// text before LinkedIn's buttons and footer ("Accept:", "View profile", a rule of dashes or
+/// dots, "You are receiving …"), without the card that presents `inviter` (their name line,
+/// then headline, place and mutual connections, up to a blank line) and without a
+/// reminder's own lines. Empty when the invitation has no note (a reminder has none).
+pub(super) fn invitation_note(text: &str, inviter: &str) -> String {
+    let mut note: Vec<&str> = Vec::new();
+    let mut in_card = false;
+    for line in text.lines() {
+        let t = line.trim();
+        let lower = t.to_lowercase();
+        let rule = t.chars().count() >= 5 && t.chars().all(|c| "-_.=*".contains(c));
+        let footer = [
+            "accept:",
+            "accept invitation",
+            "view profile",
+            "you are receiving",
+            "this email was intended",
+            "unsubscribe",
+        ]
+        .iter()
+        .any(|s| lower.starts_with(s))
+            || (lower.starts_with("view ") && lower.contains("profile"));
+        if rule || footer {
+            break;
+        }
+        if !inviter.is_empty() && t.eq_ignore_ascii_case(inviter) {
+            in_card = true;
+            continue;
+        }
+        if in_card {
+            in_card = !t.is_empty();
+            continue;
+        }
+        if CARD_LINE_ENDS.iter().any(|e| lower.ends_with(e)) {
+            continue;
+        }
+        if !(t.is_empty() && note.last().is_none_or(|l| l.is_empty())) {
+            note.push(t);
+        }
+    }
+    note.join("\n").trim().to_string()
+}
+
 /// True when the body text can make mail from `from` a LinkedIn invitation: mail from
 /// LinkedIn, or with no sender address.
 pub(super) fn body_decides_invitation(from: &str) -> bool {
@@ -248,6 +315,35 @@ mod tests {
             .parse(raw.as_bytes())
             .unwrap();
         failed_authentication(&message)
+    }
+
+    #[test]
+    fn an_invitation_mails_note_is_the_inviters_words_without_linkedins_card_and_footer() {
+        assert_eq!(linkedin_person("Ben Okafor via LinkedIn"), "Ben Okafor");
+        assert_eq!(linkedin_person(" Ana Ruiz VIA LINKEDIN "), "Ana Ruiz");
+        assert_eq!(linkedin_person("Olivia"), "Olivia");
+        // 2016: the note first, then the card, then the buttons.
+        let old = "Hi Paul,\nI'd like to join your LinkedIn network.\n\nSteven Footle\n\
+                   Principal Test Architect\n\nAccept: https://x\n\nView Steven Footle's \
+                   profile: https://y\n.....................................\nUnsubscribe";
+        assert_eq!(
+            invitation_note(old, "Steven Footle"),
+            "Hi Paul,\nI'd like to join your LinkedIn network."
+        );
+        // Later: the card first (headline, place, mutual connections), then the note.
+        let new = "Ben Okafor\nDirector of Operations\nSeattle, Washington\nHannah Cho is a \
+                   mutual connection\n\nMorgan -- great to meet you at the summit.\n\n\
+                   Thanks, Ben\n\nAccept: https://x\n-----------------\nYou are receiving \
+                   Invitation emails.";
+        assert_eq!(
+            invitation_note(new, "Ben Okafor"),
+            "Morgan -- great to meet you at the summit.\n\nThanks, Ben"
+        );
+        // A reminder has no note of its own.
+        let reminder = "Sofia Marchetti is waiting for your response\n\nSofia Marchetti\n\
+                        Business Development\nMilan, Italy\n\nSofia sent you an invitation to \
+                        connect. How would you like to respond?\n\nAccept: https://x";
+        assert_eq!(invitation_note(reminder, "Sofia Marchetti"), "");
     }
 
     #[test]

@@ -139,8 +139,18 @@ fn from_mime(message: &Mime<'_>, bytes: &[u8], body: bool) -> ParsedMail {
         (String::new(), false)
     };
     let from = first_party(message.from()).or_else(|| first_party(message.sender()));
-    let from = from.unwrap_or_default();
+    let mut from = from.unwrap_or_default();
     let headers = headers::mail_headers(message, &from.address, &subject, &text);
+    let (mut subject, mut text) = (subject, text);
+    if headers.linkedin_notification {
+        from.name = headers::linkedin_person(&from.name).to_string();
+    }
+    if headers.linkedin_invitation && headers.linkedin_notification {
+        // The inviter's own words only, as an export holds them: LinkedIn's subject ("… wants
+        // to connect"), card and footer are not theirs.
+        subject.clear();
+        text = headers::invitation_note(&text, &from.name);
+    }
     let recipients = message
         .to()
         .into_iter()
