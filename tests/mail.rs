@@ -337,6 +337,84 @@ fn an_invitation_mail_is_judged_on_the_inviters_note_under_their_own_name() {
 }
 
 #[test]
+fn a_mutual_contact_named_in_mail_is_checked_against_the_people_you_wrote_to() {
+    let sb = Sandbox::new();
+    let mail = |i: u32, from: &str, to: &str, day: u32, body: &str| {
+        let address = from.split('<').nth(1).unwrap().trim_end_matches('>');
+        format!(
+            "From {address} Mon Feb {day:>2} 10:00:00 2025\nFrom: {from}\nTo: {to}\n\
+             Subject: hello {i}\nDate: Mon, {day} Feb 2025 10:00:00 +0000\nMessage-ID: <c{i}@x>\n\n\
+             {body}\n\n"
+        )
+    };
+    let me = "Jordan <me@example.com>";
+    let mbox = [
+        mail(
+            1,
+            me,
+            "Hannah Cho <hannah@example.org>",
+            3,
+            "Lunch on Friday?",
+        ),
+        mail(
+            2,
+            "Ana Ruiz <ana@elsewhere.example>",
+            me,
+            4,
+            "Hi Jordan, Hannah Cho suggested I write to you about the freight data meetup. \
+             Would you have time for a coffee next week?",
+        ),
+        mail(
+            3,
+            "Rick Vance <rick@growth.example>",
+            me,
+            5,
+            "Hi Jordan, I'm a good friend of Steve Kaplan, he said we should connect. \
+             Let's grow our networks together!",
+        ),
+    ]
+    .concat();
+    let rows = sender_rows(&sb, "claims.mbox", &mbox);
+    let row = |key: &str| rows.iter().find(|r| r["profile_url"] == key).unwrap();
+    let rick = row("rick@growth.example");
+    assert!(
+        rick["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("claims a mutual contact or friend"),
+        "{rick}"
+    );
+    assert_eq!(rick["verdict"], "collector", "{rick}");
+    let ana = row("ana@elsewhere.example");
+    assert!(
+        !ana["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("claims a mutual"),
+        "{ana}"
+    );
+    // Under the open policy only the false claim is flagged.
+    sb.write("claims.mbox", &mbox);
+    let open = sb
+        .run(&[
+            "score",
+            "claims.mbox",
+            "--me",
+            "me@example.com",
+            "--policy",
+            "open",
+        ])
+        .expect_success();
+    let report = open.stdout_text();
+    assert!(
+        report
+            .lines()
+            .any(|l| l.starts_with("Rick Vance") && l.contains(",collector,")),
+        "{report}"
+    );
+}
+
+#[test]
 fn a_takeout_mbox_is_read_with_its_owner_and_a_me_no_mail_names_is_refused() {
     let sb = Sandbox::new();
     let mbox = fixture("gmail-takeout-mbox/takeout-sample.mbox");
