@@ -509,6 +509,7 @@ fn walk_timeline(timeline: impl Iterator<Item = ThreadRow>, f: &mut Facts) {
             if !r.is(ROW_SPONSORED) {
                 f.you_replied = true;
                 f.first_exchange.or(r.time());
+                f.unanswered_since_reply = 0;
                 run = 0;
                 run_start = None;
             }
@@ -523,6 +524,7 @@ fn walk_timeline(timeline: impl Iterator<Item = ThreadRow>, f: &mut Facts) {
         }
         f.first_exchange.or(r.time());
         run += 1;
+        f.unanswered_since_reply = run;
         run_start = run_start.or(r.time());
         if run > f.unanswered {
             f.unanswered = run;
@@ -579,6 +581,7 @@ impl Default for Facts {
             sponsored: 0,
             pitches: 0,
             unanswered: 0,
+            unanswered_since_reply: 0,
             first_contact: Time::default(),
             connected_on: Time::default(),
             first_exchange: Time::default(),
@@ -764,6 +767,8 @@ struct Facts {
     sponsored: u32,
     pitches: u32,
     unanswered: u32,
+    /// Their messages since your last reply (all of them when you never replied).
+    unanswered_since_reply: u32,
     first_contact: Time,
     connected_on: Time,
     first_exchange: Time,
@@ -1026,10 +1031,11 @@ fn is_hard_sell(
     // one. Nor, but under the strict policy, one who stopped pitching when you said no.
     // An open networker minds persistence, not one pitch: the model flags them only a
     // sender who wrote again.
-    // Nor, whatever the policy, one you answered and never turned down, who wrote again
-    // unanswered at most once: a vendor you asked for pricing, a customer or colleague whose
-    // mail reads like business to a model of outreach (what they do can still flag them).
-    let engaged = f.you_replied && f.declined.get().is_none() && followups < 2;
+    // Nor, whatever the policy, one you answered and never turned down, who wrote at most
+    // twice since your last reply: a vendor you asked for pricing, a customer or colleague
+    // whose mail reads like business to a model of outreach, their unanswered monthly reports
+    // answered in the end (what they do can still flag them).
+    let engaged = f.you_replied && f.declined.get().is_none() && f.unanswered_since_reply <= 2;
     let by_model = f.best.flags(policy.model_cut()).0
         && f.from_sender > f.invitations
         && !engaged
@@ -1497,14 +1503,16 @@ mod tests {
 
     #[test]
     fn someone_you_answered_and_never_turned_down_is_no_hard_seller_on_the_models_word() {
-        // A vendor you asked for pricing: cold pitch, your replies, one note you left unanswered.
+        // A vendor you asked for pricing: cold pitch, your replies, three reports in a row you
+        // answered in the end, and one note since your last reply.
         let day = 86_400;
         let mut f = Facts {
-            from_sender: 4,
+            from_sender: 6,
             pitches: 2,
             pitch_words: true,
             you_replied: true,
-            unanswered: 2,
+            unanswered: 3,
+            unanswered_since_reply: 2,
             first_exchange: Time::new(Some(1_700_006_400)),
             first_pitch: Time::new(Some(1_700_006_400 + 10 * day)),
             last_pitch: Time::new(Some(1_700_006_400 + 20 * day)),
@@ -1519,7 +1527,7 @@ mod tests {
         f.declined = Time::new(Some(1_700_006_400 + 15 * day));
         assert_eq!(judged(&f, Policy::Balanced).0, Verdict::HardSell);
         f.declined = Time::default();
-        f.unanswered = 3;
+        f.unanswered_since_reply = 3;
         assert_eq!(judged(&f, Policy::Balanced).0, Verdict::HardSell);
     }
 
