@@ -181,11 +181,6 @@ pub fn claimed_contact(
 pub struct KnownNames(HashSet<u64>);
 
 impl KnownNames {
-    /// Whether there are none (nothing to check a claim against).
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// Whether a folded name is among them.
     fn contains(&self, folded: &str) -> bool {
         self.0
@@ -195,15 +190,10 @@ impl KnownNames {
 
 /// The connections' names, folded and hashed for [`claimed_contact_in`].
 pub fn known_names(connections: &[Connection]) -> KnownNames {
-    known_names_of(connections.iter().map(|c| c.name.as_str()))
-}
-
-/// `names`, folded and hashed for [`claimed_contact_in`] (the people a mailbox's owner wrote to).
-pub fn known_names_of<'a>(names: impl IntoIterator<Item = &'a str>) -> KnownNames {
     KnownNames(
-        names
-            .into_iter()
-            .map(|name| xxhash_rust::xxh3::xxh3_64(fold(name).as_bytes()))
+        connections
+            .iter()
+            .map(|c| xxhash_rust::xxh3::xxh3_64(fold(&c.name).as_bytes()))
             .collect(),
     )
 }

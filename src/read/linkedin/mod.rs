@@ -20,7 +20,7 @@ mod threads;
 
 use std::path::Path;
 
-pub use claims::{claimed_contact, claimed_contact_in, known_names_of, KnownNames};
+pub use claims::claimed_contact;
 pub use connections::read_connections;
 pub use text::normalize_profile_url;
 

@@ -3,10 +3,9 @@
 //! Delivered-To addresses together with the From of Gmail `Sent` mail; else the most common
 //! To address.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use super::parse::ParsedMail;
-use crate::read::linkedin::{known_names_of, KnownNames};
 
 /// A Delivered-To address must be on at least this share of the messages that carry one to
 /// count as the owner's (a Gmail account with aliases has several; a list's is rare).
@@ -108,40 +107,6 @@ impl OwnerTally {
             owner.extend(to.into_iter().next().map(|(address, _)| address));
         }
         Ok(owner)
-    }
-}
-
-/// The display names each sender wrote to, gathered one message at a time with the owner's
-/// tally, so that the people the owner wrote to are known once the owner is: a claimed mutual
-/// contact is checked against them, as an export's against its connections.
-#[derive(Debug, Default)]
-pub(super) struct WroteTo(HashMap<String, BTreeSet<String>>);
-
-impl WroteTo {
-    /// Notes whom one message was to, by name.
-    pub(super) fn add(&mut self, mail: &ParsedMail) {
-        let mut named = mail
-            .recipients
-            .iter()
-            .map(|p| p.name.trim())
-            .filter(|n| !n.is_empty())
-            .peekable();
-        if mail.from.address.is_empty() || named.peek().is_none() {
-            return;
-        }
-        let names = self.0.entry(mail.from.address.clone()).or_default();
-        names.extend(named.map(str::to_string));
-    }
-
-    /// The names of the people `owner`'s addresses wrote to.
-    pub(super) fn known_to(&self, owner: &[String]) -> KnownNames {
-        known_names_of(
-            owner
-                .iter()
-                .filter_map(|address| self.0.get(address))
-                .flatten()
-                .map(String::as_str),
-        )
     }
 }
 

@@ -12,12 +12,11 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use super::mbox::{MboxSplitter, MAX_MESSAGE_BYTES};
-use super::owner::{OwnerTally, WroteTo};
+use super::owner::OwnerTally;
 use super::parse;
 use super::sources::{self, Entry, Kind, Select};
 use super::threads::{self, ThreadIndex, ThreadIndexer};
 use crate::error::{Error, Result};
-use crate::read::linkedin::KnownNames;
 use crate::read::{Copies, Message, MessageStream, Origin, ReadReport};
 
 /// A mailbox opened for streaming: its owner and reply chains are known, its messages are
@@ -29,9 +28,6 @@ pub struct MailStream {
     /// Folder → label renames of a labeled corpus (`-` skips the folder).
     label_map: Vec<(String, String)>,
     owner: Vec<String>,
-    /// The names of the people the owner wrote to (claims of a mutual contact are checked
-    /// against them).
-    known: KnownNames,
     index: ThreadIndex,
     messages: usize,
     /// The label folders met by the walks of a labeled corpus, by their own names.
@@ -79,14 +75,12 @@ impl MailStream {
             select,
             label_map: label_map.to_vec(),
             owner: Vec::new(),
-            known: KnownNames::default(),
             index: ThreadIndex::default(),
             messages: 0,
             folders: Default::default(),
             copies: Copies::default(),
         };
         let mut owner = OwnerTally::looking_for(me);
-        let mut wrote_to = WroteTo::default();
         let mut indexer = ThreadIndexer::default();
         let mut messages = 0;
         let mut copy_keys: Vec<u32> = Vec::new();
@@ -99,7 +93,6 @@ impl MailStream {
                     Some(mail) => {
                         copy_keys.extend(stream.fingerprint(&mail).map(Copies::key));
                         owner.add(&mail);
-                        wrote_to.add(&mail);
                         indexer.add(&mail.thread_ids);
                         messages += 1;
                     }
@@ -111,7 +104,6 @@ impl MailStream {
         stream.owner = owner
             .owner(me)
             .map_err(|m| Error::Usage(format!("{}: {m}", path.display())))?;
-        stream.known = wrote_to.known_to(&stream.owner);
         stream.index = indexer.finish();
         stream.messages = messages;
         stream.copies = Copies::new(copy_keys);
@@ -257,7 +249,6 @@ impl MessageStream for MailStream {
                 );
                 let message = threads::message(
                     &self.owner,
-                    &self.known,
                     &self.index,
                     cut.origin.clone(),
                     cut.label.clone(),

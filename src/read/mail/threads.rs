@@ -19,7 +19,6 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::headers::ThreadIds;
 use super::parse::{ParsedMail, Party};
-use crate::read::linkedin::{claimed_contact_in, KnownNames};
 use crate::read::{Message, Origin, Thread};
 
 /// Gathers the reply chains of a mailbox, one message at a time.
@@ -167,20 +166,13 @@ fn gmail_thread(raw: &str) -> u64 {
 /// body empty.
 pub(super) fn message(
     owner: &[String],
-    known: &KnownNames,
     index: &ThreadIndex,
     origin: Origin,
     label: Option<String>,
     mail: ParsedMail,
     text: bool,
 ) -> Message {
-    let mut thread = thread(owner, &mail, index.conversation(&mail.thread_ids));
-    // A mutual contact a sender names is checked against the people you wrote to; without
-    // your sent mail there is nothing to check against.
-    if thread.incoming && text && !known.is_empty() {
-        thread.claimed_contact =
-            claimed_contact_in(&mail.text, known, &[&thread.contact_name]).map(|(_, known)| known);
-    }
+    let thread = thread(owner, &mail, index.conversation(&mail.thread_ids));
     let (subject, body) = if text {
         (mail.subject, mail.text)
     } else {
@@ -325,8 +317,7 @@ mod tests {
     fn the_owners_mail_is_outgoing_to_its_first_recipient() {
         let owner = vec!["me@b.com".to_string()];
         let index = ThreadIndex::default();
-        let known = KnownNames::default();
-        let build = |m| message(&owner, &known, &index, Origin::default(), None, m, true);
+        let build = |m| message(&owner, &index, Origin::default(), None, m, true);
         let out = build(mail("me@b.com", "a@x.com")).thread.unwrap();
         assert!(!out.incoming);
         assert_eq!(
