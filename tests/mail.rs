@@ -349,6 +349,51 @@ fn a_takeout_mbox_is_read_with_its_owner_and_a_me_no_mail_names_is_refused() {
 }
 
 #[test]
+fn mail_that_names_no_address_is_judged_alone_with_a_warning() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.path("box")).unwrap();
+    let headless = |i: u32, from: &str| {
+        format!(
+            "{from}To: me@example.com\nSubject: note {i}\nDate: Tue, 0{i} Mar 2025 10:00:00 +0000\n\
+             Message-ID: <n{i}@a>\n\nHello, a note number {i}.\n"
+        )
+    };
+    sb.write("box/1.eml", headless(1, ""));
+    sb.write("box/2.eml", headless(2, ""));
+    sb.write("box/3.eml", headless(3, "From: <>\n"));
+    let run = sb
+        .run(&[
+            "score",
+            "box",
+            "--me",
+            "me@example.com",
+            "--format",
+            "jsonl",
+        ])
+        .expect_success()
+        .expect_stderr("warning: 3 row(s) name no sender")
+        .expect_stderr("(in mail: '(no address)')");
+    let rows: Vec<serde_json::Value> = run
+        .stdout_text()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Three senders of one message each, not one sender who wrote three times.
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    for row in &rows {
+        assert_eq!(row["sender"], "(no address)", "{row}");
+        assert_eq!(row["messages"], 1, "{row}");
+        assert!(
+            row["profile_url"]
+                .as_str()
+                .unwrap()
+                .starts_with("(no address) "),
+            "{row}"
+        );
+    }
+}
+
+#[test]
 fn an_empty_mbox_is_an_input_error() {
     let sb = Sandbox::new();
     sb.write("empty.mbox", "");

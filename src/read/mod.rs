@@ -14,6 +14,11 @@ use serde::Serialize;
 
 use crate::error::Result;
 
+/// A mail holding more `message/rfc822` parts than this is read by its headers alone (a
+/// mailing list's digest holds one per post it gathers; parsed, each costs about 3 KB, so
+/// 64 MiB of them would take gigabytes).
+pub const MAX_NESTED_MESSAGES: usize = 1000;
+
 /// The most chars of one text (a message's subject or body) that are read: a field or a mail
 /// body longer than this is cut to its first `MAX_TEXT_CHARS` chars, so that one huge field
 /// costs no more than a long letter (about 15,000 words) in memory and time.
@@ -650,7 +655,8 @@ impl ReadReport {
         if let Some(first) = &self.first_cut {
             out.push(format!(
                 "warning: {} row(s) had a text longer than {}k characters, read only up to \
-                 there (first at {first})",
+                 there (a mail holding more than {MAX_NESTED_MESSAGES} messages: its headers \
+                 only) (first at {first})",
                 self.cut_texts,
                 MAX_TEXT_CHARS / 1000
             ));
@@ -658,7 +664,7 @@ impl ReadReport {
         if let Some(first) = &self.first_unnamed {
             out.push(format!(
                 "warning: {} row(s) name no sender (or, yours, no recipient), so each is judged \
-                 alone as '{}' or '{}' (first at {first})",
+                 alone as '{}' or '{}' (in mail: '(no address)') (first at {first})",
                 self.unnamed_parties,
                 table::NO_SENDER,
                 table::NO_RECIPIENT

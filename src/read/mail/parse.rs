@@ -16,7 +16,7 @@ use super::headers::{self, ThreadIds};
 use super::html;
 use crate::read::{dates, MailHeaders};
 
-pub(super) use crate::read::MAX_TEXT_CHARS;
+pub(super) use crate::read::{MAX_NESTED_MESSAGES, MAX_TEXT_CHARS};
 
 /// A party of a message: address (lower-case) and display name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -101,15 +101,52 @@ fn parse_with(bytes: &[u8], body: bool) -> Option<ParsedMail> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
+    // A message holding more messages than any mail needs (nested `message/rfc822` costs
+    // about 3 KB a level once parsed, so 64 MiB of them would take gigabytes) is read by its
+    // headers alone, and counted as cut.
+    let too_nested = body && nested_messages(bytes) > MAX_NESTED_MESSAGES;
+    let body = body && !too_nested;
     let parser = MessageParser::default();
     let message = if body {
         parser.parse(bytes)
     } else {
         parser.parse_headers(bytes)
     };
-    match message {
-        Some(message) if !message.headers().is_empty() => Some(from_mime(&message, bytes, body)),
-        _ => Some(headerless(bytes)),
+    let mut parsed = match &message {
+        Some(message) if !message.headers().is_empty() => from_mime(message, bytes, body),
+        _ => headerless(bytes),
+    };
+    if let Some(message) = message {
+        drop_flat(message);
+    }
+    parsed.cut |= too_nested;
+    Some(parsed)
+}
+
+/// How often `message/rfc822` or `message/global` (the types mail-parser reads as a message
+/// in the message) occurs in `bytes`, in any case.
+fn nested_messages(bytes: &[u8]) -> usize {
+    static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+        std::sync::LazyLock::new(|| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(["message/rfc822", "message/global"])
+                .expect("fixed patterns")
+        });
+    FINDER.find_iter(bytes).count()
+}
+
+/// Drops a parsed message one nested message at a time: dropped as it is, a message nested
+/// 30,000 levels deep (`message/rfc822` in `message/rfc822` …, 870 KB) recurses once per
+/// level and overflows a thread's stack, ending the whole run.
+fn drop_flat(message: Mime<'_>) {
+    let mut nested = vec![message];
+    while let Some(mut message) = nested.pop() {
+        for part in &mut message.parts {
+            if let PartType::Message(inner) = std::mem::take(&mut part.body) {
+                nested.push(inner);
+            }
+        }
     }
 }
 
@@ -331,6 +368,52 @@ fn contains_replacement_char(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mail_nested_deep_is_read_by_its_headers_and_freed_without_recursion() {
+        let mut deep = b"From: a@b.org\nSubject: deep\nContent-Type: message/rfc822\n\n".to_vec();
+        deep.extend(b"Content-Type: message/rfc822\n\n".repeat(30_000));
+        // The pool's threads have 2 MiB stacks: freeing 30,000 levels recursively took more.
+        let small_stack = std::thread::Builder::new().stack_size(2 << 20);
+        let mail = small_stack
+            .spawn(move || parse(&deep).expect("a message"))
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(
+            (mail.from.address.as_str(), mail.subject.as_str()),
+            ("a@b.org", "deep")
+        );
+        assert!(mail.cut && mail.text.is_empty());
+        // Below the cap, a message in a message is read through, and freed flat.
+        let mut nested = b"From: a@b.org\nContent-Type: message/rfc822\n\n".to_vec();
+        nested.extend(b"Content-Type: message/rfc822\n\n".repeat(MAX_NESTED_MESSAGES - 2));
+        nested.extend(b"Subject: inner\n\nhello there\n");
+        let mail = parse(&nested).unwrap();
+        assert!(!mail.cut);
+    }
+
+    #[test]
+    fn a_parsed_message_is_freed_one_nested_message_at_a_time() {
+        // Built by hand, past any cap: dropped as it is, this chain overflows a 2 MiB stack.
+        let mut message = Mime::default();
+        for _ in 0..200_000 {
+            let part = MessagePart {
+                body: PartType::Message(message),
+                ..MessagePart::default()
+            };
+            message = Mime {
+                parts: vec![part],
+                ..Mime::default()
+            };
+        }
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || drop_flat(message))
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+    }
 
     #[test]
     fn converts_html_when_there_is_no_plain_part() {

@@ -285,6 +285,16 @@ impl MessageStream for MailStream {
             {
                 report.undated(&cut.origin);
             }
+            if message
+                .thread
+                .as_ref()
+                .is_some_and(threads::names_no_address)
+            {
+                report.unnamed_parties += 1;
+                report
+                    .first_unnamed
+                    .get_or_insert_with(|| cut.origin.clone());
+            }
             visit(message)
         })?;
         Ok(report)

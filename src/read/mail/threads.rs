@@ -172,7 +172,15 @@ pub(super) fn message(
     mail: ParsedMail,
     text: bool,
 ) -> Message {
-    let thread = thread(owner, &mail, index.conversation(&mail.thread_ids));
+    let mut thread = thread(owner, &mail, index.conversation(&mail.thread_ids));
+    if thread.contact == NO_ADDRESS {
+        // Mail that names no address is no one sender's: each is judged alone, keyed by
+        // where it is (the same in every pass), as a table's rows without a sender are.
+        thread.contact = format!("{NO_ADDRESS} {origin}");
+        if thread.conversation == NO_ADDRESS {
+            thread.conversation = thread.contact.clone();
+        }
+    }
     let (subject, body) = if text {
         (mail.subject, mail.text)
     } else {
@@ -191,6 +199,11 @@ pub(super) fn message(
 
 /// The sender of mail that names no address (no `From:`, or sent mail with no `To:`).
 const NO_ADDRESS: &str = "(no address)";
+
+/// Whether a mail's thread names no address for its correspondent (judged alone).
+pub(super) fn names_no_address(thread: &Thread) -> bool {
+    thread.contact_name == NO_ADDRESS
+}
 
 /// Before the address, the key of a sender who forged your address: kept apart from the
 /// notes you sent yourself there.
