@@ -364,8 +364,10 @@ impl SenderBook {
         f.bulk &= headers.list_unsubscribe || headers.list_id || headers.precedence_bulk;
         f.website_only |= c[const { cues::cue_index("website_only") }] > 0.0;
         if t.invitation {
-            // The latest invitation's note stands.
-            if time >= sender.note_time {
+            // The latest invitation's note stands; one without a note (a reminder e-mail)
+            // leaves a note read before.
+            let bare = m.text.trim().is_empty() && f.note.is_some();
+            if time >= sender.note_time && !bare {
                 sender.note_time = time;
                 f.generic_note = NO_TEXT;
                 f.note = Some(if m.text.trim().is_empty() {
@@ -621,9 +623,9 @@ const DECLINES: [&str; 35] = [
     "take me off",
     "stop messaging",
     "stop contacting",
-    "don't follow up",
-    "don’t follow up",
-    "do not follow up",
+    "please don't follow up",
+    "please don’t follow up",
+    "please do not follow up",
     "not at this time",
     "not for us",
     "not my area",
@@ -652,7 +654,32 @@ const DECLINES: [&str; 35] = [
 fn declines(text: &str) -> bool {
     static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
         std::sync::LazyLock::new(|| phrase_finder(&DECLINES));
-    says(&FINDER, text, &["needed", "forward"])
+    let own = own_words(text);
+    // A reply of one word: "STOP", "Unsubscribe", "Remove".
+    let word = own.trim().trim_matches(|c: char| !c.is_alphanumeric());
+    ["stop", "unsubscribe", "remove"]
+        .iter()
+        .any(|w| word.eq_ignore_ascii_case(w))
+        || says(&FINDER, own, &["needed", "forward"])
+}
+
+/// Your own words in a reply: the text before the message it quotes (a line starting with
+/// `>`, "On … wrote:", an Outlook rule or "-----Original Message-----"), so that their
+/// "if you're not interested" quoted back is not your no.
+fn own_words(text: &str) -> &str {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        let quoted = t.starts_with('>')
+            || (t.starts_with("On ") && t.ends_with("wrote:"))
+            || t.starts_with("-----Original Message")
+            || (t.len() >= 10 && t.chars().all(|c| c == '_'));
+        if quoted {
+            break;
+        }
+        at += line.len();
+    }
+    &text[..at]
 }
 
 /// Phrases by which a stranger claims to be your friend (English, Spanish, German, French),
@@ -1032,10 +1059,10 @@ fn is_hard_sell(
     // An open networker minds persistence, not one pitch: the model flags them only a
     // sender who wrote again.
     // Nor, whatever the policy, one you answered and never turned down, who wrote at most
-    // twice since your last reply: a vendor you asked for pricing, a customer or colleague
+    // once since your last reply: a vendor you asked for pricing, a customer or colleague
     // whose mail reads like business to a model of outreach, their unanswered monthly reports
-    // answered in the end (what they do can still flag them).
-    let engaged = f.you_replied && f.declined.get().is_none() && f.unanswered_since_reply <= 2;
+    // answered in the end (under the strict policy an early pitch still flags them).
+    let engaged = f.you_replied && f.declined.get().is_none() && f.unanswered_since_reply <= 1;
     let by_model = f.best.flags(policy.model_cut()).0
         && f.from_sender > f.invitations
         && !engaged
@@ -1240,6 +1267,14 @@ mod tests {
         assert!(declines("Nein, danke."));
         assert!(declines("Non merci, bonne journée."));
         assert!(declines("Please take me off your list."));
+        assert!(declines("STOP") && declines("Unsubscribe.") && !declines("Stop by at 3?"));
+        // Not a no: a plan, and their own words quoted back.
+        assert!(!declines("If I don't follow up by Friday, ping me."));
+        assert!(!declines(
+            "Sure, send it over.\n\nOn Mon, Mar 3, 2025 at 9:00 AM Pat wrote:\n> If you're not \
+             interested, no worries."
+        ));
+        assert!(!declines("Sounds good.\n> no thanks needed"));
     }
 
     #[test]
@@ -1512,7 +1547,7 @@ mod tests {
             pitch_words: true,
             you_replied: true,
             unanswered: 3,
-            unanswered_since_reply: 2,
+            unanswered_since_reply: 1,
             first_exchange: Time::new(Some(1_700_006_400)),
             first_pitch: Time::new(Some(1_700_006_400 + 10 * day)),
             last_pitch: Time::new(Some(1_700_006_400 + 20 * day)),
@@ -1527,7 +1562,8 @@ mod tests {
         f.declined = Time::new(Some(1_700_006_400 + 15 * day));
         assert_eq!(judged(&f, Policy::Balanced).0, Verdict::HardSell);
         f.declined = Time::default();
-        f.unanswered_since_reply = 3;
+        // A polite answer, then two more pitches: the model's word counts again.
+        f.unanswered_since_reply = 2;
         assert_eq!(judged(&f, Policy::Balanced).0, Verdict::HardSell);
     }
 

@@ -227,7 +227,7 @@ fn mail_that_forges_your_address_is_judged_as_a_sender_and_a_note_to_self_is_not
     let forged_spf = in_your_name(
         10,
         9,
-        "Received-SPF: softfail (example.com: domain of transitioning me@example.com does not designate 203.0.113.9 as permitted sender)\n",
+        "Received-SPF: fail (example.com: domain of me@example.com does not designate 203.0.113.9 as permitted sender)\n",
         extortion,
     );
     let forged_dmarc = in_your_name(
@@ -243,10 +243,25 @@ fn mail_that_forges_your_address_is_judged_as_a_sender_and_a_note_to_self_is_not
     let echo = in_your_name(
         15,
         14,
-        "X-Gmail-Labels: Inbox\nList-Id: <team.example.com>\n",
+        "X-Gmail-Labels: Inbox\nList-Id: <team.example.com>\n\
+         Authentication-Results: mx.example.com; dmarc=fail header.from=example.com\n",
         "My post.",
     );
-    let mbox = inbox_alone() + &forged_spf + &forged_dmarc + &in_spam + &note + &draft + &echo;
+    // Forwarded on the way, your own mail soft-fails SPF while DMARC passes.
+    let forwarded = in_your_name(
+        16,
+        15,
+        "Authentication-Results: mx.example.com; spf=softfail smtp.mailfrom=example.com; dmarc=pass\n",
+        "See you at the review.",
+    );
+    let mbox = inbox_alone()
+        + &forged_spf
+        + &forged_dmarc
+        + &in_spam
+        + &note
+        + &draft
+        + &echo
+        + &forwarded;
     let rows = sender_rows(&sb, "inbox.mbox", &mbox);
     let forged: Vec<&serde_json::Value> = rows
         .iter()

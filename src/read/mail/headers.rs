@@ -67,22 +67,24 @@ fn has_header(message: &Mime<'_>, name: &str) -> bool {
         .any(|h| h.name().eq_ignore_ascii_case(name))
 }
 
-/// Whether a receiving server found the sender forged: an `Authentication-Results` with
-/// `dmarc=fail`, `spf=fail` or `spf=softfail`, or a `Received-SPF` of `fail` or `softfail`.
-/// A DKIM failure alone does not count: mailing lists break the signatures of honest mail.
+/// Whether the receiving server found the sender forged, by the topmost
+/// `Authentication-Results` (the one the last server added; lower ones can be anyone's):
+/// `dmarc=fail`, or with no DMARC result `spf=fail`; else by the topmost `Received-SPF`:
+/// `fail`. A soft fail, or an SPF failure DMARC passes, is what forwarding does to honest
+/// mail; a DKIM failure alone is what mailing lists do.
 pub(super) fn failed_authentication(message: &Mime<'_>) -> bool {
-    let results = raw_values(message, "Authentication-Results");
-    let failed = results.iter().any(|v| {
-        let v = v.to_ascii_lowercase();
-        ["dmarc=fail", "spf=fail", "spf=softfail"]
-            .iter()
-            .any(|f| v.contains(f))
-    });
-    failed
-        || raw_values(message, "Received-SPF").iter().any(|v| {
-            let v = v.trim_start().to_ascii_lowercase();
-            v.starts_with("fail") || v.starts_with("softfail")
-        })
+    if let Some(results) = raw_values(message, "Authentication-Results").first() {
+        let results = results.to_ascii_lowercase();
+        if results.contains("dmarc=") {
+            return results.contains("dmarc=fail");
+        }
+        if results.contains("spf=") {
+            return results.contains("spf=fail");
+        }
+    }
+    raw_values(message, "Received-SPF")
+        .first()
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("fail"))
 }
 
 /// Gmail's `X-Gmail-Labels` (comma-separated, a label with a comma in double quotes).
@@ -202,12 +204,13 @@ const CARD_LINE_ENDS: [&str; 5] = [
 /// then headline, place and mutual connections, up to a blank line) and without a
 /// reminder's own lines. Empty when the invitation has no note (a reminder has none).
 pub(super) fn invitation_note(text: &str, inviter: &str) -> String {
+    let inviter = inviter.trim().to_lowercase();
     let mut note: Vec<&str> = Vec::new();
     let mut in_card = false;
     for line in text.lines() {
         let t = line.trim();
         let lower = t.to_lowercase();
-        let rule = t.chars().count() >= 5 && t.chars().all(|c| "-_.=*".contains(c));
+        let rule = t.chars().count() >= 10 && t.chars().all(|c| "-_.=*".contains(c));
         let footer = [
             "accept:",
             "accept invitation",
@@ -218,11 +221,11 @@ pub(super) fn invitation_note(text: &str, inviter: &str) -> String {
         ]
         .iter()
         .any(|s| lower.starts_with(s))
-            || (lower.starts_with("view ") && lower.contains("profile"));
+            || (lower.starts_with("view ") && lower.contains("profile:"));
         if rule || footer {
             break;
         }
-        if !inviter.is_empty() && t.eq_ignore_ascii_case(inviter) {
+        if is_card_name(&lower, &inviter) {
             in_card = true;
             continue;
         }
@@ -238,6 +241,24 @@ pub(super) fn invitation_note(text: &str, inviter: &str) -> String {
         }
     }
     note.join("\n").trim().to_string()
+}
+
+/// Whether `line` (lower case) is the name line of the card that presents `inviter` (lower
+/// case): the name alone, or with letters after it ("Ben Okafor, MBA", "Ben Okafor (he/him)").
+fn is_card_name(line: &str, inviter: &str) -> bool {
+    if inviter.is_empty() {
+        return false;
+    }
+    match line.strip_prefix(inviter) {
+        Some("") => true,
+        Some(rest) => {
+            [",", " (", " -", " |", " ·"]
+                .iter()
+                .any(|s| rest.starts_with(s))
+                && rest.len() < 40
+        }
+        None => false,
+    }
 }
 
 /// True when the body text can make mail from `from` a LinkedIn invitation: mail from
@@ -344,23 +365,42 @@ mod tests {
                         Business Development\nMilan, Italy\n\nSofia sent you an invitation to \
                         connect. How would you like to respond?\n\nAccept: https://x";
         assert_eq!(invitation_note(reminder, "Sofia Marchetti"), "");
+        // The card's name with letters after it, in another case; a note that speaks of
+        // viewing a profile, and a short row of dots.
+        let card = "ZOË MÜLLER, MBA\nCTO\n\nView my profile and you will see... we met.\n\
+                    ....\nThanks\n\nView profile: https://x";
+        assert_eq!(
+            invitation_note(card, "Zoë Müller"),
+            "View my profile and you will see... we met.\n....\nThanks"
+        );
     }
 
     #[test]
-    fn a_forged_sender_is_an_spf_or_dmarc_failure_not_a_broken_dkim_signature() {
-        assert!(failed("Received-SPF: softfail (domain of a@b.org)\r\n"));
+    fn a_forged_sender_is_the_top_servers_dmarc_or_hard_spf_failure() {
         assert!(failed("Received-SPF:  Fail (mailfrom)\r\n"));
         assert!(failed(
             "Authentication-Results: mx.b.org;\r\n dkim=pass; spf=pass; dmarc=fail header.from=b.org\r\n"
         ));
         assert!(failed(
-            "Authentication-Results: mx.b.org; SPF=SoftFail smtp.mailfrom=b.org\r\n"
+            "Authentication-Results: mx.b.org; SPF=Fail smtp.mailfrom=b.org\r\n"
+        ));
+        // Forwarding soft-fails SPF; DMARC passing overrules SPF; lists break DKIM.
+        assert!(!failed("Received-SPF: softfail (domain of a@b.org)\r\n"));
+        assert!(!failed(
+            "Authentication-Results: mx.b.org; spf=softfail; dmarc=pass header.from=b.org\r\n"
+        ));
+        assert!(!failed(
+            "Authentication-Results: mx.b.org; spf=fail; dmarc=pass\r\n"
         ));
         assert!(!failed(
             "Authentication-Results: mx.b.org; dkim=fail; spf=pass\r\n"
         ));
+        // Only the topmost result counts: one further down can be the sender's own.
         assert!(!failed(
-            "Received-SPF: pass (domain of a@b.org)\r\nReceived-SPF: neutral\r\n"
+            "Authentication-Results: mx.b.org; dmarc=pass\r\nAuthentication-Results: x; dmarc=fail\r\n"
+        ));
+        assert!(!failed(
+            "Received-SPF: pass (domain of a@b.org)\r\nReceived-SPF: fail\r\n"
         ));
         assert!(!failed(""));
     }

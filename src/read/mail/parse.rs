@@ -66,7 +66,7 @@ impl ParsedMail {
             return false;
         }
         let list = self.headers.list_id || self.headers.precedence_bulk;
-        self.auth_failed || (!list && (self.has_label("Inbox") || self.has_label("Spam")))
+        !list && (self.auth_failed || self.has_label("Inbox") || self.has_label("Spam"))
     }
 
     fn has_label(&self, label: &str) -> bool {
@@ -179,10 +179,9 @@ fn from_mime(message: &Mime<'_>, bytes: &[u8], body: bool) -> ParsedMail {
     let mut from = from.unwrap_or_default();
     let headers = headers::mail_headers(message, &from.address, &subject, &text);
     let (mut subject, mut text) = (subject, text);
-    if headers.linkedin_notification {
-        from.name = headers::linkedin_person(&from.name).to_string();
-    }
     if headers.linkedin_invitation && headers.linkedin_notification {
+        // Each inviter is a sender of their own (other LinkedIn mail shares its address).
+        from.name = headers::linkedin_person(&from.name).to_string();
         // The inviter's own words only, as an export holds them: LinkedIn's subject ("… wants
         // to connect"), card and footer are not theirs.
         subject.clear();
