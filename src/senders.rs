@@ -365,9 +365,11 @@ impl SenderBook {
         f.website_only |= c[const { cues::cue_index("website_only") }] > 0.0;
         if t.invitation {
             // The latest invitation's note stands; one without a note (a reminder e-mail)
-            // leaves a note read before.
-            let bare = m.text.trim().is_empty() && f.note.is_some();
-            if time >= sender.note_time && !bare {
+            // never replaces a note, and a note replaces one without, whatever their order.
+            let bare = m.text.trim().is_empty();
+            let latest = time >= sender.note_time;
+            let fills = !bare && f.note == Some(Note::None);
+            if (latest && !(bare && f.note.is_some())) || fills {
                 sender.note_time = time;
                 f.generic_note = NO_TEXT;
                 f.note = Some(if m.text.trim().is_empty() {
@@ -655,31 +657,45 @@ fn declines(text: &str) -> bool {
     static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
         std::sync::LazyLock::new(|| phrase_finder(&DECLINES));
     let own = own_words(text);
-    // A reply of one word: "STOP", "Unsubscribe", "Remove".
-    let word = own.trim().trim_matches(|c: char| !c.is_alphanumeric());
+    // A reply of one word (a signature may follow): "STOP", "Unsubscribe", "Remove".
+    let first = own.lines().map(str::trim).find(|l| !l.is_empty());
+    let word = first
+        .unwrap_or("")
+        .trim_matches(|c: char| !c.is_alphanumeric());
     ["stop", "unsubscribe", "remove"]
         .iter()
         .any(|w| word.eq_ignore_ascii_case(w))
-        || says(&FINDER, own, &["needed", "forward"])
+        || says(&FINDER, &own, &["needed", "forward"])
 }
 
-/// Your own words in a reply: the text before the message it quotes (a line starting with
-/// `>`, "On … wrote:", an Outlook rule or "-----Original Message-----"), so that their
-/// "if you're not interested" quoted back is not your no.
-fn own_words(text: &str) -> &str {
-    let mut at = 0;
-    for line in text.split_inclusive('\n') {
+/// Your own words in a reply, without the message it quotes, so that their "if you're not
+/// interested" quoted back is not your no: lines starting with `>` are left out wherever they
+/// are (an answer may follow the quote), and the text ends where a quote without them begins
+/// (an Outlook rule, "-----Original Message", a `From:` line with `Sent:` or `Date:` under it,
+/// in English, German, French or Spanish).
+fn own_words(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut own = String::new();
+    for (i, line) in lines.iter().enumerate() {
         let t = line.trim();
-        let quoted = t.starts_with('>')
-            || (t.starts_with("On ") && t.ends_with("wrote:"))
-            || t.starts_with("-----Original Message")
-            || (t.len() >= 10 && t.chars().all(|c| c == '_'));
-        if quoted {
+        let header = |l: &&str, names: &[&str]| names.iter().any(|n| l.trim().starts_with(n));
+        let quote_starts = t.starts_with("-----Original Message")
+            || t.starts_with("-----Ursprüngliche Nachricht")
+            || (t.chars().count() >= 10 && t.chars().all(|c| c == '_'))
+            || (header(line, &["From:", "Von:", "De :", "De:"])
+                && lines[i + 1..]
+                    .iter()
+                    .take(4)
+                    .any(|l| header(l, &["Sent:", "Date:", "Gesendet:", "Envoyé :", "Enviado:"])));
+        if quote_starts {
             break;
         }
-        at += line.len();
+        if !t.starts_with('>') {
+            own.push_str(line);
+            own.push('\n');
+        }
     }
-    &text[..at]
+    own
 }
 
 /// Phrases by which a stranger claims to be your friend (English, Spanish, German, French),
@@ -1275,6 +1291,22 @@ mod tests {
              interested, no worries."
         ));
         assert!(!declines("Sounds good.\n> no thanks needed"));
+        // An answer below the quote; a signature after the one word; an attribution line of
+        // your own words.
+        assert!(declines(
+            "On Mon, Pat wrote:\n> Can we talk?\n\nNo thanks, not interested."
+        ));
+        assert!(declines("STOP\n\nSent from my iPhone"));
+        assert!(declines(
+            "On second thought, about what you wrote:\nnot interested."
+        ));
+        // Quotes without `>`: Outlook's header block, in English and German.
+        assert!(!declines(
+            "Sure.\nFrom: Pat <p@x.com>\nSent: Monday\nSubject: Hi\nIf you're not interested, fine."
+        ));
+        assert!(!declines(
+            "Gern.\nVon: Pat <p@x.com>\nGesendet: Montag\nBetreff: Hi\nkein Interesse? Kein Problem."
+        ));
     }
 
     #[test]

@@ -655,8 +655,7 @@ impl ReadReport {
         if let Some(first) = &self.first_cut {
             out.push(format!(
                 "warning: {} row(s) had a text longer than {}k characters, read only up to \
-                 there (a mail holding more than {MAX_NESTED_MESSAGES} messages: its headers \
-                 only) (first at {first})",
+                 there (first at {first})",
                 self.cut_texts,
                 MAX_TEXT_CHARS / 1000
             ));

@@ -67,14 +67,27 @@ fn has_header(message: &Mime<'_>, name: &str) -> bool {
         .any(|h| h.name().eq_ignore_ascii_case(name))
 }
 
-/// Whether the receiving server found the sender forged, by the topmost
-/// `Authentication-Results` (the one the last server added; lower ones can be anyone's):
-/// `dmarc=fail`, or with no DMARC result `spf=fail`; else by the topmost `Received-SPF`:
-/// `fail`. A soft fail, or an SPF failure DMARC passes, is what forwarding does to honest
-/// mail; a DKIM failure alone is what mailing lists do.
+/// Whether the receiving server found the sender forged, by the `Authentication-Results` of
+/// the server that added the topmost one (lower ones, from other servers, can be anyone's;
+/// comments in brackets left out): `dmarc=fail`, or with no DMARC result `spf=fail`; else by
+/// the topmost `Received-SPF`: `fail`. A soft fail, or an SPF failure DMARC passes, is what
+/// forwarding does to honest mail; a DKIM failure alone is what mailing lists do.
 pub(super) fn failed_authentication(message: &Mime<'_>) -> bool {
-    if let Some(results) = raw_values(message, "Authentication-Results").first() {
-        let results = results.to_ascii_lowercase();
+    let all = raw_values(message, "Authentication-Results");
+    let server = |v: &str| {
+        v.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    };
+    if let Some(top) = all.first().map(|v| server(v)) {
+        let results: String = all
+            .iter()
+            .filter(|v| server(v) == top)
+            .map(|v| without_comments(&v.to_ascii_lowercase()))
+            .collect::<Vec<_>>()
+            .join(";");
         if results.contains("dmarc=") {
             return results.contains("dmarc=fail");
         }
@@ -173,6 +186,22 @@ pub(super) fn is_linkedin_invitation(from: &str, subject: &str, text: &str) -> b
     }
     let text = text.to_lowercase().replace('\u{2019}', "'");
     INVITATION_NOTES.iter().any(|note| text.contains(note))
+}
+
+/// `value` without its comments in brackets (RFC 5322: "arc=pass (… dmarc=fail …)").
+fn without_comments(value: &str) -> String {
+    let mut depth = 0usize;
+    value
+        .chars()
+        .filter(|&c| {
+            match c {
+                '(' => depth += 1,
+                ')' => depth = depth.saturating_sub(1),
+                _ => return depth == 0,
+            }
+            false
+        })
+        .collect()
 }
 
 /// The person behind mail from LinkedIn: its display name without LinkedIn's own
@@ -403,6 +432,13 @@ mod tests {
             "Received-SPF: pass (domain of a@b.org)\r\nReceived-SPF: fail\r\n"
         ));
         assert!(!failed(""));
+        // The same server's results split over two headers; a comment is no result.
+        assert!(failed(
+            "Authentication-Results: mx.b.org; dkim=none\r\nAuthentication-Results: mx.b.org; dmarc=fail\r\n"
+        ));
+        assert!(!failed(
+            "Authentication-Results: mx.b.org; arc=pass (i=1 spf=pass dmarc=fail); dmarc=pass\r\n"
+        ));
     }
 
     #[test]

@@ -49,6 +49,8 @@ pub(super) struct ParsedMail {
     pub cut: bool,
     /// A receiving server found the sender forged ([`headers::failed_authentication`]).
     pub auth_failed: bool,
+    /// It held more than [`MAX_NESTED_MESSAGES`] messages: read by its headers only.
+    pub too_nested: bool,
 }
 
 impl ParsedMail {
@@ -58,15 +60,17 @@ impl ParsedMail {
     }
 
     /// Mail in one of your addresses' name that came from elsewhere: a receiving server
-    /// found the sender forged, or Gmail filed it in the inbox or spam, not under `Sent` or
-    /// drafts (list mail aside: a list can bring your own post back). Called only for mail
-    /// whose From is yours.
+    /// found the sender forged (unless a `List-Id` says a list brought your own post back),
+    /// or Gmail filed it in the inbox or spam, not under `Sent` or drafts (list and bulk mail
+    /// aside). Called only for mail whose From is yours.
     pub fn received_in_your_name(&self) -> bool {
         if self.has_sent_label() || self.has_label("Drafts") || self.has_label("Draft") {
             return false;
         }
-        let list = self.headers.list_id || self.headers.precedence_bulk;
-        !list && (self.auth_failed || self.has_label("Inbox") || self.has_label("Spam"))
+        // A list's header exempts: a bulk sender's `Precedence: bulk` only from the labels.
+        let bulk = self.headers.list_id || self.headers.precedence_bulk;
+        (!self.headers.list_id && self.auth_failed)
+            || (!bulk && (self.has_label("Inbox") || self.has_label("Spam")))
     }
 
     fn has_label(&self, label: &str) -> bool {
@@ -103,7 +107,7 @@ fn parse_with(bytes: &[u8], body: bool) -> Option<ParsedMail> {
     }
     // A message holding more messages than any mail needs (nested `message/rfc822` costs
     // about 3 KB a level once parsed, so 64 MiB of them would take gigabytes) is read by its
-    // headers alone, and counted as cut.
+    // headers alone, and said so.
     let too_nested = body && nested_messages(bytes) > MAX_NESTED_MESSAGES;
     let body = body && !too_nested;
     let parser = MessageParser::default();
@@ -119,12 +123,13 @@ fn parse_with(bytes: &[u8], body: bool) -> Option<ParsedMail> {
     if let Some(message) = message {
         drop_flat(message);
     }
-    parsed.cut |= too_nested;
+    parsed.too_nested = too_nested;
     Some(parsed)
 }
 
-/// How often `message/rfc822` or `message/global` (the types mail-parser reads as a message
-/// in the message) occurs in `bytes`, in any case.
+/// How many `Content-Type:` lines of `bytes` say `message/rfc822` or `message/global` (the
+/// types mail-parser reads as a message in the message), in any case; text that only
+/// mentions them does not count.
 fn nested_messages(bytes: &[u8]) -> usize {
     static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
         std::sync::LazyLock::new(|| {
@@ -133,7 +138,20 @@ fn nested_messages(bytes: &[u8]) -> usize {
                 .build(["message/rfc822", "message/global"])
                 .expect("fixed patterns")
         });
-    FINDER.find_iter(bytes).count()
+    FINDER
+        .find_iter(bytes)
+        .filter(|m| {
+            let line_start = bytes[..m.start()]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            let before = &bytes[line_start..m.start()];
+            let name = b"content-type:";
+            before.len() >= name.len()
+                && before[..name.len()].eq_ignore_ascii_case(name)
+                && before[name.len()..].iter().all(u8::is_ascii_whitespace)
+        })
+        .count()
 }
 
 /// Drops a parsed message one nested message at a time: dropped as it is, a message nested
@@ -210,6 +228,7 @@ fn from_mime(message: &Mime<'_>, bytes: &[u8], body: bool) -> ParsedMail {
         lossy,
         cut: subject_cut || body_cut,
         auth_failed: headers::failed_authentication(message),
+        too_nested: false,
     }
 }
 
@@ -369,7 +388,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_mail_nested_deep_is_read_by_its_headers_and_freed_without_recursion() {
+    fn a_mail_holding_more_nested_messages_than_the_cap_is_read_by_its_headers() {
         let mut deep = b"From: a@b.org\nSubject: deep\nContent-Type: message/rfc822\n\n".to_vec();
         deep.extend(b"Content-Type: message/rfc822\n\n".repeat(30_000));
         // The pool's threads have 2 MiB stacks: freeing 30,000 levels recursively took more.
@@ -383,13 +402,18 @@ mod tests {
             (mail.from.address.as_str(), mail.subject.as_str()),
             ("a@b.org", "deep")
         );
-        assert!(mail.cut && mail.text.is_empty());
+        assert!(mail.too_nested && mail.text.is_empty());
         // Below the cap, a message in a message is read through, and freed flat.
         let mut nested = b"From: a@b.org\nContent-Type: message/rfc822\n\n".to_vec();
         nested.extend(b"Content-Type: message/rfc822\n\n".repeat(MAX_NESTED_MESSAGES - 2));
         nested.extend(b"Subject: inner\n\nhello there\n");
         let mail = parse(&nested).unwrap();
-        assert!(!mail.cut);
+        assert!(!mail.too_nested);
+        // Text that only names the type is no nested message.
+        let mut told = b"From: a@b.org\nSubject: types\n\n".to_vec();
+        told.extend(b"We send message/rfc822 parts.\n".repeat(MAX_NESTED_MESSAGES + 1));
+        let mail = parse(&told).unwrap();
+        assert!(!mail.too_nested && mail.text.contains("message/rfc822"));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use super::parse;
 use super::sources::{self, Entry, Kind, Select};
 use super::threads::{self, ThreadIndex, ThreadIndexer};
 use crate::error::{Error, Result};
-use crate::read::{Copies, Message, MessageStream, Origin, ReadReport};
+use crate::read::{Copies, Message, MessageStream, Origin, ReadReport, MAX_NESTED_MESSAGES};
 
 /// A mailbox opened for streaming: its owner and reply chains are known, its messages are
 /// read afresh by every [`MessageStream::each`] pass (see [`open_mail`](super::open_mail)).
@@ -246,6 +246,7 @@ impl MessageStream for MailStream {
                     text && mail.lossy,
                     text && mail.cut,
                     self.fingerprint(&mail),
+                    text && mail.too_nested,
                 );
                 let message = threads::message(
                     &self.owner,
@@ -260,7 +261,7 @@ impl MessageStream for MailStream {
         };
         let mut met = std::collections::HashSet::new();
         self.walk_parsed(&mut report, &make, &mut |cut, made, report| {
-            let Some(((lossy, long, fingerprint), message)) = made else {
+            let Some(((lossy, long, fingerprint, too_nested), message)) = made else {
                 report.bad_rows.push(unreadable(&cut));
                 return Ok(());
             };
@@ -277,6 +278,13 @@ impl MessageStream for MailStream {
             }
             if long {
                 report.cut_text(&cut.origin);
+            }
+            if too_nested {
+                report.notes.push(format!(
+                    "{}: holds more than {MAX_NESTED_MESSAGES} nested messages: read by its \
+                     headers only",
+                    cut.origin
+                ));
             }
             if message
                 .thread
