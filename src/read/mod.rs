@@ -14,9 +14,9 @@ use serde::Serialize;
 
 use crate::error::Result;
 
-/// A mail holding more `message/rfc822` parts than this is read by its headers alone (a
-/// mailing list's digest holds one per post it gathers; parsed, each costs about 3 KB, so
-/// 64 MiB of them would take gigabytes).
+/// A mail whose `Content-Type:` lines name more `message/rfc822` or `message/global` parts
+/// than this is read by its headers alone (a mailing list's digest holds one per post it
+/// gathers; parsed, each costs about 3 KB, so 64 MiB of them would take gigabytes).
 pub const MAX_NESTED_MESSAGES: usize = 1000;
 
 /// The most chars of one text (a message's subject or body) that are read: a field or a mail
