@@ -950,8 +950,8 @@ fn score_senders_keys_hidden_members_by_their_conversation_as_an_export_does() {
     let run = sb
         .run(&["score", "--senders", "t.csv"])
         .expect_success()
-        .expect_stderr("4 messages read; 3 senders");
-    assert!(!run.stderr.contains("no sender"), "{}", run.stderr);
+        .expect_stderr("4 messages read; 3 senders")
+        .expect_no_stderr("no sender");
     let rows: BTreeMap<String, (String, String)> = csv_records(&run.stdout)[1..]
         .iter()
         .map(|v| (v[1].to_string(), (v[0].to_string(), v[4].to_string())))
@@ -1944,8 +1944,7 @@ fn train_and_eval_say_when_threaded_data_holds_none_of_your_messages() {
         })
         .collect::<String>();
     sb.write("directed.csv", &directed);
-    let run = sb
-        .run(&["eval", "--model", "m.json", "--data", "directed.csv"])
-        .expect_success();
-    assert!(!run.stderr.contains(note), "{}", run.stderr);
+    sb.run(&["eval", "--model", "m.json", "--data", "directed.csv"])
+        .expect_success()
+        .expect_no_stderr(note);
 }

@@ -183,12 +183,8 @@ fn an_inbox_without_sent_mail_leaves_replies_unknown_even_with_a_note_to_self() 
     sb.write("both.mbox", &(inbox_alone() + reply));
     let run = sb
         .run(&["score", "both.mbox", "--me", "me@example.com"])
-        .expect_success();
-    assert!(
-        !run.stderr.contains("none of your own messages"),
-        "{}",
-        run.stderr
-    );
+        .expect_success()
+        .expect_no_stderr("none of your own messages");
     let report = run.stdout_text();
     let pat = report
         .lines()

@@ -206,7 +206,10 @@ fn a_json_lines_key_the_first_object_leaves_out_is_still_read() {
         "in.jsonl",
         "{\"text\":\"hello there\"}\n{\"text\":\"buy now\",\"id\":\"m2\"}\n",
     );
-    let run = sb.run(&["score", "in.jsonl"]).expect_success();
+    let run = sb
+        .run(&["score", "in.jsonl"])
+        .expect_success()
+        .expect_no_stderr("warning");
     let ids: Vec<String> = run
         .stdout_text()
         .lines()
@@ -214,7 +217,6 @@ fn a_json_lines_key_the_first_object_leaves_out_is_still_read() {
         .map(|l| l.split(',').next().unwrap_or_default().to_string())
         .collect();
     assert_eq!(ids, ["in.jsonl:1", "m2"]);
-    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
 }
 
 #[test]
@@ -323,12 +325,8 @@ fn an_export_whose_owner_never_wrote_knows_they_never_replied() {
             "--me",
             "https://www.linkedin.com/in/jordan-avery-owner",
         ])
-        .expect_success();
-    assert!(
-        !run.stderr.contains("none of your own messages"),
-        "{}",
-        run.stderr
-    );
+        .expect_success()
+        .expect_no_stderr("none of your own messages");
     let report = run.stdout_text();
     assert!(report.contains("you never replied"), "{report}");
     assert!(!report.contains("not in the input"), "{report}");
