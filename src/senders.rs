@@ -361,6 +361,8 @@ impl SenderBook {
         let no_headers = MailHeaders::default();
         let headers = m.mail.as_ref().unwrap_or(&no_headers);
         f.opt_out |= c[const { cues::cue_index("opt_out") }] > 0.0 || headers.list_unsubscribe;
+        // Once said, it stands, as a friendship claim does.
+        f.promised_stop = f.promised_stop || promises_to_stop(&m.text);
         f.bulk &= headers.list_unsubscribe || headers.list_id || headers.precedence_bulk;
         f.website_only |= c[const { cues::cue_index("website_only") }] > 0.0;
         if t.invitation {
@@ -601,6 +603,7 @@ impl Default for Facts {
             you_replied: false,
             replies_unknown: false,
             opt_out: false,
+            promised_stop: false,
             website_only: false,
             pitch_words: false,
             declined: Time::default(),
@@ -649,6 +652,69 @@ const DECLINES: [&str; 35] = [
     "pas intéressée",
     "pas intéressés",
 ];
+
+/// What a sender says to promise they will not write again unless answered: a way out
+/// offered in their own words, as an unsubscribe link offers one in bulk mail.
+const PROMISES: [&str; 44] = [
+    "won't follow up",
+    "won't follow-up",
+    "won't be following up",
+    "will not follow up",
+    "won't keep following up",
+    "won't bother you",
+    "will not bother you",
+    "won't keep bothering you",
+    "won't keep pinging",
+    "won't ping you again",
+    "won't chase",
+    "won't clutter your inbox",
+    "won't reach out again",
+    "will not reach out again",
+    "won't contact you again",
+    "will not contact you again",
+    "won't write again",
+    "won't email you again",
+    "won't message you again",
+    "won't message again",
+    "won't hear from me again",
+    "no more follow-ups",
+    "no further follow-ups",
+    "i'll leave you alone",
+    "i will leave you alone",
+    "leave you in peace",
+    "melde mich nicht wieder",
+    "melde mich nicht mehr",
+    "werde mich nicht wieder melden",
+    "werde mich nicht mehr melden",
+    "nicht weiter belästigen",
+    "nicht weiter stören",
+    "je ne vous relancerai pas",
+    "je ne relancerai pas",
+    "je ne vous recontacterai pas",
+    "je ne vous dérangerai plus",
+    "je ne vous écrirai plus",
+    "je ne vous embêterai plus",
+    "no volveré a escribir",
+    "no le volveré a escribir",
+    "no te volveré a escribir",
+    "no le molestaré más",
+    "no te molestaré más",
+    "no insistiré",
+];
+
+/// Whether a sender's `text` promises not to write again ([`PROMISES`]; not "won't bother you
+/// until Monday").
+fn promises_to_stop(text: &str) -> bool {
+    static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+        std::sync::LazyLock::new(|| phrase_finder(&PROMISES));
+    says(
+        &FINDER,
+        text,
+        &[
+            "until", "till", "unless", "before", "bis", "avant", "hasta", "antes",
+        ],
+    )
+}
 
 /// Whether your message `text` declines (says no to an offer): a phrase of [`DECLINES`] as
 /// words of their own ("no thanks", not "no thanksgiving"), not followed by a word that turns
@@ -738,11 +804,16 @@ fn claims_friendship(text: &str) -> bool {
     says(&FINDER, text, &[])
 }
 
-/// A finder of `phrases` in any ASCII case.
+/// A finder of `phrases` in any ASCII case, a phrase written with `'` also with `’`.
 fn phrase_finder(phrases: &[&str]) -> aho_corasick::AhoCorasick {
+    let curly = phrases
+        .iter()
+        .filter(|p| p.contains('\''))
+        .map(|p| p.replace('\'', "’"));
+    let all: Vec<String> = phrases.iter().map(|p| p.to_string()).chain(curly).collect();
     aho_corasick::AhoCorasick::builder()
         .ascii_case_insensitive(true)
-        .build(phrases)
+        .build(all)
         .expect("fixed phrases")
 }
 
@@ -831,6 +902,8 @@ struct Facts {
     /// false means not known, rather than never.
     replies_unknown: bool,
     opt_out: bool,
+    /// A message of theirs promises not to write again unless answered ([`PROMISES`]).
+    promised_stop: bool,
     website_only: bool,
     /// A message of theirs pitches in words: pitch language and a call to action, or either in
     /// a message the model rates a hard sell (not a model score alone).
@@ -1079,10 +1152,14 @@ fn is_hard_sell(
     // whose mail reads like business to a model of outreach, their unanswered monthly reports
     // answered in the end (under the strict policy an early pitch still flags them).
     let engaged = f.you_replied && f.declined.get().is_none() && f.unanswered_since_reply <= 1;
+    // Nor, but under the strict policy, one who promised in their own words not to write
+    // again unless answered ("I won't clutter your inbox with follow-ups") and wrote at most
+    // once more: persistence without a way out is what makes a hard sell.
+    let kept_promise = f.promised_stop && followups <= 1;
     let by_model = f.best.flags(policy.model_cut()).0
         && f.from_sender > f.invitations
         && !engaged
-        && !(f.took_no() && policy != Policy::Strict)
+        && !((f.took_no() || kept_promise) && policy != Policy::Strict)
         && (followups >= 1 || policy != Policy::Open);
     let by_behaviour = f.pitches > 0
         && match policy {
@@ -1307,6 +1384,60 @@ mod tests {
         assert!(!declines(
             "Gern.\nVon: Pat <p@x.com>\nGesendet: Montag\nBetreff: Hi\nkein Interesse? Kein Problem."
         ));
+    }
+
+    #[test]
+    fn a_promise_not_to_write_again_is_a_phrase_of_its_own_not_put_off_to_a_date() {
+        assert!(promises_to_stop(
+            "If this isn't relevant, no worries - I won't clutter your inbox with follow-ups."
+        ));
+        assert!(promises_to_stop(
+            "If I don't hear back I'll assume it's not the right time and won't bother you further."
+        ));
+        assert!(promises_to_stop("Either way I won’t keep pinging you."));
+        assert!(promises_to_stop("Sinon, je ne vous relancerai pas."));
+        assert!(promises_to_stop("Falls nicht, melde mich nicht wieder."));
+        assert!(promises_to_stop(
+            "Si no le interesa, no le volveré a escribir."
+        ));
+        // Put off, not given up; or a promise about something else.
+        assert!(!promises_to_stop(
+            "I won't bother you until after the holidays."
+        ));
+        assert!(!promises_to_stop("I won't follow up unless you ask."));
+        assert!(!promises_to_stop("Our tool won't chaser you for invoices"));
+        assert!(!promises_to_stop(
+            "We follow up with every lead within 24 hours."
+        ));
+    }
+
+    #[test]
+    fn one_who_promised_to_stop_and_wrote_at_most_once_more_is_flagged_only_under_strict() {
+        let mut f = Facts {
+            from_sender: 1,
+            pitches: 1,
+            pitch_words: true,
+            unanswered: 1,
+            promised_stop: true,
+            ..Facts::default()
+        };
+        f.best.max(&of(0.02, 0.87, 0.11));
+        assert_eq!(judged(&f, Policy::Open).0, Verdict::Ok);
+        assert_eq!(judged(&f, Policy::Balanced).0, Verdict::Ok);
+        assert_eq!(judged(&f, Policy::Strict).0, Verdict::HardSell);
+        // One gentle follow-up that keeps the promise: still not.
+        f.from_sender = 2;
+        f.unanswered = 2;
+        assert_eq!(judged(&f, Policy::Balanced).0, Verdict::Ok);
+        // A second follow-up breaks it.
+        f.from_sender = 3;
+        f.unanswered = 3;
+        assert_eq!(judged(&f, Policy::Balanced).0, Verdict::HardSell);
+        // Without the promise, one message the model rates a hard sell is one.
+        f.from_sender = 1;
+        f.unanswered = 1;
+        f.promised_stop = false;
+        assert_eq!(judged(&f, Policy::Balanced).0, Verdict::HardSell);
     }
 
     #[test]
