@@ -323,8 +323,11 @@ impl SenderBook {
         };
         if !t.incoming {
             // Your own message: only whether it says no is kept.
-            if let Some(time) = t.timestamp.filter(|_| declines(&m.text)) {
-                sender.facts.declined.earliest(time);
+            if declines(&m.text) {
+                match t.timestamp {
+                    Some(time) => sender.facts.declined.earliest(time),
+                    None => sender.facts.declined_undated = true,
+                }
             }
             return;
         }
@@ -365,6 +368,8 @@ impl SenderBook {
         f.promised_stop = f.promised_stop || promises_to_stop(&m.text);
         f.bulk &= headers.list_unsubscribe || headers.list_id || headers.precedence_bulk;
         f.website_only |= c[const { cues::cue_index("website_only") }] > 0.0;
+        let networking = c[const { cues::cue_index("generic_opener") }] > 0.0;
+        f.networking |= networking;
         if t.invitation {
             // The latest invitation's note stands; one without a note (a reminder e-mail)
             // never replaces a note, and a note replaces one without, whatever their order.
@@ -402,6 +407,7 @@ impl SenderBook {
         f.pitch_words |= pitch;
         if s.hard_sell >= 0.5 || pitch {
             f.pitches += 1;
+            f.networking_pitches += u32::from(networking);
             // The earliest known time of a pitch, and the latest.
             f.first_pitch = Time::new(match (f.first_pitch.get(), t.timestamp) {
                 (Some(a), Some(b)) => Some(a.min(b)),
@@ -608,6 +614,9 @@ impl Default for Facts {
             pitch_words: false,
             declined: Time::default(),
             last_pitch: Time::default(),
+            declined_undated: false,
+            networking: false,
+            networking_pitches: 0,
             bulk: true,
             automated: false,
         }
@@ -615,7 +624,7 @@ impl Default for Facts {
 }
 
 /// Phrases by which you decline (English, Spanish, German, French), in lower case.
-const DECLINES: [&str; 35] = [
+const DECLINES: [&str; 41] = [
     "not interested",
     "no thanks",
     "no, thanks",
@@ -651,6 +660,12 @@ const DECLINES: [&str; 35] = [
     "pas intéressé",
     "pas intéressée",
     "pas intéressés",
+    "unsubscribe me",
+    "opt me out",
+    "stop emailing",
+    "stop sending",
+    "don't contact me",
+    "do not contact me",
 ];
 
 /// What a sender says to promise they will not write again unless answered: a way out
@@ -911,6 +926,14 @@ struct Facts {
     /// When you first declined ("not interested", "no thanks"), and their latest pitch.
     declined: Time,
     last_pitch: Time,
+    /// You declined in a message without a date (an Outlook CSV): whether they pitched after
+    /// it is not known, but you did not take them up.
+    declined_undated: bool,
+    /// A message or note of theirs asks to connect in stock words ("grow my network", "add
+    /// me to your network": the generic opener cue).
+    networking: bool,
+    /// Of their [`Facts::pitches`], those that ask to connect in stock words.
+    networking_pitches: u32,
     /// Every message from them is bulk mail (List-Unsubscribe, List-Id or Precedence: bulk).
     bulk: bool,
     /// The sender address is an automated one (no-reply, notifications).
@@ -921,6 +944,17 @@ impl Facts {
     /// You are known never to have written to them.
     fn never_replied(&self) -> bool {
         !self.you_replied && !self.replies_unknown
+    }
+
+    /// They ask to connect in stock words, every message of theirs the model reads as a
+    /// pitch does, and nothing of theirs sells in words or rests on a website link: a
+    /// collector's messages, whatever the model makes of them ("I'm connecting with 500 CS
+    /// leaders to grow my network", "did you get a chance to add me to your network?").
+    fn only_networking(&self) -> bool {
+        self.networking
+            && self.networking_pitches == self.pitches
+            && !self.pitch_words
+            && !self.website_only
     }
 
     /// You declined, and they pitched no more after it (having pitched before).
@@ -1140,6 +1174,10 @@ fn is_hard_sell(
     policy: Policy,
     evidence: &mut Evidence,
 ) -> bool {
+    if f.only_networking() {
+        // Asking again to connect is a collector's persistence, not a seller's.
+        return false;
+    }
     let quick = pitch_delay.is_some_and(Delay::within_two_days);
     // Chasing is writing again and again with no reply: not told where replies are unknown.
     let chasing = followups >= 2 && f.never_replied();
@@ -1151,15 +1189,21 @@ fn is_hard_sell(
     // once since your last reply: a vendor you asked for pricing, a customer or colleague
     // whose mail reads like business to a model of outreach, their unanswered monthly reports
     // answered in the end (under the strict policy an early pitch still flags them).
-    let engaged = f.you_replied && f.declined.get().is_none() && f.unanswered_since_reply <= 1;
+    let engaged = f.you_replied
+        && f.declined.get().is_none()
+        && !f.declined_undated
+        && f.unanswered_since_reply <= 1;
     // Nor, but under the strict policy, one who promised in their own words not to write
     // again unless answered ("I won't clutter your inbox with follow-ups") and wrote at most
     // once more: persistence without a way out is what makes a hard sell.
     let kept_promise = f.promised_stop && followups <= 1;
+    // Without dates, one who wrote at most once more may have stopped at your no: the
+    // benefit of the doubt, as for one seen to stop.
+    let maybe_took_no = f.declined_undated && followups <= 1;
     let by_model = f.best.flags(policy.model_cut()).0
         && f.from_sender > f.invitations
         && !engaged
-        && !((f.took_no() || kept_promise) && policy != Policy::Strict)
+        && !((f.took_no() || maybe_took_no || kept_promise) && policy != Policy::Strict)
         && (followups >= 1 || policy != Policy::Open);
     let by_behaviour = f.pitches > 0
         && match policy {
@@ -1208,6 +1252,10 @@ fn is_hard_sell(
         if last > no {
             evidence.add(|| "kept pitching after you declined".into());
         }
+    } else if f.declined_undated {
+        evidence.add(|| {
+            "you declined (the input has no dates: whether they pitched after is not known)".into()
+        });
     }
     // Chasing without a way to say no: told of those who wrote more than once.
     if !f.opt_out && followups > 0 {
@@ -1252,10 +1300,14 @@ fn is_collector(
         !f.you_replied && (by_model_as_collector || (request_only && f.best.flagged >= cut));
     // Strict: a request you never answered, unless it names a mutual contact you know.
     let unanswered = f.note.is_some() && f.never_replied() && f.claim != Some(true);
+    // Asking to connect in stock words, nothing else, and no exchange with you.
+    let networker = f.only_networking() && f.never_replied();
     let flagged = match policy {
         Policy::Open => false_claim,
-        Policy::Balanced => false_claim || by_model || (empty_request && f.from_sender <= 2),
-        Policy::Strict => false_claim || by_model || empty_request || unanswered,
+        Policy::Balanced => {
+            false_claim || by_model || networker || (empty_request && f.from_sender <= 2)
+        }
+        Policy::Strict => false_claim || by_model || networker || empty_request || unanswered,
     };
     if !flagged {
         return false;
@@ -1263,6 +1315,9 @@ fn is_collector(
     match (f.note, generic_note) {
         (Some(Note::None), _) => evidence.add(|| "invitation with no note".into()),
         (Some(Note::Generic), Some(text)) => evidence.add(|| format!("generic note: \"{text}\"")),
+        _ if networker => {
+            evidence.add(|| "asks to connect in stock words, and nothing else".into())
+        }
         _ => {}
     }
     if f.claim == Some(false) {
@@ -1542,6 +1597,95 @@ mod tests {
         let mut reports = sender_reports(messages, &predictions, &labels, policy);
         assert_eq!(reports.len(), 1);
         reports.remove(0)
+    }
+
+    /// [`from_tom`] without a date, as an Outlook CSV holds it; `incoming` false: your own.
+    fn undated(text: &str, incoming: bool) -> Message {
+        let mut m = from_tom(text, 0, false);
+        let t = m.thread.as_mut().unwrap();
+        (t.timestamp, t.connected_on, t.incoming) = (None, None, incoming);
+        m
+    }
+
+    #[test]
+    fn an_undated_no_ends_the_benefit_of_your_answer_and_persistence_after_it_is_flagged() {
+        let pitch = "Hi Alex, GrowthStack gives CS teams one view of renewal risk. 15 minutes \
+                     this week?";
+        let mut messages = vec![
+            undated(pitch, true),
+            undated("Quick bump on this. Worth a look?", true),
+            undated("Please unsubscribe me from your emails.", false),
+        ];
+        let p = [0.02, 0.96, 0.02];
+        // Two messages: they may have stopped at the no (the order is not known).
+        let r = report(&messages, p, Policy::Balanced);
+        assert_eq!(r.verdict, Verdict::Ok, "{}", r.evidence);
+        assert_eq!(
+            report(&messages, p, Policy::Strict).verdict,
+            Verdict::HardSell
+        );
+        // Four: persistence whatever the order; told that the order is not known.
+        messages.insert(2, undated("Did you see my note?", true));
+        messages.insert(
+            3,
+            undated("Teams cut churn prep by 70%. Worth a look?", true),
+        );
+        let r = report(&messages, p, Policy::Balanced);
+        assert_eq!(r.verdict, Verdict::HardSell);
+        assert!(
+            r.evidence.contains("you declined (the input has no dates"),
+            "{}",
+            r.evidence
+        );
+        // An answer that is no decline keeps the benefit: a vendor you asked for pricing.
+        messages[4] = undated("Thanks, could you send pricing for 40 seats?", false);
+        assert_eq!(report(&messages, p, Policy::Balanced).verdict, Verdict::Ok);
+    }
+
+    #[test]
+    fn one_who_only_asks_to_connect_in_stock_words_is_a_collector_whatever_the_model_says() {
+        let mut messages = [
+            from_tom(
+                "Hi Alex, I'm connecting with 500 CS leaders this month to grow my network. \
+                 Would love to add you!",
+                3_600,
+                false,
+            ),
+            from_tom("Still growing my network, 412 so far!", 5 * 86_400, false),
+        ];
+        // From an export, which holds your replies: there are none.
+        for m in &mut messages {
+            m.thread.as_mut().unwrap().replies_included = true;
+        }
+        // The model reads it as a hard sell; nothing in their words sells.
+        let p = [0.01, 0.99, 0.0];
+        let r = report(&messages, p, Policy::Balanced);
+        assert_eq!(r.verdict, Verdict::Collector, "{}", r.evidence);
+        assert!(
+            r.evidence.contains("asks to connect in stock words"),
+            "{}",
+            r.evidence
+        );
+        assert_eq!(
+            report(&messages, p, Policy::Strict).verdict,
+            Verdict::Collector
+        );
+        // An open networker accepts them.
+        assert_eq!(report(&messages, p, Policy::Open).verdict, Verdict::Ok);
+        // A message the model reads as a pitch without asking to connect, or selling words,
+        // make them a seller again.
+        let mut other = messages.to_vec();
+        other[1].text = "Any thoughts on my last note?".into();
+        assert_eq!(
+            report(&other, p, Policy::Balanced).verdict,
+            Verdict::HardSell
+        );
+        let mut selling = messages.to_vec();
+        selling[1].text = "We help CS teams grow your renewals. Book a quick call?".into();
+        assert_eq!(
+            report(&selling, p, Policy::Balanced).verdict,
+            Verdict::HardSell
+        );
     }
 
     #[test]
