@@ -353,8 +353,16 @@ impl SenderBook {
             }
             sender.name_time = time;
         }
-        // The earliest claim stands.
-        if t.claimed_contact.is_some() && (f.claim.is_none() || time < sender.claim_time) {
+        // The earliest claim stands. A name dropped after you first wrote to them is talk
+        // between people who know each other, not a basis claimed to a stranger.
+        let before_you_wrote = f
+            .first_reply
+            .get()
+            .is_none_or(|r| t.timestamp.is_none_or(|at| at < r));
+        if t.claimed_contact.is_some()
+            && before_you_wrote
+            && (f.claim.is_none() || time < sender.claim_time)
+        {
             f.claim = t.claimed_contact;
             sender.claim_time = time;
         }
@@ -521,6 +529,7 @@ fn walk_timeline(timeline: impl Iterator<Item = ThreadRow>, f: &mut Facts) {
             if !r.is(ROW_SPONSORED) {
                 f.you_replied = true;
                 f.first_exchange.or(r.time());
+                f.first_reply.or(r.time());
                 f.unanswered_since_reply = 0;
                 run = 0;
                 run_start = None;
@@ -597,6 +606,7 @@ impl Default for Facts {
             first_contact: Time::default(),
             connected_on: Time::default(),
             first_exchange: Time::default(),
+            first_reply: Time::default(),
             first_pitch: Time::default(),
             unanswered_span_days: 0.0,
             best: Signals::default(),
@@ -901,6 +911,8 @@ struct Facts {
     first_contact: Time,
     connected_on: Time,
     first_exchange: Time,
+    /// When you first wrote to them.
+    first_reply: Time,
     first_pitch: Time,
     unanswered_span_days: f64,
     best: Signals,
@@ -1686,6 +1698,31 @@ mod tests {
             report(&selling, p, Policy::Balanced).verdict,
             Verdict::HardSell
         );
+    }
+
+    #[test]
+    fn a_name_dropped_after_you_first_wrote_to_them_is_no_claim() {
+        let day = 86_400;
+        let with_claim = |mut m: Message| {
+            m.thread.as_mut().unwrap().claimed_contact = Some(false);
+            m
+        };
+        let mut yours = from_tom("Great to see you at LogiMAT!", 2 * day, false);
+        yours.thread.as_mut().unwrap().incoming = false;
+        let claim = "Quick question: a friend of mine, Julia Brandt, starts at Elbe Cargo. \
+                     May I give her your contact?";
+        let p = [0.1, 0.1, 0.8];
+        let old_friend = [
+            from_tom("Long time no see! Coffee at LogiMAT?", day, false),
+            yours.clone(),
+            with_claim(from_tom(claim, 30 * day, false)),
+        ];
+        let r = report(&old_friend, p, Policy::Balanced);
+        assert_eq!(r.verdict, Verdict::Ok, "{}", r.evidence);
+        // Claimed before you ever wrote: a basis claimed to a stranger, and false.
+        let stranger = [with_claim(from_tom(claim, day, false)), yours];
+        let r = report(&stranger, p, Policy::Balanced);
+        assert_eq!(r.verdict, Verdict::Collector, "{}", r.evidence);
     }
 
     #[test]

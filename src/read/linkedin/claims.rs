@@ -73,11 +73,30 @@ static NAME: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Capitalised words that open a sentence or a greeting rather than a name.
-const NOT_NAMES: [&str; 40] = [
+const NOT_NAMES: [&str; 59] = [
     "hi",
     "hello",
     "hey",
     "dear",
+    "good",
+    "morning",
+    "afternoon",
+    "evening",
+    "greetings",
+    "moin",
+    "servus",
+    "guten",
+    "morgen",
+    "tag",
+    "abend",
+    "buenos",
+    "días",
+    "dias",
+    "tardes",
+    "buenas",
+    "bonsoir",
+    "salut",
+    "ciao",
     "our",
     "my",
     "your",
@@ -232,7 +251,7 @@ pub fn claimed_contact_in(
 /// ("Acme Labs"), unless it is also a common surname ("Tom Bank"); or the word right after
 /// the run, when it is part of the same name: capitalised, after a single space ("Data
 /// Council Berlin", "Baltimore Data Meetup").
-fn organisation(run: &str, after: &str) -> bool {
+pub(super) fn organisation(run: &str, after: &str) -> bool {
     let marks = |word: &str| {
         let word = word
             .trim_matches(|c: char| !c.is_alphanumeric())
@@ -465,5 +484,14 @@ mod tests {
             claimed_contact("Dear Sam, my friend runs SEO.", &[], &[]),
             None
         );
+        // A greeting before the owner's first name is no one's name.
+        for greeting in [
+            "Morning Miriam",
+            "Good Morning Miriam",
+            "Guten Morgen Miriam",
+        ] {
+            let text = format!("{greeting}, quick question: a friend of mine is starting at Elbe.");
+            assert_eq!(claimed_contact(&text, &[], &[]), None, "{text}");
+        }
     }
 }

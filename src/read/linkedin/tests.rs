@@ -114,6 +114,45 @@ fn reads_the_9_column_layout_and_joins_connections_by_name() {
 }
 
 #[test]
+fn the_2018_layouts_cut_promotion_sender_is_sponsored() {
+    // FORMATS.md: the 2018 file cuts "Angela from LinkedIn Premium" to "Angela from" (here
+    // anonymised "Person 01 from").
+    let e = read("linkedin-export-2018-11");
+    let promos: Vec<&Message> = e
+        .messages
+        .iter()
+        .filter(|m| thread(m).contact_name == "Person 01 from")
+        .collect();
+    assert_eq!(promos.len(), 4);
+    assert!(promos.iter().all(|m| thread(m).sponsored));
+    assert_eq!(count(&e, |t| t.sponsored), 4);
+}
+
+#[test]
+fn a_sender_name_of_linkedin_or_an_organisation_is_a_promoter_and_a_person_is_not() {
+    use super::threads::promoter;
+    for name in [
+        "Angela from",
+        "Liza from LinkedIn Premium",
+        "Kate Mallord, LinkedIn",
+        "Anna från LinkedIn",
+        "Nordlicht Business School",
+        "Acme Labs",
+    ] {
+        assert!(promoter(name), "{name}");
+    }
+    for name in [
+        "LinkedIn Member",
+        "Tom Bank",
+        "Ana María Fromm",
+        "Jordan Avery",
+        "Philips",
+    ] {
+        assert!(!promoter(name), "{name}");
+    }
+}
+
+#[test]
 fn reads_the_10_column_layout_and_marks_sponsored_button_clicks() {
     let e = read("linkedin-export-2024-03");
     assert_owner(&e, Some(OWNER_URL));

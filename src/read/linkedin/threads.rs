@@ -589,10 +589,23 @@ fn invitation_message(ctx: &Context, i: &RawInvitation) -> Message {
     }
 }
 
-/// An advertisement: LinkedIn's own title, or Message-Ad HTML from a sender without a profile.
+/// An advertisement: LinkedIn's own title, or from a sender without a profile, Message-Ad
+/// HTML or a name that is no person's ([`promoter`]).
 fn is_sponsored(m: &RawMessage, owner_wrote: bool) -> bool {
     m.title.eq_ignore_ascii_case(SPONSORED_TITLE)
-        || (!owner_wrote && m.sender_url.is_none() && m.spinmail)
+        || (!owner_wrote && m.sender_url.is_none() && (m.spinmail || promoter(&m.from)))
+}
+
+/// A sender name of LinkedIn's own promotions or of a company page, not a person's
+/// (FORMATS.md §1.2): "Liza from LinkedIn Premium", "Kate Mallord, LinkedIn", "… från
+/// LinkedIn", "Angela from" (the 2018 file cuts "LinkedIn …" off), or an organisation's name
+/// ("Nordlicht Business School"). `LinkedIn Member`, a hidden person, is not one.
+pub(super) fn promoter(from: &str) -> bool {
+    let lower = from.trim().to_lowercase();
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    (lower.contains("linkedin") && lower != "linkedin member")
+        || (matches!(words.len(), 2..=3) && words.last() == Some(&"from"))
+        || (words.len() >= 2 && super::claims::organisation(from.trim(), ""))
 }
 
 /// `conv:<CONVERSATION ID>`, or `conv:<file>:<line>` in the 2018 layout (no ids), so that
