@@ -3,8 +3,8 @@
 //!
 //! Each cue has a stable name (`cue:<name>`) and a value scaled to about 0..3 (indicators,
 //! or log1p of counts) so the combiner converges. Phrase lists are matched with
-//! Aho–Corasick over the lower-cased text, in English, Spanish, German and French, as whole
-//! words: "free" is not found in "carefree", nor "roi" in "Detroit". A phrase written with
+//! Aho–Corasick over the lower-cased text, in English, Spanish, German and French (and
+//! LinkedIn's stock invitation note in twelve more languages), as whole words: "free" is not found in "carefree", nor "roi" in "Detroit". A phrase written with
 //! a trailing `*` is a word's beginning ("outsourc*": outsourcing, outsourced).
 //! This module owns the phrase lists; thread and timing context lives in [`super::context`].
 
@@ -78,6 +78,26 @@ const PHRASES: [(&str, &[&str]); 13] = [
             "rejoindre votre réseau",
             "me connecter avec vous",
             "élargir mon réseau",
+            "add me to your network",
+            "add me to your linkedin network",
+            "add me to your professional network",
+            "grow our networks",
+            "grow our network",
+            "expand our networks",
+            // LinkedIn's stock note ("… to my professional network on LinkedIn") in the
+            // other languages LinkedIn writes it in.
+            "mia rete professionale",
+            "minha rede profissional",
+            "mijn professionele netwerk",
+            "mitt professionella nätverk",
+            "mit professionelle netværk",
+            "mitt profesjonelle nettverk",
+            "mojej sieci zawodowej",
+            "profesyonel ağıma",
+            "ammatilliseen verkostooni",
+            "rețeaua mea profesională",
+            "své profesní sítě",
+            "jaringan profesional saya",
         ],
     ),
     (
@@ -1041,6 +1061,23 @@ mod tests {
             checked > 20,
             "{checked} texts long enough to be read in parts"
         );
+    }
+
+    #[test]
+    fn spots_linkedins_stock_note_in_the_languages_it_is_written_in() {
+        for note in [
+            "Vorrei aggiungerti alla mia rete professionale su LinkedIn.",
+            "Gostaria de adicioná-lo à minha rede profissional no LinkedIn.",
+            "Ik wil je graag toevoegen aan mijn professionele netwerk op LinkedIn.",
+            "Hej Maya, jag skulle vilja lägga till dig i mitt professionella nätverk på LinkedIn.",
+            "Jeg vil gerne føje dig til mit professionelle netværk på LinkedIn.",
+            "Sizi LinkedIn'deki profesyonel ağıma eklemek istiyorum.",
+            "Haluaisin lisätä sinut ammatilliseen verkostooni LinkedInissä.",
+            "Please add me to your LinkedIn network: linkedin.com/in/rohit",
+            "Let's grow our networks together!",
+        ] {
+            assert_eq!(cue(note, "generic_opener"), 1.0, "{note}");
+        }
     }
 
     #[test]
