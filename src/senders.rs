@@ -792,7 +792,7 @@ fn own_words(text: &str) -> String {
 /// Phrases by which a stranger claims to be your friend (English, Spanish, German, French),
 /// in lower case, as said to you: "Hello dear friend", "we are old friends" (not a third
 /// party's friendship: "an old friend of mine recommended you").
-const FRIENDSHIP: [&str; 26] = [
+const FRIENDSHIP: [&str; 31] = [
     "dear friend",
     "we are old friends",
     "we're old friends",
@@ -803,8 +803,13 @@ const FRIENDSHIP: [&str; 26] = [
     "be friends with you",
     "become friends",
     "make friends with you",
-    "you as a friend",
-    "better as a friend",
+    "as a friend",
+    "as your friend",
+    "como amigo",
+    "como tu amigo",
+    "als freund",
+    "als dein freund",
+    "en tant qu'ami",
     "friendship with you",
     "querido amigo",
     "querida amiga",
@@ -822,11 +827,12 @@ const FRIENDSHIP: [&str; 26] = [
 ];
 
 /// Whether `text` claims a friendship with you: a phrase of [`FRIENDSHIP`] as words of its
-/// own ("dear friend", not "dear friends": a greeting to many).
+/// own ("dear friend", not "dear friends": a greeting to many), not a third party's ("as a
+/// friend of Tom's").
 fn claims_friendship(text: &str) -> bool {
     static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
         std::sync::LazyLock::new(|| phrase_finder(&FRIENDSHIP));
-    says(&FINDER, text, &[])
+    says(&FINDER, text, &["of", "de", "del", "von", "des", "du"])
 }
 
 /// A finder of `phrases` in any ASCII case, a phrase written with `'` also with `’`.
@@ -1805,6 +1811,16 @@ mod tests {
             "I like your profile and I want to know you better as a friend."
         ));
         assert!(!claims_friendship("I am writing as a friend of Tom's"));
+        assert!(claims_friendship(
+            "Hi Sam, as a friend I'd like to add you to my LinkedIn network."
+        ));
+        assert!(claims_friendship(
+            "Hi Maya, as your friend I'd like to add you."
+        ));
+        assert!(claims_friendship(
+            "Bonjour Alex, en tant qu'ami, je souhaite vous ajouter."
+        ));
+        assert!(!claims_friendship("Como amigo de Laura, te escribo."));
         assert!(!claims_friendship(
             "Dear friends and colleagues, our meetup is on"
         ));
