@@ -326,7 +326,9 @@ impl SenderBook {
             if declines(&m.text) {
                 match t.timestamp {
                     Some(time) => sender.facts.declined.earliest(time),
-                    None => sender.facts.declined_undated = true,
+                    // A missing date among dated rows says nothing of the order.
+                    None if sender.facts.dated_rows == 0 => sender.facts.declined_undated = true,
+                    None => {}
                 }
             }
             return;
@@ -353,14 +355,15 @@ impl SenderBook {
             }
             sender.name_time = time;
         }
-        // The earliest claim stands. A name dropped after you first wrote to them is talk
-        // between people who know each other, not a basis claimed to a stranger.
-        let before_you_wrote = f
-            .first_reply
+        // The earliest claim stands. A name dropped after you had written to them twice is
+        // talk between people who know each other, not a basis claimed to a stranger (one
+        // "do we know each other?" is no such exchange).
+        let before_you_knew_them = f
+            .second_reply
             .get()
             .is_none_or(|r| t.timestamp.is_none_or(|at| at < r));
         if t.claimed_contact.is_some()
-            && before_you_wrote
+            && before_you_knew_them
             && (f.claim.is_none() || time < sender.claim_time)
         {
             f.claim = t.claimed_contact;
@@ -372,12 +375,16 @@ impl SenderBook {
         let no_headers = MailHeaders::default();
         let headers = m.mail.as_ref().unwrap_or(&no_headers);
         f.opt_out |= c[const { cues::cue_index("opt_out") }] > 0.0 || headers.list_unsubscribe;
-        // Once said, it stands, as a friendship claim does.
-        f.promised_stop = f.promised_stop || promises_to_stop(&m.text);
+        // Kept only if no message of theirs came after it (see [`Facts::kept_promise`]).
+        if promises_to_stop(&m.text) {
+            f.promised_stop = true;
+            if let Some(at) = t.timestamp {
+                f.promised_at.latest(at);
+            }
+        }
         f.bulk &= headers.list_unsubscribe || headers.list_id || headers.precedence_bulk;
         f.website_only |= c[const { cues::cue_index("website_only") }] > 0.0;
-        let networking = c[const { cues::cue_index("generic_opener") }] > 0.0;
-        f.networking |= networking;
+        f.networking_rows += u32::from(c[const { cues::cue_index("generic_opener") }] > 0.0);
         if t.invitation {
             // The latest invitation's note stands; one without a note (a reminder e-mail)
             // never replaces a note, and a note replaces one without, whatever their order.
@@ -415,7 +422,6 @@ impl SenderBook {
         f.pitch_words |= pitch;
         if s.hard_sell >= 0.5 || pitch {
             f.pitches += 1;
-            f.networking_pitches += u32::from(networking);
             // The earliest known time of a pitch, and the latest.
             f.first_pitch = Time::new(match (f.first_pitch.get(), t.timestamp) {
                 (Some(a), Some(b)) => Some(a.min(b)),
@@ -523,13 +529,17 @@ impl Verdicts {
 
 /// The order-dependent facts of one sender, from their rows in time order.
 fn walk_timeline(timeline: impl Iterator<Item = ThreadRow>, f: &mut Facts) {
-    let (mut run, mut run_start) = (0u32, None::<i64>);
+    let (mut run, mut run_start, mut yours) = (0u32, None::<i64>, 0u32);
     for r in timeline {
+        f.dated_rows += u32::from(r.time().is_some());
         if !r.is(ROW_INCOMING) {
             if !r.is(ROW_SPONSORED) {
                 f.you_replied = true;
                 f.first_exchange.or(r.time());
-                f.first_reply.or(r.time());
+                yours += 1;
+                if yours == 2 {
+                    f.second_reply.or(r.time());
+                }
                 f.unanswered_since_reply = 0;
                 run = 0;
                 run_start = None;
@@ -544,6 +554,9 @@ fn walk_timeline(timeline: impl Iterator<Item = ThreadRow>, f: &mut Facts) {
             continue;
         }
         f.first_exchange.or(r.time());
+        if let Some(at) = r.time() {
+            f.last_incoming.latest(at);
+        }
         run += 1;
         f.unanswered_since_reply = run;
         run_start = run_start.or(r.time());
@@ -606,7 +619,10 @@ impl Default for Facts {
             first_contact: Time::default(),
             connected_on: Time::default(),
             first_exchange: Time::default(),
-            first_reply: Time::default(),
+            second_reply: Time::default(),
+            last_incoming: Time::default(),
+            promised_at: Time::default(),
+            dated_rows: 0,
             first_pitch: Time::default(),
             unanswered_span_days: 0.0,
             best: Signals::default(),
@@ -625,8 +641,7 @@ impl Default for Facts {
             declined: Time::default(),
             last_pitch: Time::default(),
             declined_undated: false,
-            networking: false,
-            networking_pitches: 0,
+            networking_rows: 0,
             bulk: true,
             automated: false,
         }
@@ -634,7 +649,7 @@ impl Default for Facts {
 }
 
 /// Phrases by which you decline (English, Spanish, German, French), in lower case.
-const DECLINES: [&str; 41] = [
+const DECLINES: [&str; 35] = [
     "not interested",
     "no thanks",
     "no, thanks",
@@ -670,29 +685,39 @@ const DECLINES: [&str; 41] = [
     "pas intéressé",
     "pas intéressée",
     "pas intéressés",
+];
+
+/// Asking to hear no more: a decline, unless a channel, place or time follows ("don't contact
+/// me on my mobile", "do not contact me before 10am": an instruction, not a no).
+const STOP_ASKING: [&str; 6] = [
     "unsubscribe me",
     "opt me out",
-    "stop emailing",
-    "stop sending",
+    "stop emailing me",
+    "stop sending me",
     "don't contact me",
     "do not contact me",
 ];
 
-/// What a sender says to promise they will not write again unless answered: a way out
-/// offered in their own words, as an unsubscribe link offers one in bulk mail.
-const PROMISES: [&str; 44] = [
-    "won't follow up",
-    "won't follow-up",
-    "won't be following up",
-    "will not follow up",
-    "won't keep following up",
-    "won't bother you",
-    "will not bother you",
+/// What a sender says to promise they will not write to you again unless answered: a way out
+/// offered in their own words, as an unsubscribe link offers one in bulk mail. Each is said of
+/// the reader or of the writer's own messages ("I won't follow up", not "your team won't
+/// chase late payers", "no more follow-ups slipping through").
+const PROMISES: [&str; 40] = [
+    "i won't chase",
+    "i will not chase",
+    "i won't follow up",
+    "i will not follow up",
+    "i won't be following up",
+    "i won't keep following up",
+    "won't follow up again",
+    "won't bother you again",
+    "won't bother you further",
+    "won't bother you any further",
+    "won't bother you anymore",
     "won't keep bothering you",
-    "won't keep pinging",
+    "won't keep pinging you",
     "won't ping you again",
-    "won't chase",
-    "won't clutter your inbox",
+    "won't clutter your inbox with follow-ups",
     "won't reach out again",
     "will not reach out again",
     "won't contact you again",
@@ -702,43 +727,66 @@ const PROMISES: [&str; 44] = [
     "won't message you again",
     "won't message again",
     "won't hear from me again",
-    "no more follow-ups",
-    "no further follow-ups",
     "i'll leave you alone",
     "i will leave you alone",
-    "leave you in peace",
     "melde mich nicht wieder",
     "melde mich nicht mehr",
     "werde mich nicht wieder melden",
     "werde mich nicht mehr melden",
-    "nicht weiter belästigen",
-    "nicht weiter stören",
     "je ne vous relancerai pas",
-    "je ne relancerai pas",
+    "je ne vous relancerai plus",
     "je ne vous recontacterai pas",
     "je ne vous dérangerai plus",
     "je ne vous écrirai plus",
-    "je ne vous embêterai plus",
     "no volveré a escribir",
     "no le volveré a escribir",
     "no te volveré a escribir",
     "no le molestaré más",
     "no te molestaré más",
-    "no insistiré",
 ];
 
-/// Whether a sender's `text` promises not to write again ([`PROMISES`]; not "won't bother you
-/// until Monday").
+/// Words that put a promise off rather than give up writing ("I won't bother you again this
+/// week", "until Monday"), looked for in the rest of its sentence.
+const PUT_OFF: [&str; 22] = [
+    "until",
+    "till",
+    "before",
+    "today",
+    "tomorrow",
+    "week",
+    "month",
+    "now",
+    "moment",
+    "while",
+    "holidays",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "bis",
+    "avant",
+    "hasta",
+    "heute",
+    "semaine",
+    "semana",
+];
+
+/// Whether a sender's `text` promises not to write again ([`PROMISES`], as words of their own,
+/// not put off by a word of [`PUT_OFF`] later in the sentence).
 fn promises_to_stop(text: &str) -> bool {
     static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
         std::sync::LazyLock::new(|| phrase_finder(&PROMISES));
-    says(
-        &FINDER,
-        text,
-        &[
-            "until", "till", "unless", "before", "bis", "avant", "hasta", "antes",
-        ],
-    )
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    FINDER.find_overlapping_iter(text).any(|m| {
+        let (before, after) = (&text[..m.start()], &text[m.end()..]);
+        let sentence = after.split(['.', '!', '?', ';', '\n']).next().unwrap_or("");
+        !word(before.chars().next_back())
+            && !word(after.chars().next())
+            && !sentence
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| PUT_OFF.iter().any(|p| w.eq_ignore_ascii_case(p)))
+    })
 }
 
 /// Whether your message `text` declines (says no to an offer): a phrase of [`DECLINES`] as
@@ -747,6 +795,8 @@ fn promises_to_stop(text: &str) -> bool {
 fn declines(text: &str) -> bool {
     static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
         std::sync::LazyLock::new(|| phrase_finder(&DECLINES));
+    static STOP: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+        std::sync::LazyLock::new(|| phrase_finder(&STOP_ASKING));
     let own = own_words(text);
     // A reply of one word (a signature may follow): "STOP", "Unsubscribe", "Remove".
     let first = own.lines().map(str::trim).find(|l| !l.is_empty());
@@ -757,6 +807,14 @@ fn declines(text: &str) -> bool {
         .iter()
         .any(|w| word.eq_ignore_ascii_case(w))
         || says(&FINDER, &own, &["needed", "forward"])
+        || says(
+            &STOP,
+            &own,
+            &[
+                "on", "at", "via", "by", "through", "during", "before", "until", "till", "in",
+                "after", "here", "there",
+            ],
+        )
 }
 
 /// Your own words in a reply, without the message it quotes, so that their "if you're not
@@ -917,8 +975,13 @@ struct Facts {
     first_contact: Time,
     connected_on: Time,
     first_exchange: Time,
-    /// When you first wrote to them.
-    first_reply: Time,
+    /// When you wrote to them the second time.
+    second_reply: Time,
+    /// Their latest message (not an invitation), and the latest that promised to stop.
+    last_incoming: Time,
+    promised_at: Time,
+    /// Rows of the thread with a date (yours and theirs).
+    dated_rows: u32,
     first_pitch: Time,
     unanswered_span_days: f64,
     best: Signals,
@@ -947,11 +1010,9 @@ struct Facts {
     /// You declined in a message without a date (an Outlook CSV): whether they pitched after
     /// it is not known, but you did not take them up.
     declined_undated: bool,
-    /// A message or note of theirs asks to connect in stock words ("grow my network", "add
+    /// Their messages and notes that ask to connect in stock words ("grow my network", "add
     /// me to your network": the generic opener cue).
-    networking: bool,
-    /// Of their [`Facts::pitches`], those that ask to connect in stock words.
-    networking_pitches: u32,
+    networking_rows: u32,
     /// Every message from them is bulk mail (List-Unsubscribe, List-Id or Precedence: bulk).
     bulk: bool,
     /// The sender address is an automated one (no-reply, notifications).
@@ -964,15 +1025,37 @@ impl Facts {
         !self.you_replied && !self.replies_unknown
     }
 
-    /// They ask to connect in stock words, every message of theirs the model reads as a
-    /// pitch does, and nothing of theirs sells in words or rests on a website link: a
-    /// collector's messages, whatever the model makes of them ("I'm connecting with 500 CS
-    /// leaders to grow my network", "did you get a chance to add me to your network?").
+    /// They wrote more than once, every message and note of theirs asks to connect in stock
+    /// words, none sells in words or rests on a website link, no note of theirs is personal, no
+    /// mutual contact they name is one you know, and you never answered: a collector's
+    /// persistence, whatever the model makes of it ("I'm connecting with 500 CS leaders to
+    /// grow my network", then "did you get a chance to add me to your network?"). One message
+    /// with a stock phrase in it ("let's connect properly when you're back") is no persistence.
     fn only_networking(&self) -> bool {
-        self.networking
-            && self.networking_pitches == self.pitches
+        self.from_sender >= 2
+            && self.networking_rows == self.from_sender
             && !self.pitch_words
             && !self.website_only
+            && self.note != Some(Note::Personal)
+            && self.claim != Some(true)
+            && self.never_replied()
+    }
+
+    /// They promised in their own words not to write again unless answered, in their latest
+    /// message (a dated promise no later than their last message; without dates, their only
+    /// message), and wrote at most once more in the run you left unanswered.
+    fn kept_promise(&self, followups: u32) -> bool {
+        let last = match (self.promised_at.get(), self.last_incoming.get()) {
+            (Some(promise), Some(last)) => promise >= last,
+            _ => self.from_sender - self.invitations == 1,
+        };
+        self.promised_stop && last && followups <= 1
+    }
+
+    /// You declined in an input without dates and they wrote at most once more: they may
+    /// have stopped at your no.
+    fn maybe_took_no(&self, followups: u32) -> bool {
+        self.declined_undated && followups <= 1
     }
 
     /// You declined, and they pitched no more after it (having pitched before).
@@ -1112,6 +1195,19 @@ fn decide(
             .to_lowercase()
         });
     }
+    if verdict == Verdict::Ok && f.best.flagged >= 0.5 {
+        // Why the model's word did not flag them.
+        if f.kept_promise(followups) {
+            evidence.add(|| "promised not to write again unless answered, and kept to it".into());
+        }
+        if f.maybe_took_no(followups) {
+            evidence.add(|| {
+                "you declined, and they wrote at most once more (the input has no dates: the \
+                 order is not known)"
+                    .into()
+            });
+        }
+    }
     if verdict == Verdict::Ok && f.took_no() {
         evidence.add(|| "pitched, and stopped when you declined".into());
     } else if f.you_replied {
@@ -1214,10 +1310,10 @@ fn is_hard_sell(
     // Nor, but under the strict policy, one who promised in their own words not to write
     // again unless answered ("I won't clutter your inbox with follow-ups") and wrote at most
     // once more: persistence without a way out is what makes a hard sell.
-    let kept_promise = f.promised_stop && followups <= 1;
+    let kept_promise = f.kept_promise(followups);
     // Without dates, one who wrote at most once more may have stopped at your no: the
     // benefit of the doubt, as for one seen to stop.
-    let maybe_took_no = f.declined_undated && followups <= 1;
+    let maybe_took_no = f.maybe_took_no(followups);
     let by_model = f.best.flags(policy.model_cut()).0
         && f.from_sender > f.invitations
         && !engaged
@@ -1319,7 +1415,7 @@ fn is_collector(
     // Strict: a request you never answered, unless it names a mutual contact you know.
     let unanswered = f.note.is_some() && f.never_replied() && f.claim != Some(true);
     // Asking to connect in stock words, nothing else, and no exchange with you.
-    let networker = f.only_networking() && f.never_replied();
+    let networker = f.only_networking();
     let flagged = match policy {
         Policy::Open => false_claim,
         Policy::Balanced => {
@@ -1357,7 +1453,7 @@ fn is_collector(
             ),
         });
     }
-    if policy == Policy::Strict && !(false_claim || by_model || empty_request) {
+    if policy == Policy::Strict && !(false_claim || by_model || empty_request || networker) {
         evidence.add(|| "strict policy: a request you have not answered".into());
     }
     true
@@ -1468,6 +1564,9 @@ mod tests {
             "If I don't hear back I'll assume it's not the right time and won't bother you further."
         ));
         assert!(promises_to_stop("Either way I won’t keep pinging you."));
+        assert!(promises_to_stop(
+            "Completely understand if the timing isn't right, and I won't chase further."
+        ));
         assert!(promises_to_stop("Sinon, je ne vous relancerai pas."));
         assert!(promises_to_stop("Falls nicht, melde mich nicht wieder."));
         assert!(promises_to_stop(
@@ -1477,8 +1576,10 @@ mod tests {
         assert!(!promises_to_stop(
             "I won't bother you until after the holidays."
         ));
-        assert!(!promises_to_stop("I won't follow up unless you ask."));
-        assert!(!promises_to_stop("Our tool won't chaser you for invoices"));
+        assert!(!promises_to_stop(
+            "I won't bother you again this week, I'll circle back on Monday."
+        ));
+        assert!(!promises_to_stop("Our tool won't chase you for invoices"));
         assert!(!promises_to_stop(
             "We follow up with every lead within 24 hours."
         ));
@@ -1498,13 +1599,28 @@ mod tests {
         assert_eq!(judged(&f, Policy::Open).0, Verdict::Ok);
         assert_eq!(judged(&f, Policy::Balanced).0, Verdict::Ok);
         assert_eq!(judged(&f, Policy::Strict).0, Verdict::HardSell);
-        // One gentle follow-up that keeps the promise: still not.
+        // The promise told where it decided.
+        assert!(judged(&f, Policy::Balanced)
+            .1
+            .contains("promised not to write again unless answered, and kept to it"));
+        // One gentle follow-up that makes the promise, in their latest message: still not.
+        let day = 86_400;
         f.from_sender = 2;
         f.unanswered = 2;
+        f.last_incoming = Time::new(Some(1_700_000_000 + 5 * day));
+        f.promised_at = f.last_incoming;
         assert_eq!(judged(&f, Policy::Balanced).0, Verdict::Ok);
+        // A promise broken by a later message is none.
+        f.promised_at = Time::new(Some(1_700_000_000));
+        assert_eq!(judged(&f, Policy::Balanced).0, Verdict::HardSell);
+        // Without dates, only a lone message keeps it.
+        (f.promised_at, f.last_incoming) = (Time::default(), Time::default());
+        assert_eq!(judged(&f, Policy::Balanced).0, Verdict::HardSell);
         // A second follow-up breaks it.
         f.from_sender = 3;
         f.unanswered = 3;
+        f.last_incoming = Time::new(Some(1_700_000_000 + 9 * day));
+        f.promised_at = f.last_incoming;
         assert_eq!(judged(&f, Policy::Balanced).0, Verdict::HardSell);
         // Without the promise, one message the model rates a hard sell is one.
         f.from_sender = 1;
@@ -1602,19 +1718,7 @@ mod tests {
 
     /// The one sender report on `messages`, each predicted `[collector, hard_sell, ok]`.
     fn report(messages: &[Message], p: [f64; 3], policy: Policy) -> SenderReport {
-        let labels = ["collector", "hard_sell", "ok"].map(String::from);
-        let predictions: Vec<Prediction> = messages
-            .iter()
-            .map(|_| Prediction {
-                label: String::new(),
-                probabilities: p.to_vec(),
-                flagged: false,
-                reasons: Vec::new(),
-            })
-            .collect();
-        let mut reports = sender_reports(messages, &predictions, &labels, policy);
-        assert_eq!(reports.len(), 1);
-        reports.remove(0)
+        report_each(messages, &vec![p; messages.len()], policy)
     }
 
     /// [`from_tom`] without a date, as an Outlook CSV holds it; `incoming` false: your own.
@@ -1707,7 +1811,7 @@ mod tests {
     }
 
     #[test]
-    fn a_name_dropped_after_you_first_wrote_to_them_is_no_claim() {
+    fn a_name_dropped_after_you_wrote_to_them_twice_is_no_claim() {
         let day = 86_400;
         let with_claim = |mut m: Message| {
             m.thread.as_mut().unwrap().claimed_contact = Some(false);
@@ -1718,16 +1822,29 @@ mod tests {
         let claim = "Quick question: a friend of mine, Julia Brandt, starts at Elbe Cargo. \
                      May I give her your contact?";
         let p = [0.1, 0.1, 0.8];
+        let mut again = from_tom("Thursday 11 at the fair café?", 3 * day, false);
+        again.thread.as_mut().unwrap().incoming = false;
         let old_friend = [
             from_tom("Long time no see! Coffee at LogiMAT?", day, false),
             yours.clone(),
+            again,
             with_claim(from_tom(claim, 30 * day, false)),
         ];
         let r = report(&old_friend, p, Policy::Balanced);
         assert_eq!(r.verdict, Verdict::Ok, "{}", r.evidence);
-        // Claimed before you ever wrote: a basis claimed to a stranger, and false.
-        let stranger = [with_claim(from_tom(claim, day, false)), yours];
+        // Claimed before you ever wrote, or in answer to one "do we know each other?": a
+        // basis claimed to a stranger, and false, under every policy.
+        let stranger = [with_claim(from_tom(claim, day, false)), yours.clone()];
         let r = report(&stranger, p, Policy::Balanced);
+        assert_eq!(r.verdict, Verdict::Collector, "{}", r.evidence);
+        let mut who = yours;
+        who.text = "Sorry, do we know each other?".into();
+        let answered = [
+            from_tom("Hi! Great profile.", day / 2, false),
+            who,
+            with_claim(from_tom(claim, 3 * day, false)),
+        ];
+        let r = report(&answered, p, Policy::Open);
         assert_eq!(r.verdict, Verdict::Collector, "{}", r.evidence);
     }
 
@@ -2000,5 +2117,181 @@ mod tests {
             evidence.contains("2 follow-up(s), you never replied"),
             "{evidence}"
         );
+    }
+
+    /// The one sender report on `messages`, with one prediction per message.
+    fn report_each(messages: &[Message], ps: &[[f64; 3]], policy: Policy) -> SenderReport {
+        let labels = ["collector", "hard_sell", "ok"].map(String::from);
+        let predictions: Vec<Prediction> = ps
+            .iter()
+            .map(|p| Prediction {
+                label: String::new(),
+                probabilities: p.to_vec(),
+                flagged: false,
+                reasons: Vec::new(),
+            })
+            .collect();
+        let mut reports = sender_reports(messages, &predictions, &labels, policy);
+        assert_eq!(reports.len(), 1);
+        reports.remove(0)
+    }
+
+    /// `m` from a source that holds your messages (an export): no reply of yours means none.
+    fn known_replies(mut m: Message) -> Message {
+        m.thread.as_mut().unwrap().replies_included = true;
+        m
+    }
+
+    #[test]
+    fn a_friendly_message_with_a_stock_phrase_and_no_pitch_is_not_a_collector() {
+        // The model reads it as ok (98 %); nothing pitches; you have not answered yet.
+        let messages = [
+            known_replies(from_tom(
+                "Hi Alex, great to finally meet at the Hamburg offsite. Happy to connect you \
+                 with our CTO Jonas if you want to compare notes on routing.",
+                10 * 86_400,
+                false,
+            )),
+            known_replies(from_tom(
+                "Jonas says Thursday works too!",
+                12 * 86_400,
+                false,
+            )),
+        ];
+        let r = report(&messages, [0.01, 0.01, 0.98], Policy::Balanced);
+        assert_eq!(r.verdict, Verdict::Ok, "{}", r.evidence);
+        // One message with a stock phrase in it is no persistence, whatever the model says.
+        let once = [known_replies(from_tom(
+            "Congrats on the new role! Let's connect properly when you are back in Chicago.",
+            10 * 86_400,
+            false,
+        ))];
+        let r = report(&once, [0.46, 0.41, 0.13], Policy::Balanced);
+        assert!(!r.evidence.contains("stock words"), "{}", r.evidence);
+    }
+
+    #[test]
+    fn a_mutual_contact_you_know_keeps_a_networker_out_of_the_strict_collector_net() {
+        // README: "A mutual contact who really is among your connections keeps a sender out
+        // of the strict policy's collector net".
+        let mut note = known_replies(from_tom(
+            "Hi Alex, Priya Raman suggested I reach out. Happy to connect!",
+            -3_600,
+            true,
+        ));
+        note.thread.as_mut().unwrap().claimed_contact = Some(true);
+        let r = report(&[note], [0.05, 0.05, 0.9], Policy::Strict);
+        assert_eq!(r.verdict, Verdict::Ok, "{}", r.evidence);
+    }
+
+    #[test]
+    fn a_stock_opener_once_does_not_clear_a_seller_the_model_flags() {
+        // First message says "let's connect"; you answered once; then three more the model
+        // reads as outreach, leaning hard sell (torn 46 % / 44 %), none counted as a "pitch".
+        let mut yours = known_replies(from_tom("Who is this?", 2 * 86_400, false));
+        yours.thread.as_mut().unwrap().incoming = false;
+        let messages = [
+            known_replies(from_tom("Hi Alex, let's connect!", 86_400, false)),
+            yours,
+            known_replies(from_tom("Checking in on my note.", 3 * 86_400, false)),
+            known_replies(from_tom("Any thoughts?", 5 * 86_400, false)),
+            known_replies(from_tom("Last try: still keen?", 8 * 86_400, false)),
+        ];
+        let ps = [[0.44, 0.46, 0.10]; 5];
+        // The model's word makes it a hard sell ("model: 46% hard sell (90% … or collector)").
+        let r = report_each(&messages, &ps, Policy::Balanced);
+        assert_ne!(r.verdict, Verdict::Ok, "{}", r.evidence);
+    }
+
+    #[test]
+    fn a_networker_whose_replies_are_unknown_is_still_flagged() {
+        // A mailbox without your sent mail: whether you answered is not known, so the
+        // networker rule does not speak, and the model's word stands.
+        let messages = [
+            from_tom(
+                "Hi Alex, I'm growing my network with CS leaders.",
+                3_600,
+                false,
+            ),
+            from_tom("Still growing my network, 412 so far!", 5 * 86_400, false),
+        ];
+        let r = report(&messages, [0.01, 0.99, 0.0], Policy::Balanced);
+        assert_ne!(r.verdict, Verdict::Ok, "{}", r.evidence);
+    }
+
+    #[test]
+    fn strict_evidence_does_not_invent_an_unanswered_request() {
+        let messages = [
+            known_replies(from_tom("Hi Alex, let's connect!", 3_600, false)),
+            known_replies(from_tom("Hope you had a good weekend.", 5 * 86_400, false)),
+        ];
+        let r = report(&messages, [0.05, 0.05, 0.9], Policy::Strict);
+        assert!(
+            !r.evidence.contains("a request you have not answered"),
+            "no request was sent: {} ({})",
+            r.evidence,
+            r.verdict
+        );
+    }
+
+    #[test]
+    fn a_product_that_ends_follow_ups_is_no_promise_to_stop() {
+        let taken: Vec<&str> = [
+            "Our tool won't chase you for invoices: it chases your clients.",
+            "With FollowBot there are no more follow-ups slipping through the cracks.",
+            "InvoiceZen: your team won't chase late payers by hand anymore.",
+            "I won't bother you with a long pitch: we cut AWS bills by 40%. Call Thursday?",
+            "I won't bother you this week again, I'll circle back on Monday.",
+        ]
+        .into_iter()
+        .filter(|t| promises_to_stop(t))
+        .collect();
+        assert!(taken.is_empty(), "taken for a promise: {taken:#?}");
+    }
+
+    #[test]
+    fn a_promise_unless_answered_is_the_promise_the_readme_describes() {
+        // README: "promised in their own words not to write again unless answered".
+        assert!(promises_to_stop("I won't follow up unless you ask."));
+    }
+
+    #[test]
+    fn an_instruction_is_no_decline() {
+        let taken: Vec<&str> = [
+            "Sounds useful, send me the pricing by email. Please don't contact me on my mobile, \
+             I'm travelling.",
+            "Could you stop sending these to my old gmail? Use my work address.",
+            "Do not contact me before 10am, I'm in workshops all morning.",
+        ]
+        .into_iter()
+        .filter(|t| declines(t))
+        .collect();
+        assert!(taken.is_empty(), "taken for a decline: {taken:#?}");
+    }
+
+    #[test]
+    fn a_dated_input_with_one_undated_no_still_sees_the_pitch_after_it() {
+        // A CSV with dates, your row's date cell empty: the input order (pitch, your no,
+        // pitch) is the only order known, and it shows a pitch after the no.
+        let mut no = from_tom("No thanks, not interested.", 0, false);
+        (
+            no.thread.as_mut().unwrap().incoming,
+            no.thread.as_mut().unwrap().timestamp,
+        ) = (false, None);
+        let messages = [
+            known_replies(from_tom(
+                "We book 40 demos a month. Call?",
+                31 * 86_400,
+                false,
+            )),
+            known_replies(no),
+            known_replies(from_tom(
+                "Circling back: Thursday at 10?",
+                38 * 86_400,
+                false,
+            )),
+        ];
+        let r = report(&messages, [0.0, 0.99, 0.01], Policy::Balanced);
+        assert_eq!(r.verdict, Verdict::HardSell, "{}", r.evidence);
     }
 }

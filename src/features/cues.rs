@@ -280,6 +280,27 @@ const PHRASES: [(&str, &[&str]); 13] = [
             "votre intervention",
             "votre conférence",
             "nous nous sommes",
+            // Where the stock note's other languages name a meeting or a piece of your work.
+            "ci siamo conosciuti",
+            "abbiamo lavorato insieme",
+            "al convegno",
+            "alla conferenza",
+            "il tuo articolo",
+            "il tuo intervento",
+            "nos conhecemos",
+            "trabalhamos juntos",
+            "na conferência",
+            "seu artigo",
+            "sua palestra",
+            "elkaar ontmoet",
+            "samengewerkt",
+            "op de conferentie",
+            "je artikel",
+            "jouw artikel",
+            "vi träffades",
+            "arbetade tillsammans",
+            "på konferensen",
+            "din artikel",
         ],
     ),
     (
@@ -1186,5 +1207,24 @@ mod tests {
     fn opt_out_and_empty_text() {
         assert_eq!(cue("Reply STOP to unsubscribe", "opt_out"), 2.0);
         assert_eq!(cue("   ", "empty_text"), 1.0);
+    }
+
+    #[test]
+    fn the_readmes_networking_example_asks_to_connect_in_stock_words() {
+        // README: someone who mails "I'm connecting with 500 CS leaders to grow my network",
+        // then "Still growing my network: 412 so far!", is a collector.
+        for text in [
+            "I'm connecting with 500 CS leaders to grow my network",
+            "Still growing my network: 412 so far!",
+        ] {
+            assert_eq!(cue(text, "generic_opener"), 1.0, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_note_in_another_language_that_names_where_you_met_gives_a_basis() {
+        let note = "Ciao Jordan, ci siamo conosciuti al convegno sulla logistica di Milano. \
+                    Vorrei aggiungerti alla mia rete professionale.";
+        assert!(cue(note, "generic_opener") == 0.0 || cue(note, "shared_context") > 0.0);
     }
 }

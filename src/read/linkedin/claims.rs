@@ -73,11 +73,22 @@ static NAME: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Capitalised words that open a sentence or a greeting rather than a name.
-const NOT_NAMES: [&str; 59] = [
+const NOT_NAMES: [&str; 70] = [
     "hi",
     "hello",
     "hey",
     "dear",
+    "señor",
+    "señora",
+    "sr",
+    "sra",
+    "madame",
+    "monsieur",
+    "mme",
+    "herr",
+    "frau",
+    "sir",
+    "madam",
     "good",
     "morning",
     "afternoon",
@@ -251,7 +262,7 @@ pub fn claimed_contact_in(
 /// ("Acme Labs"), unless it is also a common surname ("Tom Bank"); or the word right after
 /// the run, when it is part of the same name: capitalised, after a single space ("Data
 /// Council Berlin", "Baltimore Data Meetup").
-pub(super) fn organisation(run: &str, after: &str) -> bool {
+fn organisation(run: &str, after: &str) -> bool {
     let marks = |word: &str| {
         let word = word
             .trim_matches(|c: char| !c.is_alphanumeric())
@@ -268,6 +279,25 @@ pub(super) fn organisation(run: &str, after: &str) -> bool {
         .and_then(|rest| rest.split_whitespace().next())
         .filter(|w| w.chars().next().is_some_and(char::is_uppercase));
     in_run || next.is_some_and(marks)
+}
+
+/// Whether `name`, a sender's display name, is an organisation's: two or more words, the last
+/// a word of [`NOT_PEOPLE`] that is not also a common surname ("Nordlicht Business School",
+/// "Acme Labs"; not "Anna van der Bank", "Hub van Doorne", nor a person who adds their trade,
+/// "Mike Jones | Growth Agency", "Dana Pruitt, LinkedIn Coach").
+pub(super) fn organisation_name(name: &str) -> bool {
+    let name = name.trim();
+    if name.contains(['|', ',', '(']) || name.contains(" - ") || name.contains(" – ") {
+        return false;
+    }
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let Some(last) = words.last().filter(|_| words.len() >= 2) else {
+        return false;
+    };
+    let last = last
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    NOT_PEOPLE.contains(&last.as_str()) && !looks_like_a_surname(&last)
 }
 
 /// Marker words that are also common surnames: ending a two-word run, they end a person's name.
@@ -493,5 +523,19 @@ mod tests {
             let text = format!("{greeting}, quick question: a friend of mine is starting at Elbe.");
             assert_eq!(claimed_contact(&text, &[], &[]), None, "{text}");
         }
+    }
+
+    #[test]
+    fn a_formal_greeting_names_no_claimed_contact() {
+        // The owner is Jordan Avery; the greeting names them by title and surname.
+        let claims: Vec<_> = [
+            "Guten Tag Herr Avery, ein Freund von mir arbeitet bei Elbe Cargo.",
+            "Buenos días Señora Avery, un amigo mío me habló de usted.",
+            "Bonjour Madame Avery, un ami à moi m'a parlé de vous.",
+        ]
+        .into_iter()
+        .filter_map(|t| claimed_contact(t, &[], &["Jordan Avery"]))
+        .collect();
+        assert!(claims.is_empty(), "greetings taken for claims: {claims:?}");
     }
 }

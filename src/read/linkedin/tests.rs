@@ -136,19 +136,21 @@ fn a_sender_name_of_linkedin_or_an_organisation_is_a_promoter_and_a_person_is_no
         "Liza from LinkedIn Premium",
         "Kate Mallord, LinkedIn",
         "Anna från LinkedIn",
-        "Nordlicht Business School",
-        "Acme Labs",
     ] {
-        assert!(promoter(name), "{name}");
+        assert!(promoter(name, false) && promoter(name, true), "{name}");
+    }
+    // A company page, where the layout has profile URLs; in the 2018 layout no sender has one,
+    // and a name alone does not make an ad.
+    for name in ["Nordlicht Business School", "Acme Labs"] {
+        assert!(promoter(name, true) && !promoter(name, false), "{name}");
     }
     for name in [
         "LinkedIn Member",
         "Tom Bank",
         "Ana María Fromm",
         "Jordan Avery",
-        "Philips",
     ] {
-        assert!(!promoter(name), "{name}");
+        assert!(!promoter(name, true), "{name}");
     }
 }
 
@@ -490,4 +492,20 @@ fn an_invalid_byte_on_the_connections_header_is_named_not_a_panic() {
         err.contains("no 'First Name,Last Name,...' header"),
         "{err}"
     );
+}
+
+#[test]
+fn a_seller_who_puts_their_company_in_their_name_is_not_a_promoter() {
+    use super::threads::promoter;
+    let taken: Vec<&str> = [
+        "Mike Jones | Growth Agency",
+        "Sarah Lee - LinkedIn Lead Gen",
+        "Dana Pruitt, LinkedIn Coach",
+        "Hub van Doorne",
+        "Anna van der Bank",
+    ]
+    .into_iter()
+    .filter(|n| promoter(n, true) || promoter(n, false))
+    .collect();
+    assert!(taken.is_empty(), "taken for promoters: {taken:#?}");
 }

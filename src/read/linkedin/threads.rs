@@ -590,22 +590,33 @@ fn invitation_message(ctx: &Context, i: &RawInvitation) -> Message {
 }
 
 /// An advertisement: LinkedIn's own title, or from a sender without a profile, Message-Ad
-/// HTML or a name that is no person's ([`promoter`]).
+/// HTML or a name that is no member's ([`promoter`]).
 fn is_sponsored(m: &RawMessage, owner_wrote: bool) -> bool {
+    // Only the 2018 layout says Direction; it has no profile URL column either.
+    let urls = m.outgoing.is_none();
     m.title.eq_ignore_ascii_case(SPONSORED_TITLE)
-        || (!owner_wrote && m.sender_url.is_none() && (m.spinmail || promoter(&m.from)))
+        || (!owner_wrote && m.sender_url.is_none() && (m.spinmail || promoter(&m.from, urls)))
 }
 
-/// A sender name of LinkedIn's own promotions or of a company page, not a person's
-/// (FORMATS.md §1.2): "Liza from LinkedIn Premium", "Kate Mallord, LinkedIn", "… från
-/// LinkedIn", "Angela from" (the 2018 file cuts "LinkedIn …" off), or an organisation's name
-/// ("Nordlicht Business School"). `LinkedIn Member`, a hidden person, is not one.
-pub(super) fn promoter(from: &str) -> bool {
+/// A sender name of LinkedIn's own promotions (FORMATS.md §1.2): "Liza from LinkedIn
+/// Premium", "Kate Mallord, LinkedIn", "… från LinkedIn", "Angela from" (the 2018 file cuts
+/// "LinkedIn …" off); and, where the layout has profile URLs (`urls`: every era but 2018's,
+/// where no sender has one), a company page's ("Nordlicht Business School"). A person who
+/// names their trade ("Sarah Lee - LinkedIn Lead Gen", "Mike Jones | Growth Agency") is not one.
+pub(super) fn promoter(from: &str, urls: bool) -> bool {
     let lower = from.trim().to_lowercase();
     let words: Vec<&str> = lower.split_whitespace().collect();
-    (lower.contains("linkedin") && lower != "linkedin member")
-        || (matches!(words.len(), 2..=3) && words.last() == Some(&"from"))
-        || (words.len() >= 2 && super::claims::organisation(from.trim(), ""))
+    let cut = matches!(words.len(), 2..=3) && words.last() == Some(&"from");
+    let staff = [
+        " from linkedin",
+        " från linkedin",
+        "teamet bakom linkedin",
+        "the linkedin team",
+    ]
+    .iter()
+    .any(|s| lower.contains(s))
+        || lower.ends_with(", linkedin");
+    cut || staff || (urls && super::claims::organisation_name(from))
 }
 
 /// `conv:<CONVERSATION ID>`, or `conv:<file>:<line>` in the 2018 layout (no ids), so that
