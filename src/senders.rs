@@ -777,15 +777,11 @@ const PUT_OFF: [&str; 22] = [
 fn promises_to_stop(text: &str) -> bool {
     static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
         std::sync::LazyLock::new(|| phrase_finder(&PROMISES));
-    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-    FINDER.find_overlapping_iter(text).any(|m| {
-        let (before, after) = (&text[..m.start()], &text[m.end()..]);
+    says_where(&FINDER, text, |after| {
         let sentence = after.split(['.', '!', '?', ';', '\n']).next().unwrap_or("");
-        !word(before.chars().next_back())
-            && !word(after.chars().next())
-            && !sentence
-                .split(|c: char| !c.is_alphanumeric())
-                .any(|w| PUT_OFF.iter().any(|p| w.eq_ignore_ascii_case(p)))
+        !sentence
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| PUT_OFF.iter().any(|p| w.eq_ignore_ascii_case(p)))
     })
 }
 
@@ -909,16 +905,26 @@ fn phrase_finder(phrases: &[&str]) -> aho_corasick::AhoCorasick {
 /// Whether `finder` finds a phrase in `text` as words of their own, not followed by a word of
 /// `turned` (which turns the phrase round: "no thanks needed").
 fn says(finder: &aho_corasick::AhoCorasick, text: &str, turned: &[&str]) -> bool {
-    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-    finder.find_overlapping_iter(text).any(|m| {
-        let (before, after) = (&text[..m.start()], &text[m.end()..]);
+    says_where(finder, text, |after| {
         let next = after
             .trim_start()
             .split(|c: char| !c.is_alphanumeric())
             .next();
-        !word(before.chars().next_back())
-            && !word(after.chars().next())
-            && !next.is_some_and(|w| turned.iter().any(|t| w.eq_ignore_ascii_case(t)))
+        !next.is_some_and(|w| turned.iter().any(|t| w.eq_ignore_ascii_case(t)))
+    })
+}
+
+/// Whether `finder` finds a phrase in `text` as words of their own, where `holds` accepts the
+/// text after it.
+fn says_where(
+    finder: &aho_corasick::AhoCorasick,
+    text: &str,
+    holds: impl Fn(&str) -> bool,
+) -> bool {
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    finder.find_overlapping_iter(text).any(|m| {
+        let (before, after) = (&text[..m.start()], &text[m.end()..]);
+        !word(before.chars().next_back()) && !word(after.chars().next()) && holds(after)
     })
 }
 
